@@ -1,0 +1,54 @@
+# Syllabus: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the whole suite on SQLite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install browser lint migrate seed worker beat clean lock
+
+$(STAMP): requirements-dev.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Browser tests drive Debian's chromium (never `playwright install`, which downloads its own browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Web server, Celery worker and beat on one machine with SQLite and no Redis (filesystem broker under var/).
+run: seed
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A syllabus worker --loglevel=info --concurrency=2 --pool=threads & \
+	$(BIN)/celery -A syllabus beat --loglevel=info --schedule=var/celerybeat-schedule & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install browser
+	SYLLABUS_ENV=test CELERY_TASK_ALWAYS_EAGER=true $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy syllabus
+	$(BIN)/lint-imports
+
+lock:
+	$(BIN)/python -m pip install --quiet uv==0.13.8
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --no-emit-index-url --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --no-emit-index-url --python-version 3.11 -q -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

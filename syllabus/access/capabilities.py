@@ -1,0 +1,107 @@
+"""Capabilities declared as data: what can be granted, where it can be granted, and who gets it by default.
+
+A capability's `scopes` says at which scopes a role assignment may grant it: the whole organisation, or an
+org-unit subtree ("people in Sales and below"). Later apps add course scope for course capabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+ORGANIZATION = "organization"
+ORG_UNIT = "org_unit"
+
+
+@dataclass(frozen=True)
+class Capability:
+    code: str
+    label: str
+    scopes: tuple[str, ...] = (ORGANIZATION,)
+    # Writes are never granted to read-only roles such as the auditor.
+    writes: bool = True
+
+
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability("org.manage", _("Change organisation settings and branding")),
+    Capability("org_unit.manage", _("Create, move and delete org units")),
+    Capability("job_role.manage", _("Manage job roles")),
+    Capability("location.manage", _("Manage locations")),
+    Capability("attribute.manage", _("Define custom person attributes")),
+    Capability("people.view", _("See people and their HR data"), (ORGANIZATION, ORG_UNIT), writes=False),
+    Capability("people.manage", _("Create and edit people"), (ORGANIZATION, ORG_UNIT)),
+    Capability("people.deactivate", _("Deactivate and reactivate memberships"), (ORGANIZATION, ORG_UNIT)),
+    Capability("role.view", _("See roles and role assignments"), writes=False),
+    Capability("role.manage", _("Create and edit custom roles")),
+    Capability("role.assign", _("Assign and remove roles")),
+    Capability("token.manage", _("Create and revoke API tokens for anyone")),
+    Capability("audit.view", _("Read the audit trail"), writes=False),
+    Capability("course.view_all", _("See every course, including drafts"), writes=False),
+    Capability("course.create", _("Create courses")),
+    Capability("course.edit", _("Edit courses")),
+    Capability("course.review", _("Review and approve course versions")),
+    Capability("enrollment.view", _("See enrollments and progress"), (ORGANIZATION, ORG_UNIT), writes=False),
+    Capability("enrollment.assign", _("Assign learning to people"), (ORGANIZATION, ORG_UNIT)),
+    Capability("report.view_team", _("See reports about one's team"), (ORGANIZATION, ORG_UNIT), writes=False),
+    Capability("report.view_all", _("See reports about the whole organisation"), writes=False),
+    Capability("compliance.manage", _("Manage compliance programs and exemptions")),
+    Capability("certificate.manage", _("Issue and revoke certificates")),
+)
+
+BY_CODE: dict[str, Capability] = {cap.code: cap for cap in CAPABILITIES}
+
+# Capabilities every person who manages someone (Membership.manager) holds over their transitive reporting line,
+# with no role assignment needed: the HR data says who their team is.
+TEAM_CAPABILITIES: frozenset[str] = frozenset({"people.view", "enrollment.view", "enrollment.assign", "report.view_team"})
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    key: str
+    name: str
+    description: str
+    capabilities: frozenset[str]
+
+
+_ALL = frozenset(BY_CODE)
+_READ_ONLY = frozenset(code for code, cap in BY_CODE.items() if not cap.writes)
+
+BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
+    BuiltinRole("learner", "Learner", "Takes training. Every active member is a learner.", frozenset()),
+    BuiltinRole(
+        "instructor",
+        "Instructor",
+        "Creates and teaches courses.",
+        frozenset({"course.create", "course.edit", "enrollment.view", "enrollment.assign"}),
+    ),
+    BuiltinRole(
+        "reviewer", "Reviewer", "Reviews and publishes course versions.", frozenset({"course.view_all", "course.review"})
+    ),
+    BuiltinRole(
+        "manager",
+        "Manager",
+        "Follows and assigns training for a team: their reporting line plus any org units assigned.",
+        frozenset({"people.view", "enrollment.view", "enrollment.assign", "report.view_team"}),
+    ),
+    BuiltinRole(
+        "compliance_officer",
+        "Compliance officer",
+        "Runs compliance programs and reports for the organisation.",
+        frozenset(
+            {
+                "people.view",
+                "enrollment.view",
+                "enrollment.assign",
+                "report.view_team",
+                "report.view_all",
+                "compliance.manage",
+                "certificate.manage",
+                "audit.view",
+            }
+        ),
+    ),
+    BuiltinRole("auditor", "Auditor", "Reads all business data of the organisation; changes nothing.", _READ_ONLY),
+    BuiltinRole("org_admin", "Organisation admin", "Administers the organisation.", _ALL),
+)
+BUILTIN_BY_KEY: dict[str, BuiltinRole] = {role.key: role for role in BUILTIN_ROLES}

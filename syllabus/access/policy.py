@@ -1,0 +1,180 @@
+"""The one answer to "may this person do X here?" and "which rows may they see?".
+
+`principal_for(user, organization)` gathers a person's grants in an organisation with two queries and caches
+them on the user object, which Django builds afresh for each request: the cache lives exactly one request.
+Views, the API, services and selectors all ask through `can`, `require` and `scope_q`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from syllabus.access.capabilities import BY_CODE, TEAM_CAPABILITIES
+from syllabus.access.models import RoleAssignment
+from syllabus.accounts.models import Membership, Organization, OrgUnit, User
+
+NOT_ALLOWED = "You do not have permission to do this."
+_CACHE_ATTR = "_syllabus_principals"
+
+
+def _reporting_line_sql() -> str:
+    table = connection.ops.quote_name(Membership._meta.db_table)
+    # UNION (not UNION ALL) stops at rows already seen, so a manager cycle in HR data cannot loop forever.
+    return (
+        f"WITH RECURSIVE line(id) AS ("
+        f" SELECT id FROM {table} WHERE manager_id = %s"
+        f" UNION SELECT m.id FROM {table} m JOIN line ON m.manager_id = line.id"
+        f") SELECT id FROM line"
+    )
+
+
+@dataclass
+class Principal:
+    user: User
+    organization: Organization | None
+    membership: Membership | None
+    org_capabilities: frozenset[str] = frozenset()
+    # org-unit path -> capabilities granted over that subtree
+    unit_capabilities: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return bool(self.user.is_authenticated and self.user.is_active and self.user.is_platform_admin)
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None and self.membership.is_active
+
+    @cached_property
+    def has_reports(self) -> bool:
+        if not self.is_member:
+            return False
+        assert self.membership is not None
+        return Membership.objects.filter(manager=self.membership).exists()
+
+    @cached_property
+    def reporting_line_ids(self) -> frozenset[int]:
+        if not self.has_reports:
+            return frozenset()
+        assert self.membership is not None
+        with connection.cursor() as cursor:
+            cursor.execute(_reporting_line_sql(), [self.membership.pk])
+            return frozenset(row[0] for row in cursor.fetchall())
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Every capability held somewhere (org-wide, in a subtree, or over the reporting line)."""
+        if self.is_platform_admin:
+            return frozenset(BY_CODE)
+        caps = set(self.org_capabilities)
+        for unit_caps in self.unit_capabilities.values():
+            caps |= unit_caps
+        if self.has_reports:
+            caps |= TEAM_CAPABILITIES
+        return frozenset(caps)
+
+    def can(self, capability: str, obj: Any = None) -> bool:
+        if capability not in BY_CODE:
+            raise ValueError(f"Unknown capability {capability!r}")
+        if self.is_platform_admin:
+            return True
+        if not self.is_member:
+            return False
+        if obj is not None and getattr(obj, "organization_id", None) != getattr(self.organization, "pk", None):
+            # Another tenant's object: no grant of this organisation reaches it.
+            return False
+        if capability in self.org_capabilities:
+            return True
+        if obj is None:
+            return capability in self.capabilities
+        if isinstance(obj, Membership):
+            if capability in TEAM_CAPABILITIES and obj.pk in self.reporting_line_ids:
+                return True
+            return self._unit_grants(capability, obj.org_unit.path if obj.org_unit_id and obj.org_unit else None)
+        if isinstance(obj, OrgUnit):
+            return self._unit_grants(capability, obj.path)
+        return False
+
+    def _unit_grants(self, capability: str, path: str | None) -> bool:
+        if not path:
+            return False
+        return any(
+            capability in caps and path.startswith(unit_path) for unit_path, caps in self.unit_capabilities.items()
+        )
+
+    def require(self, capability: str, obj: Any = None) -> None:
+        if not self.can(capability, obj):
+            raise PermissionDenied(NOT_ALLOWED)
+
+    def membership_q(self, capability: str, prefix: str = "") -> Q:
+        """A filter on Membership (or on rows reaching one through `prefix`, e.g. "membership__")."""
+        if self.is_platform_admin or (self.is_member and capability in self.org_capabilities):
+            return Q()
+        if not self.is_member:
+            return Q(pk__in=[])
+        q = Q(pk__in=[])
+        for unit_path, caps in self.unit_capabilities.items():
+            if capability in caps:
+                q |= OrgUnit.subtree_q(unit_path, prefix=f"{prefix}org_unit__")
+        if capability in TEAM_CAPABILITIES and self.has_reports:
+            assert self.membership is not None
+            q |= Q(**{f"{prefix}pk__in": RawSQL(_reporting_line_sql(), [self.membership.pk])})
+        return q
+
+
+def principal_for(user: User | Any, organization: Organization | None) -> Principal:
+    """The person's grants in `organization`, cached for the life of this user object (one request)."""
+    org_key = organization.pk if organization is not None else None
+    cache: dict[Any, Principal] = getattr(user, _CACHE_ATTR, None) or {}
+    if org_key in cache:
+        return cache[org_key]
+    membership = None
+    org_caps: set[str] = set()
+    unit_caps: dict[str, set[str]] = {}
+    if organization is not None and getattr(user, "is_authenticated", False) and user.is_active:
+        membership = (
+            Membership.objects.filter(organization=organization, user=user, is_active=True)
+            .select_related("org_unit", "job_role", "location")
+            .first()
+        )
+        if membership is not None:
+            assignments = RoleAssignment.objects.filter(membership=membership).select_related("role", "org_unit")
+            for assignment in assignments:
+                caps = assignment.role.capabilities
+                if assignment.scope == RoleAssignment.Scope.ORGANIZATION:
+                    org_caps |= caps
+                elif assignment.org_unit is not None:
+                    allowed = {c for c in caps if "org_unit" in BY_CODE[c].scopes}
+                    unit_caps.setdefault(assignment.org_unit.path, set()).update(allowed)
+    principal = Principal(
+        user=user,
+        organization=organization,
+        membership=membership,
+        org_capabilities=frozenset(org_caps),
+        unit_capabilities={path: frozenset(caps) for path, caps in unit_caps.items()},
+    )
+    cache[org_key] = principal
+    if getattr(user, "is_authenticated", False):
+        setattr(user, _CACHE_ATTR, cache)
+    return principal
+
+
+def forget(user: User | Any) -> None:
+    """Drop cached grants after a change to this person's roles or membership within the request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def can(user: User | Any, capability: str, organization: Organization | None, obj: Any = None) -> bool:
+    return principal_for(user, organization).can(capability, obj)
+
+
+def require(user: User | Any, capability: str, organization: Organization | None, obj: Any = None) -> None:
+    principal_for(user, organization).require(capability, obj)

@@ -1,0 +1,188 @@
+"""Reads for pages, API lists and reports, each with a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from syllabus.accounts.models import (
+    ApiToken,
+    AttributeDefinition,
+    JobRole,
+    Location,
+    Membership,
+    Organization,
+    OrgUnit,
+    User,
+)
+
+
+def organizations_for_user(*, user: User) -> QuerySet[Organization]:
+    """Organisations the person may act in: active memberships, or every organisation for platform admins."""
+    if user.is_platform_admin:
+        return Organization.objects.all()
+    return Organization.objects.filter(
+        is_active=True, pk__in=Membership.objects.filter(user=user, is_active=True).values("organization_id")
+    )
+
+
+def organization_for_user(*, user: User, organization_id: int | None) -> Organization | None:
+    """The organisation to act in: the chosen one if still allowed, else the only one there is."""
+    organizations = organizations_for_user(user=user)
+    if organization_id is not None:
+        return organizations.filter(pk=organization_id).first()
+    if user.is_platform_admin:
+        return None
+    first_two = list(organizations[:2])
+    return first_two[0] if len(first_two) == 1 else None
+
+
+def organization_list(*, search: str = "") -> QuerySet[Organization]:
+    active_members = (
+        Membership.objects.filter(organization=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("organization")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    qs = Organization.objects.annotate(member_count=Coalesce(Subquery(active_members, output_field=IntegerField()), 0))
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return qs.order_by("name")
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    search: str = ""
+    org_unit: OrgUnit | None = None
+    include_sub_units: bool = True
+    job_role: JobRole | None = None
+    location: Location | None = None
+    manager: Membership | None = None
+    status: str = "active"  # active | inactive | all
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+def people_list(*, organization: Organization, visible: Q, filters: PeopleFilter | None = None) -> QuerySet[Membership]:
+    """Memberships of the organisation that the caller may see (`visible` comes from access policy)."""
+    filters = filters or PeopleFilter()
+    qs = (
+        Membership.objects.for_organization(organization)
+        .filter(visible)
+        .select_related("user", "org_unit", "job_role", "location", "manager__user")
+    )
+    if filters.status == "active":
+        qs = qs.filter(is_active=True)
+    elif filters.status == "inactive":
+        qs = qs.filter(is_active=False)
+    if filters.search:
+        term = filters.search.strip()
+        qs = qs.filter(
+            Q(user__display_name__icontains=term) | Q(user__email__icontains=term) | Q(employee_id__iexact=term)
+        )
+    if filters.org_unit is not None:
+        if filters.include_sub_units:
+            qs = qs.filter(OrgUnit.subtree_q(filters.org_unit.path, prefix="org_unit__"))
+        else:
+            qs = qs.filter(org_unit=filters.org_unit)
+    if filters.job_role is not None:
+        qs = qs.filter(job_role=filters.job_role)
+    if filters.location is not None:
+        qs = qs.filter(location=filters.location)
+    if filters.manager is not None:
+        qs = qs.filter(manager=filters.manager)
+    for key, value in filters.attributes:
+        qs = qs.filter(**{f"attributes__{key}": _attribute_lookup_value(organization, key, value)})
+    return qs.order_by("user__display_name", "pk")
+
+
+def _attribute_lookup_value(organization: Organization, key: str, value: str) -> Any:
+    definition = AttributeDefinition.objects.for_organization(organization).filter(key=key).first()
+    if definition is not None and definition.type == AttributeDefinition.Type.NUMBER:
+        try:
+            number = float(value)
+            return int(number) if number.is_integer() else number
+        except ValueError:
+            return value
+    return value
+
+
+def person_get(*, organization: Organization, membership_id: int, visible: Q) -> Membership | None:
+    return (
+        Membership.objects.for_organization(organization)
+        .filter(visible, pk=membership_id)
+        .select_related("user", "org_unit", "job_role", "location", "manager__user")
+        .prefetch_related(
+            Prefetch("direct_reports", queryset=Membership.objects.select_related("user").filter(is_active=True))
+        )
+        .first()
+    )
+
+
+@dataclass
+class TreeNode:
+    unit: OrgUnit
+    member_count: int
+    children: list[TreeNode]
+
+
+def org_unit_list(*, organization: Organization) -> QuerySet[OrgUnit]:
+    return (
+        OrgUnit.objects.for_organization(organization)
+        .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+        .order_by("path")
+    )
+
+
+def org_unit_tree(*, organization: Organization) -> list[TreeNode]:
+    """The whole tree in one query, assembled in memory."""
+    nodes: dict[int, TreeNode] = {}
+    roots: list[TreeNode] = []
+    for unit in org_unit_list(organization=organization):
+        node = TreeNode(unit=unit, member_count=unit.member_count, children=[])  # type: ignore[attr-defined]
+        nodes[unit.pk] = node
+        parent = nodes.get(unit.parent_id) if unit.parent_id else None
+        (parent.children if parent else roots).append(node)
+    for node in nodes.values():
+        node.children.sort(key=lambda child: child.unit.name.lower())
+    roots.sort(key=lambda child: child.unit.name.lower())
+    return roots
+
+
+def org_unit_choices(*, organization: Organization) -> list[tuple[int, str]]:
+    """(id, indented name) pairs in tree order, for select boxes."""
+    out: list[tuple[int, str]] = []
+
+    def walk(nodes: list[TreeNode]) -> None:
+        for node in nodes:
+            out.append((node.unit.pk, "\u2014 " * node.unit.depth + node.unit.name))
+            walk(node.children)
+
+    walk(org_unit_tree(organization=organization))
+    return out
+
+
+def job_role_list(*, organization: Organization) -> QuerySet[JobRole]:
+    return JobRole.objects.for_organization(organization).annotate(
+        member_count=Count("members", filter=Q(members__is_active=True))
+    )
+
+
+def location_list(*, organization: Organization) -> QuerySet[Location]:
+    return Location.objects.for_organization(organization).annotate(
+        member_count=Count("members", filter=Q(members__is_active=True))
+    )
+
+
+def attribute_definition_list(*, organization: Organization) -> QuerySet[AttributeDefinition]:
+    return AttributeDefinition.objects.for_organization(organization)
+
+
+def api_token_list(*, organization: Organization, membership: Membership | None = None) -> QuerySet[ApiToken]:
+    qs = ApiToken.objects.filter(membership__organization=organization).select_related("membership__user", "created_by")
+    if membership is not None:
+        qs = qs.filter(membership=membership)
+    return qs

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("syllabus.core.urls")),
+    path("", include("syllabus.web.urls")),
+    path("", include("syllabus.accounts.urls")),
+    path("", include("syllabus.access.urls")),
+    path("api/", include("syllabus.api_urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+if not settings.PRODUCTION:
+    # Production serves media from object storage or the front proxy.
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

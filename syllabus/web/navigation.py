@@ -1,0 +1,53 @@
+"""The navigation menu, built from what the person may do (never from flags like is_staff)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.access.policy import Principal
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    # Shown when the person holds any of these capabilities; empty means every member.
+    any_of: tuple[str, ...] = ()
+    platform_only: bool = False
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+MAIN: tuple[NavItem, ...] = (
+    NavItem(_("Home"), "web:home"),
+    NavItem(_("People"), "accounts:people", ("people.view", "people.manage")),
+)
+
+ADMIN: tuple[NavItem, ...] = (
+    NavItem(_("Organisation"), "accounts:org-settings", ("org.manage",)),
+    NavItem(_("Org units"), "accounts:org-units", ("org_unit.manage", "people.view")),
+    NavItem(_("Job roles"), "accounts:job-roles", ("job_role.manage",)),
+    NavItem(_("Locations"), "accounts:locations", ("location.manage",)),
+    NavItem(_("Custom attributes"), "accounts:attributes", ("attribute.manage",)),
+    NavItem(_("Roles"), "access:roles", ("role.view", "role.manage", "role.assign")),
+    NavItem(_("API tokens"), "accounts:tokens", ()),
+    NavItem(_("All organisations"), "accounts:platform-organizations", platform_only=True),
+)
+
+
+def visible_items(items: tuple[NavItem, ...], principal: Principal) -> list[NavItem]:
+    held = principal.capabilities
+    out = []
+    for item in items:
+        if item.platform_only:
+            if principal.is_platform_admin:
+                out.append(item)
+        elif principal.is_member or principal.is_platform_admin:
+            if not item.any_of or any(code in held for code in item.any_of):
+                out.append(item)
+    return out

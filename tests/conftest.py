@@ -1,0 +1,85 @@
+"""Shared fixtures: personas for permission tests (org admin, manager, instructor, learner, outsider)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+from syllabus.accounts.models import Membership, Organization, OrgUnit, User
+from tests.factories import MembershipFactory, OrganizationFactory, OrgUnitFactory, grant
+
+hypothesis_settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True)
+hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class World:
+    """One organisation with a small tree and a person for each persona, plus an outsider organisation."""
+
+    org: Organization
+    other_org: Organization
+    hq: OrgUnit
+    sales: OrgUnit
+    sales_east: OrgUnit
+    engineering: OrgUnit
+    org_admin: Membership
+    manager: Membership
+    report: Membership
+    indirect_report: Membership
+    instructor: Membership
+    learner: Membership
+    engineer: Membership
+    outsider: Membership
+    platform_admin: User
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    org = OrganizationFactory(name="Acme Health", slug="acme")
+    other_org = OrganizationFactory(name="Globex", slug="globex")
+    hq = OrgUnitFactory(organization=org, name="Acme HQ")
+    sales = OrgUnitFactory(organization=org, name="Sales", parent=hq)
+    sales_east = OrgUnitFactory(organization=org, name="Sales East", parent=sales)
+    engineering = OrgUnitFactory(organization=org, name="Engineering", parent=hq)
+
+    org_admin = MembershipFactory(organization=org, org_unit=hq, user__display_name="Olivia Admin")
+    grant(org_admin, "org_admin")
+    manager = MembershipFactory(organization=org, org_unit=sales, user__display_name="Max Manager")
+    # No role assignment: managing people in the HR data is what gives a manager their team.
+    report = MembershipFactory(organization=org, org_unit=sales, manager=manager, user__display_name="Rita Report")
+    indirect_report = MembershipFactory(
+        organization=org, org_unit=sales_east, manager=report, user__display_name="Ivan Indirect"
+    )
+    instructor = MembershipFactory(organization=org, org_unit=hq, user__display_name="Ingrid Instructor")
+    grant(instructor, "instructor")
+    learner = MembershipFactory(organization=org, org_unit=sales_east, user__display_name="Lena Learner")
+    engineer = MembershipFactory(organization=org, org_unit=engineering, user__display_name="Eddie Engineer")
+    outsider_unit = OrgUnitFactory(organization=other_org, name="Globex HQ")
+    outsider = MembershipFactory(organization=other_org, org_unit=outsider_unit, user__display_name="Oscar Outsider")
+    grant(outsider, "org_admin")
+    platform_admin = User.objects.create_user(
+        "root@syllabus.test", PASSWORD, display_name="Pat Platform", is_platform_admin=True
+    )
+    return World(
+        org=org,
+        other_org=other_org,
+        hq=hq,
+        sales=sales,
+        sales_east=sales_east,
+        engineering=engineering,
+        org_admin=org_admin,
+        manager=manager,
+        report=report,
+        indirect_report=indirect_report,
+        instructor=instructor,
+        learner=learner,
+        engineer=engineer,
+        outsider=outsider,
+        platform_admin=platform_admin,
+    )

@@ -1,0 +1,114 @@
+"""factory_boy factories for every accounts/access model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from syllabus.access.models import Role, RoleAssignment
+from syllabus.accounts.models import (
+    AttributeDefinition,
+    JobRole,
+    Location,
+    Membership,
+    Organization,
+    OrgUnit,
+    User,
+)
+
+PASSWORD = "correct-horse-battery-staple"
+# One hash for every factory user: hashing with argon2 per user would dominate the test run.
+_PASSWORD_HASH: str | None = None
+
+
+def _password_hash() -> str:
+    global _PASSWORD_HASH
+    if _PASSWORD_HASH is None:
+        _PASSWORD_HASH = make_password(PASSWORD)
+    return _PASSWORD_HASH
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    display_name = factory.Faker("name")
+    password = factory.LazyFunction(_password_hash)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+
+
+class OrgUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Unit {n}")
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class: type[OrgUnit], *args: Any, **kwargs: Any) -> OrgUnit:
+        unit = model_class(*args, **kwargs)
+        unit.save()
+        parent = unit.parent
+        unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+        unit.depth = parent.depth + 1 if parent else 0
+        unit.save(update_fields=["path", "depth"])
+        return unit
+
+
+class JobRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JobRole
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Job role {n}")
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Location {n}")
+
+
+class AttributeDefinitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AttributeDefinition
+
+    organization = factory.SubFactory(OrganizationFactory)
+    key = factory.Sequence(lambda n: f"attr_{n}")
+    label = factory.Sequence(lambda n: f"Attribute {n}")
+    type = AttributeDefinition.Type.TEXT
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+def grant(membership: Membership, role_key: str, org_unit: OrgUnit | None = None) -> RoleAssignment:
+    """Give a membership a built-in role, org-wide or over an org-unit subtree."""
+    role = Role.objects.get(organization__isnull=True, key=role_key)
+    return RoleAssignment.objects.create(
+        organization=membership.organization,
+        membership=membership,
+        role=role,
+        scope="org_unit" if org_unit else "organization",
+        org_unit=org_unit,
+    )
