@@ -9,7 +9,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from syllabus.accounts.models import Membership, Organization, OrgUnit, User
-from tests.factories import MembershipFactory, OrganizationFactory, OrgUnitFactory, grant
+from tests.factories import MembershipFactory, OrganizationFactory, OrgUnitFactory, UserFactory, grant
 
 hypothesis_settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True)
 hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
@@ -63,9 +63,7 @@ def world(db: None) -> World:
     outsider_unit = OrgUnitFactory(organization=other_org, name="Globex HQ")
     outsider = MembershipFactory(organization=other_org, org_unit=outsider_unit, user__display_name="Oscar Outsider")
     grant(outsider, "org_admin")
-    platform_admin = User.objects.create_user(
-        "root@syllabus.test", PASSWORD, display_name="Pat Platform", is_platform_admin=True
-    )
+    platform_admin = UserFactory(email="root@syllabus.test", display_name="Pat Platform", is_platform_admin=True)
     return World(
         org=org,
         other_org=other_org,
