@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+
 from django.utils.translation import gettext_lazy as _
 
 ORGANIZATION = "organization"
@@ -17,7 +19,7 @@ ORG_UNIT = "org_unit"
 @dataclass(frozen=True)
 class Capability:
     code: str
-    label: str
+    label: str | Promise
     scopes: tuple[str, ...] = (ORGANIZATION,)
     # Writes are never granted to read-only roles such as the auditor.
     writes: bool = True

@@ -22,10 +22,38 @@ ALREADY_ASSIGNED = "This person already has this role in this scope."
 ROLE_NAME_TAKEN = "A role with this name already exists."
 ESCALATION = "You cannot grant capabilities you do not hold yourself: {codes}."
 LAST_ADMIN = "This is the organisation's last org admin; assign another one first."
+UNKNOWN_SCOPE = "Unknown scope {scope!r}."
+UNIT_OTHER_ORG = "That org unit belongs to another organisation."
 
 
 def _actor_id(by: User | None) -> int | None:
     return by.pk if by is not None and by.is_authenticated else None
+
+
+def _forget(membership: Membership, by: User) -> None:
+    # Grants are cached per user object: when people change their own roles, `by` is another object than
+    # `membership.user`, and both must see the change at once.
+    policy.forget(membership.user)
+    if by.pk == membership.user_id:
+        policy.forget(by)
+
+
+def _check_name_free(organization: Organization, name: str, role: Role | None = None) -> None:
+    others = Role.objects.filter(organization=organization, name__iexact=name.strip())
+    if role is not None:
+        others = others.exclude(pk=role.pk)
+    if others.exists():
+        raise ValidationError({"name": [ROLE_NAME_TAKEN]})
+
+
+def _free_key(organization: Organization, name: str) -> str:
+    # Keys stay when a role is renamed, so a new role may want a key an older role still uses.
+    base = slugify(name)[:50] or "role"
+    taken = set(Role.objects.filter(organization=organization, key__startswith=base).values_list("key", flat=True))
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}-{number}", number + 1
+    return key
 
 
 def _clean_capabilities(codes: list[str]) -> list[str]:
@@ -50,9 +78,10 @@ def role_create(
     policy.require(by, "role.manage", organization)
     codes = _clean_capabilities(capabilities)
     _check_no_escalation(by, organization, codes)
+    _check_name_free(organization, name)
     role = Role(
         organization=organization,
-        key=slugify(name)[:60] or "role",
+        key=_free_key(organization, name),
         name=name.strip(),
         description=description.strip(),
         custom_capabilities=codes,
@@ -68,13 +97,19 @@ def role_create(
 
 
 def role_update(
-    *, role: Role, by: User, name: str | None = None, capabilities: list[str] | None = None, description: str | None = None
+    *,
+    role: Role,
+    by: User,
+    name: str | None = None,
+    capabilities: list[str] | None = None,
+    description: str | None = None,
 ) -> Role:
     if role.is_builtin:
         raise ValidationError(BUILTIN_READ_ONLY)
     assert role.organization is not None
     policy.require(by, "role.manage", role.organization)
     if name is not None:
+        _check_name_free(role.organization, name, role)
         role.name = name.strip()
     if description is not None:
         role.description = description.strip()
@@ -108,11 +143,13 @@ def role_assign(
     policy.require(by, "role.assign", organization)
     if role.organization_id not in (None, organization.pk):
         raise ValidationError({"role": [ROLE_OTHER_ORG]})
+    if scope not in RoleAssignment.Scope.values:
+        raise ValidationError({"scope": [UNKNOWN_SCOPE.format(scope=scope)]})
     if scope == ORG_UNIT:
         if org_unit is None:
             raise ValidationError({"org_unit": [SCOPE_NEEDS_UNIT]})
         if org_unit.organization_id != organization.pk:
-            raise ValidationError({"org_unit": ["That org unit belongs to another organisation."]})
+            raise ValidationError({"org_unit": [UNIT_OTHER_ORG]})
         not_scopable = sorted(c for c in role.capabilities if ORG_UNIT not in BY_CODE[c].scopes)
         if not_scopable:
             raise ValidationError({"scope": [NOT_IN_SCOPE.format(code=code) for code in not_scopable]})
@@ -127,10 +164,16 @@ def role_assign(
             assignment.save()
     except IntegrityError as exc:
         raise ValidationError(ALREADY_ASSIGNED) from exc
-    policy.forget(membership.user)
+    _forget(membership, by)
     emit(
         events.RoleAssigned(
-            organization.pk, assignment.pk, membership.pk, role.key, scope, org_unit.pk if org_unit else None, _actor_id(by)
+            organization.pk,
+            assignment.pk,
+            membership.pk,
+            role.key,
+            scope,
+            org_unit.pk if org_unit else None,
+            _actor_id(by),
         )
     )
     return assignment
@@ -156,7 +199,7 @@ def role_unassign(*, assignment: RoleAssignment, by: User) -> None:
         _actor_id(by),
     )
     assignment.delete()
-    policy.forget(assignment.membership.user)
+    _forget(assignment.membership, by)
     emit(event)
 
 

@@ -90,3 +90,13 @@ def test_grants_are_computed_once_per_request_user_object(world, django_assert_n
     with django_assert_num_queries(0):
         for _ in range(5):
             principal_for(user, world.org).can("people.manage", world.learner)
+
+
+def test_org_unit_grant_of_a_role_with_organisation_only_capabilities_gives_only_the_scopable_ones(world):
+    # The services refuse such an assignment; the policy stays safe even if one slips in through other paths.
+    grant(world.engineer, "org_admin", org_unit=world.sales)
+    principal = principal_for(world.engineer.user, world.org)
+    assert principal.can("people.view", world.learner)
+    assert not principal.can("people.view", world.instructor)
+    assert not principal.can("org.manage")
+    assert not principal.can("role.assign")
