@@ -19,6 +19,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from syllabus.access import policy
+from syllabus.access.models import RoleAssignment
 from syllabus.accounts import events
 from syllabus.accounts.attributes import clean_attributes
 from syllabus.accounts.images import clean_logo
@@ -44,6 +45,7 @@ ALREADY_MEMBER = "{email} is already a member of this organisation."
 EMPLOYEE_ID_TAKEN = "Employee id {employee_id!r} is already used by someone else in this organisation."
 NOT_IN_ORGANIZATION = "{field} belongs to another organisation."
 CANNOT_DEACTIVATE_SELF = "You cannot deactivate your own membership."
+LAST_ORG_ADMIN = "This is the organisation's last active org admin; make someone else org admin first."
 CHOICES_REQUIRED = "A choice attribute needs at least one choice."
 TYPE_CHANGE_IN_USE = "The type cannot change while people have values for this attribute."
 NAME_TAKEN = "That name is already used in this organisation."
@@ -344,7 +346,10 @@ def person_create(
             if person.password:
                 from django.contrib.auth.password_validation import validate_password
 
-                validate_password(person.password, user)
+                try:
+                    validate_password(person.password, user)
+                except ValidationError as exc:
+                    raise ValidationError({"password": exc.messages}) from exc
                 user.set_password(person.password)
             else:
                 user.set_unusable_password()
@@ -405,11 +410,24 @@ def membership_update(
     return membership
 
 
+def _is_last_org_admin(membership: Membership) -> bool:
+    admins = RoleAssignment.objects.filter(
+        organization_id=membership.organization_id,
+        role__organization__isnull=True,
+        role__key="org_admin",
+        scope="organization",
+        membership__is_active=True,
+    )
+    return admins.filter(membership=membership).exists() and not admins.exclude(membership=membership).exists()
+
+
 def membership_deactivate(*, membership: Membership, by: User) -> Membership:
     """Deactivate a person's membership: they can no longer act in this organisation; their records stay."""
     policy.require(by, "people.deactivate", membership.organization, membership)
     if membership.user_id == by.pk:
         raise ValidationError(CANNOT_DEACTIVATE_SELF)
+    if _is_last_org_admin(membership):
+        raise ValidationError(LAST_ORG_ADMIN)
     updated = Membership.objects.filter(pk=membership.pk, is_active=True).update(
         is_active=False, deactivated_at=clock.now()
     )

@@ -16,7 +16,7 @@ from syllabus.accounts.images import LOGO_NOT_IMAGE
 from syllabus.access.models import Role, RoleAssignment
 from syllabus.accounts.models import ApiToken, Membership, OrgUnit, User
 from syllabus.core import events
-from tests.factories import AttributeDefinitionFactory, MembershipFactory
+from tests.factories import AttributeDefinitionFactory, MembershipFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +174,15 @@ def test_deactivation_keeps_the_person_but_revokes_their_tokens(world, django_ca
 def test_nobody_deactivates_themselves(world):
     with pytest.raises(ValidationError):
         services.membership_deactivate(membership=world.org_admin, by=admin(world))
+
+
+def test_the_last_org_admin_cannot_be_deactivated_even_by_a_platform_admin(world):
+    with pytest.raises(ValidationError) as exc:
+        services.membership_deactivate(membership=world.org_admin, by=world.platform_admin)
+    assert exc.value.messages == [services.LAST_ORG_ADMIN]
+    second = MembershipFactory(organization=world.org)
+    grant(second, "org_admin")
+    services.membership_deactivate(membership=world.org_admin, by=world.platform_admin)
 
 
 def test_a_manager_cannot_deactivate_their_reports(world):
