@@ -1,3 +1,58 @@
-from django.urls import path
+"""The REST API: /api/v1/ endpoints, the OpenAPI schema and its documentation pages (served from local files)."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from csp.decorators import csp_update
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from syllabus.access import api as access_api
+from syllabus.accounts import api as accounts_api
+
+v1: list[URLPattern | URLResolver] = [
+    path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("organizations/", accounts_api.OrganizationListApi.as_view(), name="organizations"),
+    path("organizations/<int:pk>/", accounts_api.OrganizationDetailApi.as_view(), name="organization-detail"),
+    path("organization/", accounts_api.CurrentOrganizationApi.as_view(), name="current-organization"),
+    path("org-units/", accounts_api.OrgUnitListApi.as_view(), name="org-units"),
+    path("org-units/<int:pk>/", accounts_api.OrgUnitDetailApi.as_view(), name="org-unit-detail"),
+    path("job-roles/", accounts_api.JobRoleListApi.as_view(), name="job-roles"),
+    path("job-roles/<int:pk>/", accounts_api.JobRoleDetailApi.as_view(), name="job-role-detail"),
+    path("locations/", accounts_api.LocationListApi.as_view(), name="locations"),
+    path("locations/<int:pk>/", accounts_api.LocationDetailApi.as_view(), name="location-detail"),
+    path("attribute-definitions/", accounts_api.AttributeDefinitionListApi.as_view(), name="attribute-definitions"),
+    path(
+        "attribute-definitions/<int:pk>/",
+        accounts_api.AttributeDefinitionDetailApi.as_view(),
+        name="attribute-definition-detail",
+    ),
+    path("people/", accounts_api.PersonListApi.as_view(), name="people"),
+    path("people/<int:pk>/", accounts_api.PersonDetailApi.as_view(), name="person-detail"),
+    path("people/<int:pk>/deactivate/", accounts_api.PersonDeactivateApi.as_view(), name="person-deactivate"),
+    path("people/<int:pk>/reactivate/", accounts_api.PersonReactivateApi.as_view(), name="person-reactivate"),
+    path("tokens/", accounts_api.TokenListApi.as_view(), name="tokens"),
+    path("tokens/<int:pk>/", accounts_api.TokenDetailApi.as_view(), name="token-detail"),
+    path("tokens/<int:pk>/revoke/", accounts_api.TokenRevokeApi.as_view(), name="token-revoke"),
+    path("capabilities/", access_api.CapabilityListApi.as_view(), name="capabilities"),
+    path("roles/", access_api.RoleListApi.as_view(), name="roles"),
+    path("roles/<int:pk>/", access_api.RoleDetailApi.as_view(), name="role-detail"),
+    path("role-assignments/", access_api.RoleAssignmentListApi.as_view(), name="role-assignments"),
+    path("role-assignments/<int:pk>/", access_api.RoleAssignmentDetailApi.as_view(), name="role-assignment-detail"),
+]
+
+# Swagger UI under the site's strict Content-Security-Policy: the split view serves its start-up code as a
+# separate script file (/api/docs/?script=), so every script is a same-origin file. Its page template still has one
+# small inline <style> block (box-sizing, background); this page alone allows exactly that block by its hash.
+# tests/api/test_schema_and_docs.py recomputes the hash, so an upgrade that changes the block fails loudly.
+SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
+docs_view = csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+)
+
+app_name = "api"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/", include((v1, "v1"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", docs_view, name="docs"),
+]

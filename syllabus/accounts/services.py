@@ -467,6 +467,7 @@ def profile_update(
 # --- API tokens -----------------------------------------------------------------------------------------
 
 TOKEN_PREFIX_LENGTH = 8
+TOKEN_ESCALATION = "You cannot create a token for someone who holds capabilities you do not hold."
 
 
 def token_digest(key: str) -> str:
@@ -478,10 +479,16 @@ def api_token_create(
     *, membership: Membership, by: User, name: str, expires_at: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for `membership`; returns the token and its key, which is shown once and never stored."""
-    if membership.user_id != by.pk:
-        policy.require(by, "token.manage", membership.organization)
-    elif not membership.is_active:
+    if not membership.is_active:
         raise PermissionDenied(policy.NOT_ALLOWED)
+    if membership.user_id != by.pk:
+        organization = membership.organization
+        policy.require(by, "token.manage", organization)
+        # A token acts as its holder: minting one for someone more powerful would be privilege escalation.
+        actor = policy.principal_for(by, organization)
+        holder = policy.principal_for(membership.user, organization)
+        if not actor.is_platform_admin and not holder.capabilities <= actor.org_capabilities:
+            raise PermissionDenied(TOKEN_ESCALATION)
     key = f"syl_{secrets.token_urlsafe(32)}"
     token = ApiToken(
         membership=membership,

@@ -317,6 +317,19 @@ def test_nobody_creates_a_token_for_someone_else_without_token_manage(world):
         services.api_token_create(membership=world.report, by=world.manager.user, name="sneaky")
 
 
+def test_a_token_manager_cannot_mint_a_token_for_someone_more_powerful(world):
+    token_admin = MembershipFactory(organization=world.org)
+    role = Role.objects.create(
+        organization=world.org, key="tokens", name="Token admin", custom_capabilities=["token.manage"]
+    )
+    RoleAssignment.objects.create(organization=world.org, membership=token_admin, role=role)
+    with pytest.raises(PermissionDenied) as exc:
+        services.api_token_create(membership=world.org_admin, by=token_admin.user, name="take-over")
+    assert str(exc.value) == services.TOKEN_ESCALATION
+    # A plain learner holds nothing the token admin lacks: a service-account style token is fine.
+    services.api_token_create(membership=world.learner, by=token_admin.user, name="integration")
+
+
 def test_a_revoked_or_expired_token_no_longer_authenticates(world):
     import datetime as dt
 
