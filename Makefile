@@ -29,11 +29,13 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web server, Celery worker and beat on one machine with SQLite and no Redis (filesystem broker under var/).
+# Web server, Celery worker and beat on one machine with SQLite and no Redis (filesystem broker under var/;
+# beat keeps its schedule in the database). When the web server stops (Ctrl-C), the trap stops worker and beat
+# and waits for their warm shutdown; it clears itself first, since a trap that signals its own shell would re-enter.
 run: seed
-	@trap 'kill 0' EXIT INT TERM; \
+	@trap 'trap - EXIT INT TERM; kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
 	$(BIN)/celery -A syllabus worker --loglevel=info --concurrency=2 --pool=threads & \
-	$(BIN)/celery -A syllabus beat --loglevel=info --schedule=var/celerybeat-schedule & \
+	$(BIN)/celery -A syllabus beat --loglevel=info & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install browser

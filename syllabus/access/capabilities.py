@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
-
 from django.utils.translation import gettext_lazy as _
 
 ORGANIZATION = "organization"
@@ -55,7 +54,9 @@ BY_CODE: dict[str, Capability] = {cap.code: cap for cap in CAPABILITIES}
 
 # Capabilities every person who manages someone (Membership.manager) holds over their transitive reporting line,
 # with no role assignment needed: the HR data says who their team is.
-TEAM_CAPABILITIES: frozenset[str] = frozenset({"people.view", "enrollment.view", "enrollment.assign", "report.view_team"})
+TEAM_CAPABILITIES: frozenset[str] = frozenset(
+    {"people.view", "enrollment.view", "enrollment.assign", "report.view_team"}
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,10 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         frozenset({"course.create", "course.edit", "enrollment.view", "enrollment.assign"}),
     ),
     BuiltinRole(
-        "reviewer", "Reviewer", "Reviews and publishes course versions.", frozenset({"course.view_all", "course.review"})
+        "reviewer",
+        "Reviewer",
+        "Reviews and publishes course versions.",
+        frozenset({"course.view_all", "course.review"}),
     ),
     BuiltinRole(
         "manager",

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from syllabus.accounts.services import api_token_authenticate
 
-INVALID_TOKEN = "Invalid, expired or revoked API token."
+INVALID_TOKEN = "Invalid, expired or revoked API token."  # noqa: S105 (a message, not a secret)
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
@@ -19,7 +19,7 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
         if result is not None:
-            user, token = result
+            _user, token = result
             # A token acts in its own organisation only, whatever the session says.
             request._request.organization = token.membership.organization  # type: ignore[attr-defined]
         return result

@@ -33,9 +33,9 @@ def clean_logo(upload: UploadedFile) -> ContentFile[bytes]:
             if probe.width > MAX_SIDE or probe.height > MAX_SIDE:
                 raise ValidationError({"logo": [LOGO_TOO_MANY_PIXELS]})
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = image.convert("RGBA")
+        with Image.open(io.BytesIO(data)) as decoded:
+            decoded.load()
+            image = decoded.convert("RGBA")
             image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE))
             out = io.BytesIO()
             image.save(out, format="PNG", optimize=True)

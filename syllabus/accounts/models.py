@@ -109,7 +109,7 @@ class OrgUnit(TenantModel):
 
     name = models.CharField(_("name"), max_length=200)
     code = models.CharField(_("code"), max_length=60, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.RESTRICT, related_name="children")
     path = models.CharField(max_length=1024, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
 
@@ -200,9 +200,7 @@ class Membership(TenantModel):
     org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     job_role = models.ForeignKey(JobRole, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
-    manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
-    )
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports")
     employee_id = models.CharField(_("employee id"), max_length=64, blank=True)
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -129,12 +129,20 @@ class TreeNode:
     children: list[TreeNode]
 
 
-def org_unit_list(*, organization: Organization) -> QuerySet[OrgUnit]:
-    return (
+def org_unit_list(
+    *, organization: Organization, parent: OrgUnit | None = None, subtree_of: OrgUnit | None = None
+) -> QuerySet[OrgUnit]:
+    """Units in tree order with their active member count; `subtree_of` includes that unit itself."""
+    qs = (
         OrgUnit.objects.for_organization(organization)
         .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
         .order_by("path")
     )
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    if subtree_of is not None:
+        qs = qs.filter(OrgUnit.subtree_q(subtree_of.path))
+    return qs
 
 
 def org_unit_tree(*, organization: Organization) -> list[TreeNode]:
@@ -166,14 +174,20 @@ def org_unit_choices(*, organization: Organization) -> list[tuple[int, str]]:
 
 
 def job_role_list(*, organization: Organization) -> QuerySet[JobRole]:
-    return JobRole.objects.for_organization(organization).annotate(
-        member_count=Count("members", filter=Q(members__is_active=True))
+    # Explicit order: an aggregate query drops Meta.ordering.
+    return (
+        JobRole.objects.for_organization(organization)
+        .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+        .order_by("name", "pk")
     )
 
 
 def location_list(*, organization: Organization) -> QuerySet[Location]:
-    return Location.objects.for_organization(organization).annotate(
-        member_count=Count("members", filter=Q(members__is_active=True))
+    # Explicit order: an aggregate query drops Meta.ordering.
+    return (
+        Location.objects.for_organization(organization)
+        .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+        .order_by("name", "pk")
     )
 
 
@@ -186,3 +200,51 @@ def api_token_list(*, organization: Organization, membership: Membership | None 
     if membership is not None:
         qs = qs.filter(membership=membership)
     return qs
+
+
+# --- reads for the admin pages ---------------------------------------------------------------------------
+
+
+def people_managers(*, organization: Organization, visible: Q) -> QuerySet[Membership]:
+    """Visible members who manage someone: the choices of the people list's manager filter."""
+    managing = Membership.objects.for_organization(organization).filter(manager__isnull=False).values("manager_id")
+    return (
+        Membership.objects.for_organization(organization)
+        .filter(visible, pk__in=managing)
+        .select_related("user")
+        .order_by("user__display_name", "pk")
+    )
+
+
+def member_search(*, organization: Organization, term: str, limit: int = 10) -> list[Membership]:
+    """Active members whose name or email contains `term`: suggestions for the manager picker."""
+    term = term.strip()
+    if not term:
+        return []
+    return list(
+        Membership.objects.for_organization(organization)
+        .filter(Q(user__display_name__icontains=term) | Q(user__email__icontains=term), is_active=True)
+        .select_related("user")
+        .order_by("user__display_name", "pk")[:limit]
+    )
+
+
+def member_by_email(*, organization: Organization, email: str) -> Membership | None:
+    """The active member of the organisation with this email, if any."""
+    return (
+        Membership.objects.for_organization(organization)
+        .filter(user__email__iexact=email.strip(), is_active=True)
+        .select_related("user")
+        .first()
+    )
+
+
+def user_by_email(*, email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def api_token_get(
+    *, organization: Organization, token_id: int, membership: Membership | None = None
+) -> ApiToken | None:
+    """One token of the organisation (of `membership` only, when given)."""
+    return api_token_list(organization=organization, membership=membership).filter(pk=token_id).first()

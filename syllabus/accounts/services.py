@@ -332,7 +332,12 @@ def person_create(
 ) -> Membership:
     """Add a person to the organisation: a new user, or an existing user (from another organisation)."""
     # The new person's place decides who may add them: an org-unit admin only within their subtree.
-    policy.require(by, "people.manage", organization, Membership(organization=organization, org_unit=membership_fields.get("org_unit")))
+    policy.require(
+        by,
+        "people.manage",
+        organization,
+        Membership(organization=organization, org_unit=membership_fields.get("org_unit")),
+    )
     email = User.objects.normalize_email(person.email.strip()).lower()
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
@@ -368,7 +373,9 @@ def person_create(
 
 
 def _snapshot(membership: Membership) -> dict[str, object]:
-    data: dict[str, object] = {f"{name}_id": getattr(membership, f"{name}_id") for name in ("org_unit", "job_role", "location", "manager")}
+    data: dict[str, object] = {
+        f"{name}_id": getattr(membership, f"{name}_id") for name in ("org_unit", "job_role", "location", "manager")
+    }
     data.update(
         employee_id=membership.employee_id,
         hire_date=membership.hire_date.isoformat() if membership.hire_date else None,
@@ -390,7 +397,9 @@ def membership_update(
     organization = membership.organization
     policy.require(by, "people.manage", organization, membership)
     if "org_unit" in fields and fields["org_unit"] is not None:
-        policy.require(by, "people.manage", organization, Membership(organization=organization, org_unit=fields["org_unit"]))
+        policy.require(
+            by, "people.manage", organization, Membership(organization=organization, org_unit=fields["org_unit"])
+        )
     before = _snapshot(membership)
     with transaction.atomic():
         _apply_membership_fields(membership, fields)
@@ -467,7 +476,7 @@ def profile_update(
 # --- API tokens -----------------------------------------------------------------------------------------
 
 TOKEN_PREFIX_LENGTH = 8
-TOKEN_ESCALATION = "You cannot create a token for someone who holds capabilities you do not hold."
+TOKEN_ESCALATION = "You cannot create a token for someone who holds capabilities you do not hold."  # noqa: S105
 
 
 def token_digest(key: str) -> str:
@@ -493,7 +502,7 @@ def api_token_create(
     token = ApiToken(
         membership=membership,
         name=name.strip(),
-        prefix=key[:TOKEN_PREFIX_LENGTH + 4],
+        prefix=key[: TOKEN_PREFIX_LENGTH + 4],
         key_digest=token_digest(key),
         created_by=by,
         expires_at=expires_at,

@@ -77,9 +77,7 @@ def env_list(name: str, default: list[str] | None = None, *, environ: Mapping[st
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_choice(
-    name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None
-) -> str:
+def env_choice(name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None) -> str:
     value = env_str(name, default, environ=environ).strip().lower()
     if value not in choices:
         raise ConfigError(f"{name}: expected one of {', '.join(choices)}; got {value!r}")

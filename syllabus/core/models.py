@@ -20,3 +20,13 @@ class TenantModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class Heartbeat(models.Model):
+    """The last time a background process proved it was alive ("worker alive at T"), shown by /readyz."""
+
+    name = models.CharField(max_length=60, unique=True)
+    last_seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_seen.isoformat()}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 
@@ -46,5 +47,5 @@ def for_tenant(queryset: models.QuerySet[M], organization: Any) -> models.QueryS
 def get_for_tenant_or_404(queryset: models.QuerySet[M], organization: Any, **lookup: Any) -> M:
     try:
         return for_tenant(queryset, organization).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc

@@ -1,3 +1,13 @@
-from django.urls import path
+"""Operations endpoints at the site root: /healthz, /readyz and /metrics (Prometheus, from django_prometheus)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+from syllabus.core import ops
+
+app_name = "core"
+
+urlpatterns = [
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("", include("django_prometheus.urls")),
+]

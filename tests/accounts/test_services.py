@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from syllabus.access.models import Role, RoleAssignment
 from syllabus.accounts import services
 from syllabus.accounts.attributes import NOT_A_CHOICE, NOT_A_DATE, REQUIRED_ATTRIBUTE, UNKNOWN_ATTRIBUTE
 from syllabus.accounts.events import MembershipDeactivated, PersonCreated
 from syllabus.accounts.images import LOGO_NOT_IMAGE
-from syllabus.access.models import Role, RoleAssignment
 from syllabus.accounts.models import ApiToken, Membership, OrgUnit, User
 from syllabus.core import events
 from tests.factories import AttributeDefinitionFactory, MembershipFactory, grant

@@ -166,7 +166,7 @@ class Migration(migrations.Migration):
                 ('path', models.CharField(default='', editable=False, max_length=1024)),
                 ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='accounts.orgunit')),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='children', to='accounts.orgunit')),
             ],
             options={
                 'ordering': ['path'],

@@ -1,0 +1,67 @@
+"""Production mode refuses to start with development defaults (checked in a fresh interpreter each time)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "a-production-secret-key-that-is-long-enough-0123456789-abcdef"
+
+
+def import_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    # A clean environment: nothing from the developer's shell (or CI's DATABASE_URL) may make a case pass by accident.
+    environ = {"PATH": os.environ.get("PATH", ""), "SYLLABUS_VAR_DIR": str(tmp_path / "var"), **env}
+    return subprocess.run(
+        [sys.executable, "-c", "import syllabus.settings"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_starts_with_a_secret_key_hosts_and_debug_off(tmp_path):
+    # The control case: without it, the refusals below could pass because the import breaks for another reason.
+    result = import_settings(tmp_path, SYLLABUS_ENV="production", SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="lms.example")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "SECRET_KEY: production needs its own secret key"),
+        ({"SECRET_KEY": "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"}, "SECRET_KEY:"),
+        ({"SECRET_KEY": "too-short"}, "SECRET_KEY: production needs its own secret key of at least 50 characters"),
+        ({"SECRET_KEY": GOOD_SECRET, "DEBUG": "true"}, "DEBUG: must be off when SYLLABUS_ENV=production"),
+        ({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS: production needs the host names"),
+    ],
+    ids=["no-secret-key", "default-secret-key", "short-secret-key", "debug-on", "no-allowed-hosts"],
+)
+def test_production_refuses_to_start_with_development_defaults(tmp_path, env, message):
+    env = {"ALLOWED_HOSTS": "lms.example", **env}
+    result = import_settings(tmp_path, SYLLABUS_ENV="production", **env)
+    assert result.returncode != 0
+    assert "ConfigError" in result.stderr
+    assert message in result.stderr
+
+
+def test_a_badly_typed_variable_stops_start_up_naming_it(tmp_path):
+    result = import_settings(tmp_path, DB_CONN_MAX_AGE="forever")
+    assert result.returncode != 0
+    assert "DB_CONN_MAX_AGE: expected an integer, got 'forever'" in result.stderr
+
+
+def test_the_secret_key_can_come_from_a_mounted_file(tmp_path):
+    secret_file = tmp_path / "secret_key"
+    secret_file.write_text(GOOD_SECRET + "\n", encoding="utf-8")
+    result = import_settings(
+        tmp_path, SYLLABUS_ENV="production", SECRET_KEY_FILE=str(secret_file), ALLOWED_HOSTS="lms.example"
+    )
+    assert result.returncode == 0, result.stderr
