@@ -404,9 +404,11 @@ def membership_update(
     with transaction.atomic():
         _apply_membership_fields(membership, fields)
         if attributes is not None:
-            definitions = AttributeDefinition.objects.filter(organization=organization)
-            merged = {**membership.attributes, **attributes}
-            membership.attributes = clean_attributes(definitions, merged)
+            definitions = list(AttributeDefinition.objects.filter(organization=organization))
+            defined = {definition.key for definition in definitions}
+            # Values of a definition deleted since are dropped, not reported: the person did not send them.
+            kept = {key: value for key, value in membership.attributes.items() if key in defined}
+            membership.attributes = clean_attributes(definitions, {**kept, **attributes})
         membership.full_clean(exclude=["user", "organization", "manager"], validate_constraints=False)
         _save_membership(membership)
         if display_name is not None and display_name.strip() != membership.user.display_name:

@@ -342,3 +342,11 @@ def test_a_revoked_or_expired_token_no_longer_authenticates(world):
         membership=world.learner, by=world.learner.user, name="b", expires_at=clock.now() - dt.timedelta(seconds=1)
     )
     assert services.api_token_authenticate(key2) is None
+
+
+def test_a_person_stays_editable_after_one_of_their_attributes_is_deleted(world, attributes):
+    services.membership_update(membership=world.learner, by=admin(world), attributes={"grade": "A", "cost_center": "C"})
+    services.attribute_definition_delete(definition=attributes["grade"], by=admin(world))
+    world.learner.refresh_from_db()
+    membership = services.membership_update(membership=world.learner, by=admin(world), attributes={"fte": "1"})
+    assert membership.attributes == {"cost_center": "C", "fte": 1}
