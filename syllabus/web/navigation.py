@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.access.policy import Principal
@@ -12,7 +13,7 @@ from syllabus.access.policy import Principal
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise
     url_name: str
     # Shown when the person holds any of these capabilities; empty means every member.
     any_of: tuple[str, ...] = ()
@@ -47,7 +48,8 @@ def visible_items(items: tuple[NavItem, ...], principal: Principal) -> list[NavI
         if item.platform_only:
             if principal.is_platform_admin:
                 out.append(item)
-        elif principal.is_member or principal.is_platform_admin:
-            if not item.any_of or any(code in held for code in item.any_of):
-                out.append(item)
+        elif (principal.is_member or principal.is_platform_admin) and (
+            not item.any_of or any(code in held for code in item.any_of)
+        ):
+            out.append(item)
     return out

@@ -1,0 +1,245 @@
+"""Helpers for the browser tests: URL lookup, signing in, the organisation chooser and the axe-core check."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from syllabus.accounts.models import Membership
+from tests.conftest import World
+from tests.factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+# Long enough for a cold first page on a loaded CI machine; expect() retries until then and never sleeps.
+TIMEOUT_MS = 10_000
+
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+# The live server must see each test's data, hence transactional (conftest.py puts back the built-in roles
+# that the flush between transactional tests wipes).
+BROWSER_TEST = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@dataclass
+class PageProblems:
+    """What the browser complained about while a page was open."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [message for message in self.console_errors if "Content Security Policy" in message]
+
+
+# The `open_page` fixture: open_page(phone=False, bypass_csp=False) -> a new Page in a new browser context.
+OpenPage = Callable[..., Page]
+
+_problems: WeakKeyDictionary[Page, PageProblems] = WeakKeyDictionary()
+
+
+def watch(page: Page) -> None:
+    """Start recording the console errors and uncaught exceptions of `page`."""
+    problems = _problems.setdefault(page, PageProblems())
+    page.on("console", lambda message: _record_console(problems, message))
+    page.on("pageerror", lambda error: problems.page_errors.append(str(error)))
+
+
+def problems_of(page: Page) -> PageProblems:
+    return _problems[page]
+
+
+def _record_console(problems: PageProblems, message: ConsoleMessage) -> None:
+    if message.type == "error":
+        location = message.location.get("url", "")
+        problems.console_errors.append(f"{message.text} ({location})" if location else message.text)
+
+
+def url(name: str, *args: Any) -> str:
+    """A path from a URL name: the tests follow the URLconf rather than hard-coding paths."""
+    return reverse(name, args=args)
+
+
+def path_is(name: str, *args: Any) -> re.Pattern[str]:
+    """Matches a page URL whose path is exactly the named URL's (any query string): for expect(page).to_have_url."""
+    return re.compile(rf"^https?://[^/]+{re.escape(url(name, *args))}(\?.*)?$")
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    """Sign in through the real sign-in form."""
+    page.goto(url("accounts:sign-in"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    # Wait for the page the form leads to (home, the chooser or the form again): the session cookie is set by
+    # then, and the next goto cannot cut the sign-in short.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
+def choose_organization(page: Page, name: str) -> None:
+    """On the organisation chooser, pick `name` and wait until the header shows it."""
+    expect(page.get_by_role("heading", level=1, name="Choose an organisation")).to_be_visible()
+    page.get_by_role("button", name=name, exact=True).click()
+    expect(page.locator(".site-header .brand")).to_have_text(name)
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """The serious and critical WCAG 2.1 A/AA violations axe-core finds on the page as it is now.
+
+    Needs a context with bypass_csp=True: the injected script is inline, which `script-src 'self'` refuses.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    results = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return [item for item in results["violations"] if item.get("impact") in AXE_FAILING_IMPACTS]
+
+
+# aria-describedby and friends pointing at a missing id fail silently (axe rates it minor at most): the help
+# text or error is simply never read out. That is what happens when a template and Django disagree on ids.
+_BROKEN_REFERENCES_JS = """() => {
+  const broken = [];
+  for (const el of document.querySelectorAll("[aria-describedby], [aria-labelledby], [aria-controls], label[for]")) {
+    for (const attr of ["aria-describedby", "aria-labelledby", "aria-controls", "for"]) {
+      for (const id of (el.getAttribute(attr) || "").split(/\\s+/)) {
+        if (id && !document.getElementById(id)) broken.push(`<${el.localName}> ${attr}="${id}"`);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def broken_references(page: Page) -> list[str]:
+    """Elements whose aria-describedby, aria-labelledby, aria-controls or label `for` names a missing id."""
+    return list(page.evaluate(_BROKEN_REFERENCES_JS))
+
+
+def axe_check(page: Page) -> None:
+    """Fail the test if axe-core finds serious or critical WCAG 2.1 A/AA violations on the page.
+
+    Also fails on ARIA and label references to ids that are not on the page.
+    """
+    violations = axe_violations(page)
+    if violations:
+        pytest.fail(f"axe found serious/critical violations on {page.url}:\n{format_violations(violations)}")
+    broken = broken_references(page)
+    if broken:
+        pytest.fail(f"References to missing ids on {page.url}:\n" + "\n".join(broken))
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"]:
+            summary = node.get("failureSummary", "").replace("\n", " ")
+            lines.append(f"    {json.dumps(node['target'])}: {summary}")
+    return "\n".join(lines)
+
+
+# --- the pages in scope ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageInScope:
+    """A page the browser tests visit: who looks at it, where it is, and what to do there first."""
+
+    persona: str  # "anonymous", "platform_admin", "two_org_person" or a Membership attribute of World
+    path: Callable[[World], str]
+    then: Callable[[Page], None] | None = None
+    status: int = 200
+
+
+def _sign_in_with_a_wrong_password(page: Page) -> None:
+    page.get_by_label("Email").fill("nobody@example.test")
+    page.get_by_label("Password").fill("wrong-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+def _submit_empty_person_form(page: Page) -> None:
+    page.get_by_role("button", name="Add person").click()
+    expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+
+
+# Every server-rendered page of the foundation (the API docs are third-party and left out).
+PAGES_IN_SCOPE: dict[str, PageInScope] = {
+    "sign-in": PageInScope("anonymous", lambda w: url("accounts:sign-in")),
+    "sign-in with an error": PageInScope(
+        "anonymous", lambda w: url("accounts:sign-in"), _sign_in_with_a_wrong_password
+    ),
+    "choose organisation": PageInScope("two_org_person", lambda w: url("accounts:choose-organization")),
+    "home": PageInScope("org_admin", lambda w: url("web:home")),
+    "home of a learner": PageInScope("learner", lambda w: url("web:home")),
+    "profile": PageInScope("org_admin", lambda w: url("accounts:profile")),
+    "people list": PageInScope("org_admin", lambda w: url("accounts:people")),
+    "person detail": PageInScope("org_admin", lambda w: url("accounts:person-detail", w.report.pk)),
+    "person create form": PageInScope("org_admin", lambda w: url("accounts:person-create")),
+    "person create form with errors": PageInScope(
+        "org_admin", lambda w: url("accounts:person-create"), _submit_empty_person_form
+    ),
+    "organisation settings": PageInScope("org_admin", lambda w: url("accounts:org-settings")),
+    "org units": PageInScope("org_admin", lambda w: url("accounts:org-units")),
+    "job roles": PageInScope("org_admin", lambda w: url("accounts:job-roles")),
+    "locations": PageInScope("org_admin", lambda w: url("accounts:locations")),
+    "custom attributes": PageInScope("org_admin", lambda w: url("accounts:attributes")),
+    "roles": PageInScope("org_admin", lambda w: url("access:roles")),
+    "role create form": PageInScope("org_admin", lambda w: url("access:role-create")),
+    "person roles": PageInScope("org_admin", lambda w: url("access:person-roles", w.instructor.pk)),
+    "API tokens": PageInScope("org_admin", lambda w: url("accounts:tokens")),
+    "platform organisations": PageInScope("platform_admin", lambda w: url("accounts:platform-organizations")),
+    "not allowed (403)": PageInScope("learner", lambda w: url("accounts:people"), status=403),
+    "not found (404)": PageInScope("org_admin", lambda w: url("accounts:person-detail", w.outsider.pk), status=404),
+}
+
+
+def sign_in_as(page: Page, persona: str, world: World, two_org_person: Membership) -> None:
+    """Sign in as one of the personas named in PAGES_IN_SCOPE (nothing for "anonymous")."""
+    if persona == "anonymous":
+        return
+    if persona == "platform_admin":
+        email = world.platform_admin.email
+    elif persona == "two_org_person":
+        email = two_org_person.user.email
+    else:
+        email = getattr(world, persona).user.email
+    sign_in(page, email, PASSWORD)
+
+
+def open_page_in_scope(page: Page, name: str, world: World, two_org_person: Membership, *, sign: bool = True) -> None:
+    """Go to the page in scope called `name` (signing in first unless `sign` is false) and get it ready."""
+    spec = PAGES_IN_SCOPE[name]
+    if sign:
+        sign_in_as(page, spec.persona, world, two_org_person)
+    response = page.goto(spec.path(world))
+    assert response is not None
+    assert response.status == spec.status, f"{name} ({page.url}) answered {response.status}"
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    if spec.then is not None:
+        spec.then(page)
