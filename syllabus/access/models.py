@@ -68,9 +68,7 @@ class RoleAssignment(TimeStampedModel):
                 condition=(Q(scope=ORGANIZATION, org_unit__isnull=True) | Q(scope=ORG_UNIT, org_unit__isnull=False)),
                 name="roleassignment_scope_matches_target",
             ),
-            models.UniqueConstraint(
-                fields=["membership", "role", "scope", "org_unit"], name="roleassignment_unique"
-            ),
+            models.UniqueConstraint(fields=["membership", "role", "scope", "org_unit"], name="roleassignment_unique"),
             models.UniqueConstraint(
                 fields=["membership", "role"],
                 condition=Q(org_unit__isnull=True),
