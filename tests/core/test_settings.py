@@ -65,3 +65,40 @@ def test_the_secret_key_can_come_from_a_mounted_file(tmp_path):
         tmp_path, SYLLABUS_ENV="production", SECRET_KEY_FILE=str(secret_file), ALLOWED_HOSTS="lms.example"
     )
     assert result.returncode == 0, result.stderr
+
+
+PRODUCTION_PROBE = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syllabus.settings")
+django.setup()
+from django.conf import settings
+from django.test import Client
+secure = Client(HTTP_HOST="lms.example").get("/healthz", secure=True)
+plain = Client(HTTP_HOST="lms.example").get("/healthz/")
+print("HSTS", secure.headers.get("Strict-Transport-Security"))
+print("COOKIES", settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)
+print("REDIRECT", plain.status_code, plain.headers.get("Location"))
+"""
+
+
+def test_production_sends_hsts_secure_cookies_and_redirects_to_https(tmp_path):
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "SYLLABUS_VAR_DIR": str(tmp_path / "var"),
+        "SYLLABUS_ENV": "production",
+        "SECRET_KEY": GOOD_SECRET,
+        "ALLOWED_HOSTS": "lms.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_PROBE],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "HSTS max-age=31536000; includeSubDomains" in result.stdout
+    assert "COOKIES True True" in result.stdout
+    assert "REDIRECT 301 https://lms.example/healthz/" in result.stdout
