@@ -65,3 +65,60 @@ class ApiTokenRevoked:
     organization_id: int
     token_id: int
     actor_id: int | None
+
+
+# --- sign-in and account security (not tied to one organisation: a person may belong to several) ---------------
+
+
+@dataclass(frozen=True)
+class UserSignedIn:
+    user_id: int
+    ip_address: str | None
+    two_factor: bool
+
+
+@dataclass(frozen=True)
+class UserSignedOut:
+    user_id: int
+    ip_address: str | None
+
+
+@dataclass(frozen=True)
+class SignInFailed:
+    # The email as typed: there may be no such user.
+    email: str
+    ip_address: str | None
+    reason: str  # "password" | "two_factor" | "inactive"
+
+
+@dataclass(frozen=True)
+class UserLockedOut:
+    email: str
+    ip_address: str | None
+
+
+@dataclass(frozen=True)
+class UserUnlocked:
+    email: str
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
+class PasswordChanged:
+    user_id: int
+    actor_id: int | None
+    via_reset: bool
+
+
+@dataclass(frozen=True)
+class TwoFactorChanged:
+    user_id: int
+    actor_id: int | None
+    action: str  # "enabled" | "disabled" | "recovery_code_used" | "recovery_codes_regenerated"
+
+
+@dataclass(frozen=True)
+class SessionsEnded:
+    user_id: int
+    actor_id: int | None
+    count: int

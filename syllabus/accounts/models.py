@@ -92,6 +92,8 @@ class Organization(TimeStampedModel):
         _("default time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Keys of the roles (built-in or this organisation's custom ones) whose holders must use two-factor sign-in.
+    two_factor_required_roles = models.JSONField(_("roles that must use two-factor sign-in"), default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -245,3 +247,22 @@ class ApiToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class UserSession(models.Model):
+    """A signed-in browser session of a person, so they can see their sessions and sign out everywhere."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "ended_at"], name="usersession_user_open")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.ip_address or '?'})"
