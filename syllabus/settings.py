@@ -264,3 +264,5 @@ LOGGING = {
 
 # --- Syllabus ---------------------------------------------------------------------------------------------
 SYLLABUS_PLATFORM_NAME = env_str("SYLLABUS_PLATFORM_NAME", "Syllabus")
+# Bearer token Prometheus must send to /metrics; without one, production does not serve metrics at all.
+METRICS_TOKEN = env_str("METRICS_TOKEN")

@@ -106,6 +106,22 @@ class Principal:
             capability in caps and path.startswith(unit_path) for unit_path, caps in self.unit_capabilities.items()
         )
 
+    def holds_org_wide(self, capability: str) -> bool:
+        """True when the capability reaches the whole organisation (not only a subtree or a team)."""
+        return self.is_platform_admin or (self.is_member and capability in self.org_capabilities)
+
+    def covers(self, membership: Membership) -> bool:
+        """True when this person holds, organisation-wide, every capability `membership` is granted here.
+
+        Acting on someone more powerful (deactivating or reactivating them) would be privilege escalation. The
+        target's grants are counted whether or not their membership is active.
+        """
+        if self.is_platform_admin:
+            return True
+        if membership.user.is_platform_admin:
+            return False
+        return self.is_member and granted_capabilities(membership) <= self.org_capabilities
+
     def require(self, capability: str, obj: Any = None) -> None:
         if not self.can(capability, obj):
             raise PermissionDenied(NOT_ALLOWED)
@@ -162,6 +178,16 @@ def principal_for(user: User | Any, organization: Organization | None) -> Princi
     if getattr(user, "is_authenticated", False):
         setattr(user, _CACHE_ATTR, cache)
     return principal
+
+
+def granted_capabilities(membership: Membership) -> frozenset[str]:
+    """Everything a membership's role assignments grant (any scope), plus team capabilities if they manage anyone."""
+    caps: set[str] = set()
+    for assignment in RoleAssignment.objects.filter(membership=membership).select_related("role"):
+        caps |= assignment.role.capabilities
+    if Membership.objects.filter(manager=membership).exists():
+        caps |= TEAM_CAPABILITIES
+    return frozenset(caps)
 
 
 def forget(user: User | Any) -> None:

@@ -115,7 +115,9 @@ def role_update(
         role.description = description.strip()
     if capabilities is not None:
         codes = _clean_capabilities(capabilities)
+        # Both ends: no granting what you lack, and no stripping a role of what you lack (its holders outrank you).
         _check_no_escalation(by, role.organization, codes)
+        _check_no_escalation(by, role.organization, role.custom_capabilities)
         role.custom_capabilities = codes
     role.full_clean(validate_constraints=False)
     role.save()
@@ -183,12 +185,6 @@ def role_unassign(*, assignment: RoleAssignment, by: User) -> None:
     organization = assignment.organization
     policy.require(by, "role.assign", organization)
     role = assignment.role
-    if role.is_builtin and role.key == "org_admin" and assignment.scope == "organization":
-        others = RoleAssignment.objects.filter(
-            organization=organization, role=role, scope="organization", membership__is_active=True
-        ).exclude(pk=assignment.pk)
-        if not others.exists():
-            raise ValidationError(LAST_ADMIN)
     _check_no_escalation(by, organization, role.capabilities)
     event = events.RoleUnassigned(
         organization.pk,
@@ -198,7 +194,15 @@ def role_unassign(*, assignment: RoleAssignment, by: User) -> None:
         assignment.org_unit_id,
         _actor_id(by),
     )
-    assignment.delete()
+    with transaction.atomic():
+        if role.is_builtin and role.key == "org_admin" and assignment.scope == "organization":
+            # Locked, so two admins removing each other at the same moment cannot both pass the check.
+            admins = RoleAssignment.objects.select_for_update(of=("self",)).filter(
+                organization=organization, role=role, scope="organization", membership__is_active=True
+            )
+            if not [other for other in admins if other.pk != assignment.pk]:
+                raise ValidationError(LAST_ADMIN)
+        assignment.delete()
     _forget(assignment.membership, by)
     emit(event)
 
@@ -206,7 +210,7 @@ def role_unassign(*, assignment: RoleAssignment, by: User) -> None:
 def grant_builtin_role(*, membership: Membership, role_key: str, by: User | None) -> RoleAssignment:
     """Bootstrap grant without a permission check: a new organisation's first admin, demo data, commands."""
     role = Role.objects.get(organization__isnull=True, key=role_key)
-    assignment, _ = RoleAssignment.objects.get_or_create(
+    assignment, created = RoleAssignment.objects.get_or_create(
         organization=membership.organization,
         membership=membership,
         role=role,
@@ -214,4 +218,10 @@ def grant_builtin_role(*, membership: Membership, role_key: str, by: User | None
         org_unit=None,
         defaults={"granted_by": by},
     )
+    if created:
+        emit(
+            events.RoleAssigned(
+                membership.organization_id, assignment.pk, membership.pk, role.key, "organization", None, _actor_id(by)
+            )
+        )
     return assignment

@@ -46,6 +46,7 @@ from syllabus.core.schema import AutoSchema
 from syllabus.core.tenancy import current_organization, get_for_tenant_or_404
 
 UNKNOWN_ATTRIBUTE_FILTER = "Unknown attribute: define it under Settings > Custom attributes first."
+TOKEN_FROM_TOKEN = "Sign in to create API tokens: a token cannot create another token."  # noqa: S105
 MEMBERSHIP_REQUIRED = "Name the membership the token acts as: you are not a member of this organisation."
 EXPIRY_IN_PAST = "The expiry must be in the future."
 ADMIN_NOT_FOUND = "No user has this email address."
@@ -938,6 +939,9 @@ class TokenListApi(TokenApi):
         serializer = self.InputSerializer(data=request.data, context=self.serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        if isinstance(request.auth, ApiToken):
+            # A leaked short-lived token must not be able to mint itself a permanent successor.
+            raise PermissionDenied(TOKEN_FROM_TOKEN)
         membership = data.pop("membership", None) or self.principal().membership
         if membership is None:
             raise serializers.ValidationError({"membership": [MEMBERSHIP_REQUIRED]})

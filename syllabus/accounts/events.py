@@ -122,3 +122,44 @@ class SessionsEnded:
     user_id: int
     actor_id: int | None
     count: int
+
+
+# --- HR import (accounts/hr_import) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleImported:
+    """One HR import applied: a summary, not one event per person (an import may touch 100,000 people)."""
+
+    organization_id: int
+    job_id: int
+    created: int
+    updated: int
+    deactivated: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
+class OrgUnitChanged:
+    organization_id: int
+    org_unit_id: int
+    action: str  # "created" | "updated" | "deleted"
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
+class ReferenceDataChanged:
+    """A job role, location or custom attribute definition was created, updated or deleted."""
+
+    organization_id: int
+    kind: str  # "job_role" | "location" | "attribute"
+    object_id: int
+    action: str
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
+class ProfileChanged:
+    user_id: int
+    actor_id: int | None
+    fields: tuple[str, ...]

@@ -116,7 +116,10 @@ def person_get(*, organization: Organization, membership_id: int, visible: Q) ->
         .filter(visible, pk=membership_id)
         .select_related("user", "org_unit", "job_role", "location", "manager__user")
         .prefetch_related(
-            Prefetch("direct_reports", queryset=Membership.objects.select_related("user").filter(is_active=True))
+            # Only the reports the caller may see: a subtree admin must not learn about people beyond it.
+            Prefetch(
+                "direct_reports", queryset=Membership.objects.select_related("user").filter(visible, is_active=True)
+            )
         )
         .first()
     )
@@ -216,13 +219,14 @@ def people_managers(*, organization: Organization, visible: Q) -> QuerySet[Membe
     )
 
 
-def member_search(*, organization: Organization, term: str, limit: int = 10) -> list[Membership]:
-    """Active members whose name or email contains `term`: suggestions for the manager picker."""
+def member_search(*, organization: Organization, term: str, visible: Q, limit: int = 10) -> list[Membership]:
+    """Active members the caller may see whose name or email contains `term`: suggestions for the manager picker."""
     term = term.strip()
     if not term:
         return []
     return list(
         Membership.objects.for_organization(organization)
+        .filter(visible)
         .filter(Q(user__display_name__icontains=term) | Q(user__email__icontains=term), is_active=True)
         .select_related("user")
         .order_by("user__display_name", "pk")[:limit]

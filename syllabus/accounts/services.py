@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -38,12 +39,18 @@ from syllabus.core.events import emit
 
 ORG_UNIT_CYCLE = "An org unit cannot be moved under itself or one of its own sub-units."
 ORG_UNIT_OTHER_ORG = "That parent org unit belongs to another organisation."
+ORG_UNIT_HAS_ROLES = "{count} role assignments are scoped to this org unit; remove them first."
 ORG_UNIT_NOT_EMPTY = "Move or delete its {children} sub-units and {members} people first."
 MANAGER_CYCLE = "A person cannot report to themselves or to someone who reports to them."
 MANAGER_OTHER_ORG = "The manager must be a member of the same organisation."
 ALREADY_MEMBER = "{email} is already a member of this organisation."
 EMPLOYEE_ID_TAKEN = "Employee id {employee_id!r} is already used by someone else in this organisation."
 NOT_IN_ORGANIZATION = "{field} belongs to another organisation."
+NEEDS_ORG_WIDE = "Only people who manage people across the whole organisation may do this."
+NAME_NOT_OURS = "This person also belongs to other organisations; only they can change their name (on their profile)."
+UNKNOWN_LOCALE = "Unknown language {locale!r}."
+OUTRANKS_YOU = "This person holds capabilities you do not hold; ask someone who does."
+TOKEN_FOR_OTHERS = "API tokens act as the person they belong to: people create their own."  # noqa: S105
 CANNOT_DEACTIVATE_SELF = "You cannot deactivate your own membership."
 LAST_ORG_ADMIN = "This is the organisation's last active org admin; make someone else org admin first."
 CHOICES_REQUIRED = "A choice attribute needs at least one choice."
@@ -90,15 +97,21 @@ def organization_update(
     for field, value in changes.items():
         setattr(organization, field, value.strip() if isinstance(value, str) else value)
     changed = list(changes)
-    if logo is not None:
-        cleaned_logo = clean_logo(logo)
-        organization.logo.save(cleaned_logo.name or "logo.png", cleaned_logo, save=False)
-        changed.append("logo")
-    elif remove_logo and organization.logo:
-        organization.logo.delete(save=False)
-        changed.append("logo")
-    organization.full_clean(exclude=["slug"])
-    organization.save()
+    # Validate everything before touching files, so a refused change leaves the stored logo as it was.
+    cleaned_logo = clean_logo(logo) if logo is not None else None
+    organization.full_clean(exclude=["slug", "logo"])
+    old_logo = organization.logo.name if organization.logo else ""
+    storage = organization.logo.storage
+    with transaction.atomic():
+        if cleaned_logo is not None:
+            organization.logo.save(cleaned_logo.name or "logo.png", cleaned_logo, save=False)
+            changed.append("logo")
+        elif remove_logo and old_logo:
+            organization.logo = None  # type: ignore[assignment]
+            changed.append("logo")
+        organization.save()
+        if old_logo and "logo" in changed:
+            transaction.on_commit(lambda: storage.delete(old_logo))
     emit(events.OrganizationChanged(organization.pk, _actor_id(by), tuple(changed)))
     return organization
 
@@ -120,11 +133,16 @@ def org_unit_create(
     unit = OrgUnit(organization=organization, name=name.strip(), code=code.strip(), parent=parent)
     unit.full_clean(exclude=["path", "depth"])
     with transaction.atomic():
+        if parent is not None:
+            # The parent may have moved since the caller loaded it: build the path from the locked, current row.
+            parent = OrgUnit.objects.select_for_update().get(pk=parent.pk)
+            unit.parent = parent
         unit.save()
         # The path holds the row's own id, so it is set once the id exists.
         unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
         unit.depth = parent.depth + 1 if parent else 0
         OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+    emit(events.OrgUnitChanged(organization.pk, unit.pk, "created", _actor_id(by)))
     return unit
 
 
@@ -143,11 +161,16 @@ def org_unit_update(
         unit.save(update_fields=["name", "code", "updated_at"])
         if parent is not ... and parent != unit.parent:
             _org_unit_move(unit=unit, parent=parent, by=by)
+    emit(events.OrgUnitChanged(organization.pk, unit.pk, "updated", _actor_id(by)))
     return unit
 
 
 def _org_unit_move(*, unit: OrgUnit, parent: OrgUnit | None, by: User) -> None:
+    # Two crossing moves must not both pass the cycle check on stale paths: re-read both rows under lock.
+    locked = {u.pk: u for u in OrgUnit.objects.select_for_update().filter(pk__in=[unit.pk, getattr(parent, "pk", 0)])}
+    unit.path, unit.depth = locked[unit.pk].path, locked[unit.pk].depth
     if parent is not None:
+        parent = locked[parent.pk]
         if parent.organization_id != unit.organization_id:
             raise ValidationError({"parent": [ORG_UNIT_OTHER_ORG]})
         if parent.path.startswith(unit.path):
@@ -170,10 +193,20 @@ def org_unit_delete(*, unit: OrgUnit, by: User) -> None:
     members = Membership.objects.filter(org_unit=unit).count()
     if children or members:
         raise ValidationError(ORG_UNIT_NOT_EMPTY.format(children=children, members=members))
+    # Deleting would silently cascade to role assignments scoped to this unit: make the admin remove them.
+    scoped = RoleAssignment.objects.filter(org_unit=unit).count()
+    if scoped:
+        raise ValidationError(ORG_UNIT_HAS_ROLES.format(count=scoped))
+    organization_id, unit_id = unit.organization_id, unit.pk
     unit.delete()
+    emit(events.OrgUnitChanged(organization_id, unit_id, "deleted", _actor_id(by)))
 
 
 # --- job roles, locations -------------------------------------------------------------------------------
+
+
+def _reference_event(organization: Organization, kind: str, object_id: int, action: str, by: User) -> None:
+    emit(events.ReferenceDataChanged(organization.pk, kind, object_id, action, _actor_id(by)))
 
 
 def _save_unique(obj: Any, message: str, field: str) -> None:
@@ -192,13 +225,17 @@ def job_role_save(
     _check_same_org(organization, "job_role", job_role)
     job_role.name, job_role.code = name.strip(), code.strip()
     job_role.full_clean(validate_constraints=False)
+    created = job_role.pk is None
     _save_unique(job_role, NAME_TAKEN, "name")
+    _reference_event(organization, "job_role", job_role.pk, "created" if created else "updated", by)
     return job_role
 
 
 def job_role_delete(*, job_role: JobRole, by: User) -> None:
     policy.require(by, "job_role.manage", job_role.organization)
+    organization, pk = job_role.organization, job_role.pk
     job_role.delete()
+    _reference_event(organization, "job_role", pk, "deleted", by)
 
 
 def location_save(
@@ -221,13 +258,17 @@ def location_save(
         time_zone,
     )
     location.full_clean(validate_constraints=False)
+    created = location.pk is None
     _save_unique(location, NAME_TAKEN, "name")
+    _reference_event(organization, "location", location.pk, "created" if created else "updated", by)
     return location
 
 
 def location_delete(*, location: Location, by: User) -> None:
     policy.require(by, "location.manage", location.organization)
+    organization, pk = location.organization, location.pk
     location.delete()
+    _reference_event(organization, "location", pk, "deleted", by)
 
 
 # --- custom attributes ----------------------------------------------------------------------------------
@@ -261,13 +302,23 @@ def attribute_definition_save(
     definition.choices = cleaned_choices if type == AttributeDefinition.Type.CHOICE else []
     definition.required = required
     definition.full_clean(validate_constraints=False)
+    created = definition.pk is None
     _save_unique(definition, KEY_TAKEN, "key")
+    _reference_event(organization, "attribute", definition.pk, "created" if created else "updated", by)
     return definition
 
 
 def attribute_definition_delete(*, definition: AttributeDefinition, by: User) -> None:
-    policy.require(by, "attribute.manage", definition.organization)
-    definition.delete()
+    """Delete a definition and every stored value of it, so a later definition with the same key starts clean."""
+    organization, key, pk = definition.organization, definition.key, definition.pk
+    policy.require(by, "attribute.manage", organization)
+    with transaction.atomic():
+        holders = list(Membership.objects.filter(organization=organization, attributes__has_key=key).only("attributes"))
+        for membership in holders:
+            membership.attributes.pop(key, None)
+        Membership.objects.bulk_update(holders, ["attributes"], batch_size=1000)
+        definition.delete()
+    _reference_event(organization, "attribute", pk, "deleted", by)
 
 
 # --- people ---------------------------------------------------------------------------------------------
@@ -306,11 +357,19 @@ def _apply_membership_fields(membership: Membership, fields: dict[str, Any]) -> 
 
 
 def _save_membership(membership: Membership) -> None:
+    taken = ValidationError({"employee_id": [EMPLOYEE_ID_TAKEN.format(employee_id=membership.employee_id)]})
+    if membership.employee_id:
+        clash = Membership.objects.filter(
+            organization_id=membership.organization_id, employee_id=membership.employee_id
+        )
+        if clash.exclude(pk=membership.pk).exists():
+            raise taken
     try:
         with transaction.atomic():
             membership.save()
     except IntegrityError as exc:
-        raise ValidationError({"employee_id": [EMPLOYEE_ID_TAKEN.format(employee_id=membership.employee_id)]}) from exc
+        # Only a concurrent write can get here (the check above ran first); the employee id is the likely clash.
+        raise taken from exc
 
 
 @dataclass(frozen=True)
@@ -338,6 +397,9 @@ def person_create(
         organization,
         Membership(organization=organization, org_unit=membership_fields.get("org_unit")),
     )
+    if membership_fields.get("manager") is not None:
+        _require_org_wide(by, organization, "people.manage")
+    _check_locale(person.locale)
     email = User.objects.normalize_email(person.email.strip()).lower()
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
@@ -396,10 +458,20 @@ def membership_update(
     """Change a person's HR data. Needs people.manage over them where they are now and where they go."""
     organization = membership.organization
     policy.require(by, "people.manage", organization, membership)
-    if "org_unit" in fields and fields["org_unit"] is not None:
-        policy.require(
-            by, "people.manage", organization, Membership(organization=organization, org_unit=fields["org_unit"])
-        )
+    if "org_unit" in fields and fields["org_unit"] != membership.org_unit:
+        # Where they go counts too; "no org unit" is organisation level, beyond any subtree admin.
+        if fields["org_unit"] is None:
+            _require_org_wide(by, organization, "people.manage")
+        else:
+            policy.require(
+                by, "people.manage", organization, Membership(organization=organization, org_unit=fields["org_unit"])
+            )
+    if "manager" in fields and fields["manager"] != membership.manager:
+        # A manager gains team capabilities over the whole reporting line, which may reach beyond a subtree admin's
+        # own units: only organisation-wide people admins set managers.
+        _require_org_wide(by, organization, "people.manage")
+    if display_name is not None and display_name.strip() != membership.user.display_name:
+        _check_name_is_ours(membership)
     before = _snapshot(membership)
     with transaction.atomic():
         _apply_membership_fields(membership, fields)
@@ -421,6 +493,30 @@ def membership_update(
     return membership
 
 
+def _require_org_wide(by: User, organization: Organization, capability: str) -> None:
+    if not policy.principal_for(by, organization).holds_org_wide(capability):
+        raise PermissionDenied(NEEDS_ORG_WIDE)
+
+
+def _check_name_is_ours(membership: Membership) -> None:
+    """The name lives on the global User: an organisation may change it only for people who belong to it alone."""
+    user = membership.user
+    others = Membership.objects.filter(user=user).exclude(organization_id=membership.organization_id).exists()
+    if others or user.is_platform_admin:
+        raise ValidationError({"display_name": [NAME_NOT_OURS]})
+
+
+def _check_locale(locale: str | None) -> None:
+    if locale and locale not in dict(settings.LANGUAGES):
+        raise ValidationError({"locale": [UNKNOWN_LOCALE.format(locale=locale)]})
+
+
+def _require_covers(by: User, membership: Membership) -> None:
+    organization = membership.organization
+    if not policy.principal_for(by, organization).covers(membership):
+        raise PermissionDenied(OUTRANKS_YOU)
+
+
 def _is_last_org_admin(membership: Membership) -> bool:
     admins = RoleAssignment.objects.filter(
         organization_id=membership.organization_id,
@@ -437,20 +533,30 @@ def membership_deactivate(*, membership: Membership, by: User) -> Membership:
     policy.require(by, "people.deactivate", membership.organization, membership)
     if membership.user_id == by.pk:
         raise ValidationError(CANNOT_DEACTIVATE_SELF)
-    if _is_last_org_admin(membership):
-        raise ValidationError(LAST_ORG_ADMIN)
-    updated = Membership.objects.filter(pk=membership.pk, is_active=True).update(
-        is_active=False, deactivated_at=clock.now()
-    )
+    _require_covers(by, membership)
+    with transaction.atomic():
+        # Lock the org-wide admin assignments so two admins deactivating each other cannot both pass the check.
+        list(
+            RoleAssignment.objects.select_for_update(of=("self",)).filter(
+                organization_id=membership.organization_id, role__key="org_admin", scope="organization"
+            )
+        )
+        if _is_last_org_admin(membership):
+            raise ValidationError(LAST_ORG_ADMIN)
+        updated = Membership.objects.filter(pk=membership.pk, is_active=True).update(
+            is_active=False, deactivated_at=clock.now()
+        )
+        if updated:
+            ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).update(revoked_at=clock.now())
     membership.refresh_from_db()
     if updated:
-        ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).update(revoked_at=clock.now())
         emit(events.MembershipDeactivated(membership.organization_id, membership.pk, _actor_id(by)))
     return membership
 
 
 def membership_reactivate(*, membership: Membership, by: User) -> Membership:
     policy.require(by, "people.deactivate", membership.organization, membership)
+    _require_covers(by, membership)
     updated = Membership.objects.filter(pk=membership.pk, is_active=False).update(is_active=True, deactivated_at=None)
     membership.refresh_from_db()
     if updated:
@@ -467,18 +573,24 @@ def profile_update(
     if display_name is not None:
         user.display_name = display_name.strip()
     if locale is not None:
+        _check_locale(locale)
         user.locale = locale
     if time_zone is not None:
         user.time_zone = time_zone
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name", "locale", "time_zone"])
+    changed = tuple(
+        name
+        for name, value in (("display_name", display_name), ("locale", locale), ("time_zone", time_zone))
+        if value is not None
+    )
+    emit(events.ProfileChanged(user.pk, _actor_id(by), changed))
     return user
 
 
 # --- API tokens -----------------------------------------------------------------------------------------
 
 TOKEN_PREFIX_LENGTH = 8
-TOKEN_ESCALATION = "You cannot create a token for someone who holds capabilities you do not hold."  # noqa: S105
 
 
 def token_digest(key: str) -> str:
@@ -493,13 +605,8 @@ def api_token_create(
     if not membership.is_active:
         raise PermissionDenied(policy.NOT_ALLOWED)
     if membership.user_id != by.pk:
-        organization = membership.organization
-        policy.require(by, "token.manage", organization)
-        # A token acts as its holder: minting one for someone more powerful would be privilege escalation.
-        actor = policy.principal_for(by, organization)
-        holder = policy.principal_for(membership.user, organization)
-        if not actor.is_platform_admin and not holder.capabilities <= actor.org_capabilities:
-            raise PermissionDenied(TOKEN_ESCALATION)
+        # A token for someone else would let its creator act as them (and as whatever they are elsewhere).
+        raise PermissionDenied(TOKEN_FOR_OTHERS)
     key = f"syl_{secrets.token_urlsafe(32)}"
     token = ApiToken(
         membership=membership,

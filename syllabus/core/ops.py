@@ -11,6 +11,7 @@ Bodies name checks and exception classes only — never messages, which can carr
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
 from collections.abc import Callable
@@ -19,9 +20,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_prometheus.exports import ExportToDjangoView
 
 from syllabus.core import clock, selectors
 
@@ -90,3 +92,18 @@ def readyz(request: HttpRequest) -> JsonResponse:
     # With the database down the heartbeat cannot be read either; say "unknown" rather than try.
     body["worker"] = _worker_heartbeat() if "database" not in failing else {"last_seen": None, "age_seconds": None}
     return JsonResponse(body, status=503 if failing else 200)
+
+
+@never_cache
+@require_safe
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics. With METRICS_TOKEN set, scrapers must send `Authorization: Bearer <token>`."""
+    expected = settings.METRICS_TOKEN
+    if expected:
+        sent = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {expected}".encode()):
+            return HttpResponse(status=404)
+    elif settings.PRODUCTION:
+        # Traffic and database figures are not for the public: production needs a token to serve them at all.
+        return HttpResponse(status=404)
+    return ExportToDjangoView(request)

@@ -1,6 +1,6 @@
 """Operations endpoints at the site root: /healthz, /readyz and /metrics (Prometheus, from django_prometheus)."""
 
-from django.urls import include, path
+from django.urls import path
 
 from syllabus.core import ops
 
@@ -9,5 +9,5 @@ app_name = "core"
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", ops.metrics, name="metrics"),
 ]

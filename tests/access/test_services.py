@@ -344,3 +344,22 @@ def test_grant_builtin_role_is_idempotent(world):
     first = services.grant_builtin_role(membership=world.learner, role_key="reviewer", by=None)
     again = services.grant_builtin_role(membership=world.learner, role_key="reviewer", by=None)
     assert first.pk == again.pk
+
+
+def test_a_role_manager_cannot_strip_capabilities_they_lack_from_a_role(world, limited_admin):
+    powerful = custom_role(world, "Auditors plus", ["audit.view", "people.view"])
+    with pytest.raises(PermissionDenied):
+        services.role_update(role=powerful, by=fresh_user(limited_admin), capabilities=["people.view"])
+    powerful.refresh_from_db()
+    assert "audit.view" in powerful.custom_capabilities
+
+
+def test_granting_the_first_org_admin_is_recorded_as_an_event(world, django_capture_on_commit_callbacks):
+    seen: list[RoleAssigned] = []
+    subscribe(RoleAssigned, seen.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.grant_builtin_role(membership=world.engineer, role_key="org_admin", by=world.platform_admin)
+    finally:
+        unsubscribe(RoleAssigned, seen.append)
+    assert [(event.membership_id, event.role_key) for event in seen] == [(world.engineer.pk, "org_admin")]

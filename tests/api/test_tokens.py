@@ -12,8 +12,21 @@ from tests.api.conftest import V1, error_fields
 pytestmark = pytest.mark.django_db
 
 
+def signed_in(membership):
+    # Tokens are created from a signed-in session: a token may not mint another token.
+    client = APIClient()
+    client.force_login(membership.user)
+    return client
+
+
+def test_a_token_cannot_create_another_token(world, as_member):
+    response = as_member(world.learner).post(f"{V1}/tokens/", {"name": "successor"}, format="json")
+    assert response.status_code == 403
+    assert not ApiToken.objects.filter(name="successor").exists()
+
+
 def test_created_token_shows_its_key_once_and_then_works(world, as_member):
-    client = as_member(world.learner)
+    client = signed_in(world.learner)
     response = client.post(f"{V1}/tokens/", {"name": "laptop", "expires_at": "2999-01-01T00:00:00Z"}, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -77,7 +90,7 @@ def test_org_admin_cannot_touch_another_organisations_tokens(world, as_member):
 
 
 def test_revoking_by_delete_or_post_stops_the_token(world, as_member):
-    client = as_member(world.learner)
+    client = signed_in(world.learner)
     first = client.post(f"{V1}/tokens/", {"name": "one"}, format="json").json()
     second = client.post(f"{V1}/tokens/", {"name": "two"}, format="json").json()
     assert client.delete(f"{V1}/tokens/{first['id']}/").status_code == 204

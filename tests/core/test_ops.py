@@ -123,3 +123,17 @@ def test_ops_endpoints_need_no_sign_in_and_do_not_leak_secrets(client, path):
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_probes_refuse_writes(client, path):
     assert client.post(path).status_code == 405
+
+
+def test_metrics_need_the_bearer_token_when_one_is_configured(client, settings):
+    settings.METRICS_TOKEN = "scrape-secret"
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
+    response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret")
+    assert response.status_code == 200 and b"django_http_requests" in response.content
+
+
+def test_production_without_a_metrics_token_serves_no_metrics(client, settings):
+    settings.METRICS_TOKEN = ""
+    settings.PRODUCTION = True
+    assert client.get("/metrics").status_code == 404

@@ -183,5 +183,7 @@ def manager_options(request: HttpRequest) -> HttpResponse:
     """Suggestions for the manager input (an htmx fragment of <option>s for its datalist)."""
     who = acting(request)
     who.principal.require("people.manage")
-    members = selectors.member_search(organization=who.organization, term=request.GET.get("manager", ""))
+    members = selectors.member_search(
+        organization=who.organization, term=request.GET.get("manager", ""), visible=visible_people(who.principal)
+    )
     return render(request, "accounts/_manager_options.html", {"members": members})
