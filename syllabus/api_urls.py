@@ -8,6 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from syllabus.access import api as access_api
 from syllabus.accounts import api as accounts_api
+from syllabus.accounts import api_hr_import
+from syllabus.audiences import api as audiences_api
+from syllabus.audit import api as audit_api
 
 v1: list[URLPattern | URLResolver] = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
@@ -30,6 +33,11 @@ v1: list[URLPattern | URLResolver] = [
     path("people/<int:pk>/", accounts_api.PersonDetailApi.as_view(), name="person-detail"),
     path("people/<int:pk>/deactivate/", accounts_api.PersonDeactivateApi.as_view(), name="person-deactivate"),
     path("people/<int:pk>/reactivate/", accounts_api.PersonReactivateApi.as_view(), name="person-reactivate"),
+    path("people/<int:pk>/unlock/", accounts_api.PersonUnlockApi.as_view(), name="person-unlock"),
+    path("people-imports/", api_hr_import.PeopleImportListApi.as_view(), name="people-imports"),
+    path("people-imports/<int:pk>/", api_hr_import.PeopleImportDetailApi.as_view(), name="people-import-detail"),
+    path("people-imports/<int:pk>/errors/", api_hr_import.PeopleImportErrorsApi.as_view(), name="people-import-errors"),
+    path("people-imports/<int:pk>/apply/", api_hr_import.PeopleImportApplyApi.as_view(), name="people-import-apply"),
     path("tokens/", accounts_api.TokenListApi.as_view(), name="tokens"),
     path("tokens/<int:pk>/", accounts_api.TokenDetailApi.as_view(), name="token-detail"),
     path("tokens/<int:pk>/revoke/", accounts_api.TokenRevokeApi.as_view(), name="token-revoke"),
@@ -38,6 +46,15 @@ v1: list[URLPattern | URLResolver] = [
     path("roles/<int:pk>/", access_api.RoleDetailApi.as_view(), name="role-detail"),
     path("role-assignments/", access_api.RoleAssignmentListApi.as_view(), name="role-assignments"),
     path("role-assignments/<int:pk>/", access_api.RoleAssignmentDetailApi.as_view(), name="role-assignment-detail"),
+    path("audiences/", audiences_api.AudienceListApi.as_view(), name="audiences"),
+    path("audiences/preview/", audiences_api.AudiencePreviewApi.as_view(), name="audience-preview"),
+    path("audiences/<int:pk>/", audiences_api.AudienceDetailApi.as_view(), name="audience-detail"),
+    path("audiences/<int:pk>/members/", audiences_api.AudienceMembersApi.as_view(), name="audience-members"),
+    path("audiences/<int:pk>/recompute/", audiences_api.AudienceRecomputeApi.as_view(), name="audience-recompute"),
+    path("audit/records/", audit_api.RecordListApi.as_view(), name="audit-records"),
+    path("audit/records.csv", audit_api.RecordCsvApi.as_view(), name="audit-records-csv"),
+    path("audit/anchors/", audit_api.AnchorListApi.as_view(), name="audit-anchors"),
+    path("audit/verify/", audit_api.VerifyApi.as_view(), name="audit-verify"),
 ]
 
 # Swagger UI under the site's strict Content-Security-Policy: the split view serves its start-up code as a

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from syllabus.core.env import ConfigError, env_bool, env_choice, env_int, env_list, env_str
 
@@ -44,27 +46,40 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "syllabus.core",
     "syllabus.accounts",
     "syllabus.access",
+    "syllabus.audit",
     "syllabus.web",
+    "syllabus.audiences",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The client's address and browser, readable below the view (the audit trail records them).
+    "syllabus.core.request_context.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "syllabus.accounts.middleware.CurrentOrganizationMiddleware",
     "syllabus.accounts.middleware.UserPreferencesMiddleware",
+    "syllabus.accounts.middleware.TwoFactorMiddleware",
+    "syllabus.accounts.middleware.UserSessionMiddleware",
+    # Axes turns a lockout into its response: last but for Prometheus' closing counter, so it wraps the view.
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -142,6 +157,18 @@ CELERY_BEAT_SCHEDULE["core-heartbeat"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+# The head of every audit chain copied into an anchor row and the log: truncating a chain below it is detected.
+CELERY_BEAT_SCHEDULE["audit-anchor"] = {
+    "task": "syllabus.audit.tasks.anchor_chains",
+    "schedule": crontab(minute=5),
+    "options": {"expires": 55 * 60},
+}
+# Audiences with time-based rules ("hired within 30 days") change with the date alone: recompute them nightly.
+CELERY_BEAT_SCHEDULE["audiences-time-based"] = {
+    "task": "syllabus.audiences.tasks.recompute_time_based",
+    "schedule": crontab(hour=2, minute=15),
+    "options": {"expires": 6 * 60 * 60},
+}
 
 # --- auth and security ------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -153,7 +180,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "syllabus.accounts.security.passwords.PersonalDataValidator"},
 ]
+# Account security (accounts/security): lockout (django-axes), two-factor sign-in (django-otp), password reset.
+# The lockout backend comes first: it refuses a locked-out email before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "syllabus.accounts.security.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+# "username": N failures for one email lock it from everywhere (offices share one IP behind NAT, and a spread-out
+# guessing attack is stopped); "username_ip": only that email from that address is locked; "username_or_ip": also
+# N failures from one address lock that address (stops one machine trying a password on many emails, but everyone
+# behind the same office address shares the count).
+AXES_LOCKOUT_BY = env_choice("AXES_LOCKOUT_BY", "username", ("username", "username_ip", "username_or_ip"))
+_LOCKOUT_PARAMETERS: dict[str, list[str | list[str]]] = {
+    "username": ["username"],
+    "username_ip": [["username", "ip_address"]],
+    "username_or_ip": ["username", "ip_address"],
+}
+AXES_LOCKOUT_PARAMETERS = _LOCKOUT_PARAMETERS[AXES_LOCKOUT_BY]
+if AXES_LOCKOUT_BY == "username":
+    # axes warns when the address is not a lockout parameter; locking by email alone is the documented choice above.
+    SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "syllabus.accounts.security.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "syllabus.accounts.security.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "syllabus.accounts.security.lockout.lockout_response"
+# The cool-off runs from the failure that locked: attempts while locked are refused, not counted.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Our audit trail records sign-ins; axes' own per-login table would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+# Proxies in front of the web server that append to X-Forwarded-For (0: use the connection's address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+OTP_TOTP_ISSUER = env_str("SYLLABUS_PLATFORM_NAME", "Syllabus")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 60 * 60, minimum=5 * 60)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: the session expires SESSION_COOKIE_AGE after the last request
 SESSION_COOKIE_HTTPONLY = True
@@ -210,6 +276,12 @@ STORAGES = {
     },
 }
 LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 1024 * 1024, minimum=1024)
+# HR import (accounts/hr_import): the largest file, the most rows, the default full-sync deactivation threshold (%)
+# and how many row errors a job keeps for its report (the count is always exact).
+HR_IMPORT_MAX_BYTES = env_int("HR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+HR_IMPORT_MAX_ROWS = env_int("HR_IMPORT_MAX_ROWS", 200_000, minimum=1)
+HR_IMPORT_DEFAULT_THRESHOLD_PERCENT = env_int("HR_IMPORT_DEFAULT_THRESHOLD_PERCENT", 10, minimum=0, maximum=100)
+HR_IMPORT_MAX_REPORTED_ERRORS = env_int("HR_IMPORT_MAX_REPORTED_ERRORS", 10_000, minimum=1)
 
 # --- email -------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -259,7 +331,8 @@ LOGGING = {
     },
     "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["default"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every sign-in at INFO; our audit trail records them (failures still log as warnings).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Syllabus ---------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("syllabus.web.urls")),
     path("", include("syllabus.accounts.urls")),
     path("", include("syllabus.access.urls")),
+    path("", include("syllabus.audiences.urls")),
+    path("", include("syllabus.audit.urls")),
     path("api/", include("syllabus.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -33,6 +33,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("people.view", _("See people and their HR data"), (ORGANIZATION, ORG_UNIT), writes=False),
     Capability("people.manage", _("Create and edit people"), (ORGANIZATION, ORG_UNIT)),
     Capability("people.deactivate", _("Deactivate and reactivate memberships"), (ORGANIZATION, ORG_UNIT)),
+    Capability("people.privacy", _("Export and erase a person's personal data (data-protection requests)")),
+    Capability("people.unlock", _("Unlock people locked out of sign-in"), (ORGANIZATION, ORG_UNIT)),
     Capability("role.view", _("See roles and role assignments"), writes=False),
     Capability("role.manage", _("Create and edit custom roles")),
     Capability("role.assign", _("Assign and remove roles")),
@@ -48,6 +50,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("report.view_all", _("See reports about the whole organisation"), writes=False),
     Capability("compliance.manage", _("Manage compliance programs and exemptions")),
     Capability("certificate.manage", _("Issue and revoke certificates")),
+    Capability("audience.view", _("See audiences and who is in them"), writes=False),
+    Capability("audience.manage", _("Create, change and delete audiences")),
 )
 
 BY_CODE: dict[str, Capability] = {cap.code: cap for cap in CAPABILITIES}
@@ -76,7 +80,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "instructor",
         "Instructor",
         "Creates and teaches courses.",
-        frozenset({"course.create", "course.edit", "enrollment.view", "enrollment.assign"}),
+        frozenset({"course.create", "course.edit", "enrollment.view", "enrollment.assign", "audience.view"}),
     ),
     BuiltinRole(
         "reviewer",
@@ -104,6 +108,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "compliance.manage",
                 "certificate.manage",
                 "audit.view",
+                "audience.view",
             }
         ),
     ),

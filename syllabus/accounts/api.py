@@ -34,6 +34,7 @@ from syllabus.accounts.models import (
     OrgUnit,
     User,
 )
+from syllabus.accounts.security import lockout
 from syllabus.core import clock
 from syllabus.core.api import (
     OrganizationRequired,
@@ -114,6 +115,9 @@ class OrganizationOutputSerializer(serializers.Serializer[Organization]):
     default_language = serializers.CharField()
     default_time_zone = serializers.CharField()
     is_active = serializers.BooleanField()
+    two_factor_required_roles = serializers.ListField(
+        child=serializers.CharField(), help_text="Keys of the roles whose holders must use two-factor sign-in."
+    )
 
 
 class OrgUnitOutputSerializer(serializers.Serializer[OrgUnit]):
@@ -322,6 +326,11 @@ class CurrentOrganizationApi(OrganizationApi):
         default_time_zone = serializers.CharField(max_length=64)
         logo = serializers.FileField(help_text="PNG, JPEG, GIF or WebP; send as multipart/form-data.")
         remove_logo = serializers.BooleanField()
+        two_factor_required_roles = serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Keys of roles (built-in or this organisation's) whose holders must use two-factor sign-in; "
+            "`learner` means everyone.",
+        )
 
     @extend_schema(
         summary="Current organisation settings",
@@ -879,6 +888,26 @@ class PersonReactivateApi(PersonApi):
         membership = self.get_person(pk, "people.deactivate")
         services.membership_reactivate(membership=membership, by=request.user)  # type: ignore[arg-type]
         return self.person_response(membership)
+
+
+class PersonUnlockApi(PersonApi):
+    class OutputSerializer(serializers.Serializer[Any]):
+        cleared_failures = serializers.IntegerField(help_text="Recent failed sign-ins forgotten (0: none).")
+        locked = serializers.BooleanField(help_text="Whether sign-in with their email is still locked (false).")
+
+    @extend_schema(
+        summary="Unlock a person's sign-in",
+        description="Needs `people.unlock`. Forgets the failed sign-ins of the person's email, which ends a lockout "
+        "after too many wrong passwords (the lock is on the email: this unlocks them everywhere).",
+        request=None,
+        responses=with_errors({200: OutputSerializer}, 401, 403, 404),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        self.require("people.unlock")
+        membership = self.get_person(pk, "people.unlock")
+        cleared = lockout.account_unlock(membership=membership, by=request.user)  # type: ignore[arg-type]
+        data = {"cleared_failures": cleared, "locked": lockout.lock_state(membership.user.email).locked}
+        return Response(self.OutputSerializer(data).data)
 
 
 # --- API tokens -------------------------------------------------------------------------------------------

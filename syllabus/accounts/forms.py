@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.access.selectors import role_list
 from syllabus.accounts import selectors
 from syllabus.accounts.models import (
     HEX_COLOR,
@@ -46,6 +47,10 @@ class SignInForm(AuthenticationForm):
         "invalid_login": _("That email and password do not match an account. Check both and try again."),
         "inactive": _("This account is disabled."),
     }
+
+    def clean_username(self) -> str:
+        # Emails are stored in lower case; the lockout counts failures under the same spelling.
+        return str(self.cleaned_data.get("username") or "").strip().lower()
 
 
 class ProfileForm(forms.Form):
@@ -339,8 +344,24 @@ class OrganizationSettingsForm(ServiceErrorsForm):
         help_text=_("PNG, JPEG, GIF or WebP. It is resized to at most 512 pixels."),
     )
     remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
+    two_factor_required_roles = forms.MultipleChoiceField(
+        label=_("Require two-factor sign-in for"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "People holding a chosen role (in any scope) must set up two-factor sign-in before they can use "
+            "anything else. Choosing Learner means everyone."
+        ),
+    )
 
-    SETTINGS_FIELDS = ("name", "primary_color", "accent_color", "default_language", "default_time_zone")
+    SETTINGS_FIELDS = (
+        "name",
+        "primary_color",
+        "accent_color",
+        "default_language",
+        "default_time_zone",
+        "two_factor_required_roles",
+    )
 
     @classmethod
     def for_organization(
@@ -350,6 +371,8 @@ class OrganizationSettingsForm(ServiceErrorsForm):
         form = cls(data, files, initial=initial)
         if not organization.logo:
             del form.fields["remove_logo"]
+        roles = [(role.key, role.name) for role in role_list(organization=organization, count_holders=False)]
+        form.fields["two_factor_required_roles"].choices = roles  # type: ignore[attr-defined]
         return form
 
     def changes(self) -> dict[str, Any]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 
 from syllabus.accounts import selectors
+from syllabus.accounts.security import sessions, two_factor
 
 SESSION_KEY = "syllabus_organization_id"
 
@@ -50,3 +55,58 @@ class UserPreferencesMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class TwoFactorMiddleware:
+    """Keeps signed-in people at the second sign-in step, or at two-factor set-up, until they have passed it.
+
+    A person with an authenticator whose session is not verified (see accounts/security/two_factor.py) reaches
+    only the second step and sign-out; a person whose role in the current organisation requires two-factor
+    sign-in and who has no authenticator reaches only the set-up page, the organisation chooser and sign-out.
+    The API answers 403 instead of redirecting; htmx requests are redirected with HX-Redirect.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        where = two_factor.gate(request)
+        if where is None:
+            return None
+        if request.path.startswith("/api/"):
+            message = TWO_FACTOR_API_MESSAGES[where]
+            error = {"status": 403, "code": "two_factor_required", "message": message, "errors": []}
+            return JsonResponse({"error": error}, status=403)
+        if where == two_factor.VERIFY:
+            url = f"{reverse('accounts:sign-in-two-factor')}?{urlencode({'next': request.get_full_path()})}"
+        else:
+            url = reverse("accounts:two-factor-enrol")
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+
+
+TWO_FACTOR_API_MESSAGES = {
+    "verify": "This session has not passed the second sign-in step: finish signing in in the browser.",
+    "enrol": "Your role requires two-factor sign-in: set it up in the browser first.",
+}
+
+
+class UserSessionMiddleware:
+    """Keeps the signed-in person's session row (accounts/security/sessions.py) up to date, at most once a minute."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # After the view, so a sign-in in this request is seen with its new session key.
+        sessions.session_touch(request)
+        return response

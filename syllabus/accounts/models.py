@@ -266,3 +266,104 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.ip_address or '?'})"
+
+
+# --- HR import (syllabus/accounts/hr_import/) ------------------------------------------------------------------
+
+
+def hr_import_upload_to(instance: ImportJob, filename: str) -> str:
+    # The stored name never reuses the uploaded one (it is shown, not trusted): one folder per organisation.
+    return f"hr-imports/{instance.organization_id}/{instance.token}.csv"
+
+
+class ImportJob(TenantModel):
+    """One upload of an HR file: validated into staged rows (dry run), then applied in one transaction."""
+
+    class Mode(models.TextChoices):
+        ADD_UPDATE = "add_update", _("Add and update")
+        FULL_SYNC = "full_sync", _("Full sync (deactivate people missing from the file)")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        VALIDATING = "validating", _("Validating")
+        VALIDATED = "validated", _("Validated")
+        APPLYING = "applying", _("Applying")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(upload_to=hr_import_upload_to, max_length=255)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, default=Mode.ADD_UPDATE)
+    # {"create_missing": bool, "threshold_percent": int}
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    # The plan computed by the dry run (and recomputed when applying).
+    row_count = models.PositiveIntegerField(default=0)
+    to_create = models.PositiveIntegerField(default=0)
+    to_update = models.PositiveIntegerField(default=0)
+    to_deactivate = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [{"row": int, "column": str, "message": str}], capped at HR_IMPORT_MAX_REPORTED_ERRORS (error_count is exact).
+    errors = models.JSONField(default=list, blank=True)
+    # A reason the whole job stopped (bad encoding, threshold exceeded...), as opposed to per-row errors.
+    failure = models.TextField(blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent of the current phase
+    validated_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = TenantManager["ImportJob"]()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="importjob_org_created")]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.status})"
+
+    @property
+    def is_running(self) -> bool:
+        """Work is queued or under way: pages keep polling."""
+        return self.status in (self.Status.UPLOADED, self.Status.VALIDATING, self.Status.APPLYING)
+
+    @property
+    def can_apply(self) -> bool:
+        """Validated, with no row errors and nothing blocking (such as a full sync over its threshold)."""
+        return self.status == self.Status.VALIDATED and self.error_count == 0 and not self.failure
+
+    @property
+    def threshold_percent(self) -> int:
+        return int(self.options.get("threshold_percent", 0))
+
+    @property
+    def create_missing(self) -> bool:
+        return bool(self.options.get("create_missing", False))
+
+
+class ImportRow(models.Model):
+    """One staged, validated row of an ImportJob; `data` holds resolved ids, ready to apply set-based."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        UNCHANGED = "unchanged", _("Unchanged")
+        ERROR = "error", _("Error")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # The membership matched at validation time; no database constraint: staging must never block a delete.
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["job", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["job", "row_number"], name="importrow_unique_row_per_job")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} ({self.action})"

@@ -34,6 +34,7 @@ from syllabus.accounts.models import (
     OrgUnit,
     User,
 )
+from syllabus.accounts.security.two_factor import required_roles_clean
 from syllabus.core import clock
 from syllabus.core.events import emit
 
@@ -59,7 +60,14 @@ NAME_TAKEN = "That name is already used in this organisation."
 KEY_TAKEN = "That key is already used in this organisation."
 SLUG_TAKEN = "That short name is already used by another organisation."
 
-ORGANIZATION_FIELDS = ("name", "primary_color", "accent_color", "default_language", "default_time_zone")
+ORGANIZATION_FIELDS = (
+    "name",
+    "primary_color",
+    "accent_color",
+    "default_language",
+    "default_time_zone",
+    "two_factor_required_roles",
+)
 MEMBERSHIP_FIELDS = ("org_unit", "job_role", "location", "manager", "employee_id", "hire_date")
 
 
@@ -94,6 +102,11 @@ def organization_update(
     unknown = set(changes) - set(ORGANIZATION_FIELDS)
     if unknown:
         raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
+    if "two_factor_required_roles" in changes:
+        # Role keys of this organisation (built-in or its custom roles) whose holders must use two-factor sign-in.
+        changes["two_factor_required_roles"] = required_roles_clean(
+            organization=organization, keys=changes["two_factor_required_roles"]
+        )
     for field, value in changes.items():
         setattr(organization, field, value.strip() if isinstance(value, str) else value)
     changed = list(changes)

@@ -27,6 +27,7 @@ class NavItem:
 MAIN: tuple[NavItem, ...] = (
     NavItem(_("Home"), "web:home"),
     NavItem(_("People"), "accounts:people", ("people.view", "people.manage")),
+    NavItem(_("Audiences"), "audiences:list", ("audience.view", "audience.manage")),
 )
 
 ADMIN: tuple[NavItem, ...] = (
@@ -35,7 +36,11 @@ ADMIN: tuple[NavItem, ...] = (
     NavItem(_("Job roles"), "accounts:job-roles", ("job_role.manage",)),
     NavItem(_("Locations"), "accounts:locations", ("location.manage",)),
     NavItem(_("Custom attributes"), "accounts:attributes", ("attribute.manage",)),
+    # The pages also require the capability organisation-wide (an import may touch anyone): see hr_import.services.
+    # Not "Import people": links are found by their name, and that one would also answer to "People".
+    NavItem(_("HR import"), "accounts:hr-imports", ("people.manage",)),
     NavItem(_("Roles"), "access:roles", ("role.view", "role.manage", "role.assign")),
+    NavItem(_("Audit trail"), "audit:trail", ("audit.view",)),
     NavItem(_("API tokens"), "accounts:tokens", ()),
     NavItem(_("All organisations"), "accounts:platform-organizations", platform_only=True),
 )

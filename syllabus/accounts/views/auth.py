@@ -15,12 +15,32 @@ from syllabus.access.policy import principal_for
 from syllabus.accounts import selectors, services
 from syllabus.accounts.forms import ProfileForm, SignInForm
 from syllabus.accounts.middleware import SESSION_KEY
+from syllabus.accounts.security import lockout, two_factor
 
 
 class SignInView(auth_views.LoginView):
+    """The password step. People with an authenticator go on to the second step before they are signed in."""
+
     template_name = "accounts/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        user = form.get_user()
+        if two_factor.has_authenticator(user):
+            # Not signed in yet: the second step signs them in once a code passes.
+            two_factor.pending_start(self.request, user=user, next_url=self.get_redirect_url())
+            return redirect("accounts:sign-in-two-factor")
+        return super().form_valid(form)
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        if getattr(self.request, "axes_locked_out", False):
+            context = self.get_context_data(form=form, locked=True, **lockout.lockout_context())
+            response = self.render_to_response(context, status=429)
+            # Tells axes' middleware this page already explains the lockout.
+            setattr(response, lockout.LOCKOUT_PAGE_ATTR, True)
+            return response
+        return super().form_invalid(form)
 
 
 @require_POST

@@ -10,13 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from syllabus.access.policy import Principal
 from syllabus.accounts import selectors, services
 from syllabus.accounts.forms import PeopleFilterForm, PersonForm
 from syllabus.accounts.models import Membership
+from syllabus.accounts.security import lockout, sessions, two_factor
 from syllabus.accounts.views.guards import Acting, acting, organization_required, vary_on_htmx, wants_fragment
 
 PAGE_SIZE = 25
@@ -70,6 +71,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     principal = who.principal
     may_deactivate = principal.can("people.deactivate", membership) and membership.user_id != who.user.pk
+    lock = lockout.lock_state(membership.user.email)
     context = {
         "membership": membership,
         "attributes": attributes,
@@ -82,6 +84,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_assign_roles": principal.can("role.assign"),
         "can_deactivate": may_deactivate and membership.is_active,
         "can_reactivate": may_deactivate and not membership.is_active,
+        # Data-protection requests (export, erasure): pages of the audit app.
+        "can_handle_privacy": principal.can("people.privacy", membership),
+        # Account security: the sign-in lock is on the email, sessions and two-factor belong to the person.
+        "lock": lock,
+        "can_unlock": lock.locked and principal.can("people.unlock", membership),
+        "can_sign_out_everywhere": may_deactivate,
+        "two_factor_enabled": two_factor.has_authenticator(membership.user),
     }
     return render(request, "accounts/person_detail.html", context)
 
@@ -174,6 +183,36 @@ def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _person_or_404(who, pk)
     services.membership_reactivate(membership=membership, by=who.user)
     messages.success(request, _("%(name)s was reactivated.") % {"name": membership.user.display_name})
+    return redirect("accounts:person-detail", pk=membership.pk)
+
+
+@organization_required
+@require_POST
+def person_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Clear a sign-in lockout on the person's email (people.unlock over them)."""
+    who = acting(request)
+    membership = _person_or_404(who, pk)
+    who.principal.require("people.unlock", membership)
+    lockout.account_unlock(membership=membership, by=who.user)
+    messages.success(request, _("%(name)s can sign in again.") % {"name": membership.user.display_name})
+    return redirect("accounts:person-detail", pk=membership.pk)
+
+
+@organization_required
+@require_POST
+def person_sign_out_everywhere(request: HttpRequest, pk: int) -> HttpResponse:
+    """End every session of the person (people.deactivate over them), e.g. after a lost laptop."""
+    who = acting(request)
+    membership = _person_or_404(who, pk)
+    who.principal.require("people.deactivate", membership)
+    count = sessions.person_sessions_end(membership=membership, by=who.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(name)s was signed out of %(count)d session.", "%(name)s was signed out of %(count)d sessions.", count
+        )
+        % {"name": membership.user.display_name, "count": count},
+    )
     return redirect("accounts:person-detail", pk=membership.pk)
 
 
