@@ -137,6 +137,8 @@ class PeopleImported:
     updated: int
     deactivated: int
     actor_id: int | None
+    # Every membership the import created, updated or deactivated: the audit record keeps a digest of them.
+    membership_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import pytest
@@ -123,10 +124,16 @@ def test_structure_and_reference_data_changes_are_recorded(world, run_events):
 
 def test_an_hr_import_is_one_summary_record_not_one_per_person(world, run_events):
     with run_events():
-        emit(accounts_events.PeopleImported(world.org.pk, 9, 120, 30, 4, world.org_admin.user.pk))
+        emit(accounts_events.PeopleImported(world.org.pk, 9, 2, 1, 0, world.org_admin.user.pk, (31, 7, 12)))
     record = only(world.org)
     assert record.action == "people.imported"
-    assert record.summary == {"count": 154, "created": 120, "updated": 30, "deactivated": 4}
+    assert record.summary == {
+        "count": 3,
+        "ids_digest": hashlib.sha256(b"12\n31\n7").hexdigest(),
+        "created": 2,
+        "updated": 1,
+        "deactivated": 0,
+    }
 
 
 def test_api_tokens_created_and_revoked_are_recorded_without_their_key(world, run_events):

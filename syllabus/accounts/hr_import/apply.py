@@ -81,6 +81,7 @@ class ApplyResult:
     unchanged: int = 0
     deactivated: int = 0
     created_references: dict[str, int] = field(default_factory=dict)
+    membership_ids: tuple[int, ...] = ()
 
 
 def _create_missing(job: ImportJob, rows: list[CleanRow], directory: Directory) -> dict[str, dict[Any, int]]:
@@ -392,5 +393,9 @@ def apply_plan(
         updated=len(updates),
         unchanged=the_plan.count("unchanged"),
         deactivated=len(the_plan.deactivate),
+        membership_ids=tuple(
+            [target.membership_id for target in (*creates, *updates) if target.membership_id is not None]
+            + list(the_plan.deactivate)
+        ),
     )
     return the_plan, result

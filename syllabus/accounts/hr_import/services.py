@@ -337,6 +337,7 @@ def import_job_run_apply(*, job_id: int) -> ImportJob | None:
                     updated=result.updated,
                     deactivated=result.deactivated,
                     actor_id=_actor_id(job.applied_by),
+                    membership_ids=result.membership_ids,
                 )
             )
     except ApplyAborted as aborted:

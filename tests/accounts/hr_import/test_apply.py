@@ -338,16 +338,21 @@ def test_applying_emits_one_summary_event_after_commit(importer, world, django_c
             )
     finally:
         unsubscribe(events.PeopleImported, received.append)
-    assert received == [
-        events.PeopleImported(
-            organization_id=world.org.pk,
-            job_id=job.pk,
-            created=1,
-            updated=0,
-            deactivated=1,
-            actor_id=world.org_admin.user_id,
-        )
-    ]
+    assert len(received) == 1
+    event = received[0]
+    created = Membership.objects.get(organization=world.org, user__email="new@acme.test")
+    assert (event.organization_id, event.job_id, event.created, event.updated, event.deactivated, event.actor_id) == (
+        world.org.pk,
+        job.pk,
+        1,
+        0,
+        1,
+        world.org_admin.user_id,
+    )
+    # The person created and the one deactivated (who was in the first file, not in the second).
+    assert len(event.membership_ids) == 2 and created.pk in event.membership_ids
+    gone = Membership.objects.get(pk=next(pk for pk in event.membership_ids if pk != created.pk))
+    assert gone.is_active is False
 
 
 def test_the_dry_run_writes_no_people(importer, world):
