@@ -169,6 +169,12 @@ CELERY_BEAT_SCHEDULE["audiences-time-based"] = {
     "schedule": crontab(hour=2, minute=15),
     "options": {"expires": 6 * 60 * 60},
 }
+# Ended sign-in sessions and the staged rows of finished HR imports are deleted after 30 days.
+CELERY_BEAT_SCHEDULE["accounts-prune"] = {
+    "task": "syllabus.accounts.tasks.prune_stale_records",
+    "schedule": crontab(hour=3, minute=30),
+    "options": {"expires": 6 * 60 * 60},
+}
 
 # --- auth and security ------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from syllabus.accounts.housekeeping import stale_records_prune
 from syllabus.accounts.hr_import import services
 
 
@@ -21,3 +22,8 @@ def hr_import_validate(job_id: int) -> str | None:
 def hr_import_apply(job_id: int) -> str | None:
     job = services.import_job_run_apply(job_id=job_id)
     return job.status if job is not None else None
+
+
+@shared_task(name="syllabus.accounts.tasks.prune_stale_records", ignore_result=True)
+def prune_stale_records() -> dict[str, int]:
+    return stale_records_prune()
