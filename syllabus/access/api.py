@@ -20,35 +20,15 @@ from rest_framework.views import APIView
 
 from syllabus.access import selectors, services
 from syllabus.access.capabilities import CAPABILITIES, Capability
+from syllabus.access.endpoints import OrganizationEndpoint
 from syllabus.access.models import Role, RoleAssignment
-from syllabus.access.policy import Principal, principal_for
-from syllabus.accounts.models import Membership, Organization, OrgUnit
-from syllabus.core.api import OrganizationRequired, Pagination, TenantPrimaryKeyField, paginated_response, with_errors
+from syllabus.accounts.models import Membership, OrgUnit
+from syllabus.core.api import TenantPrimaryKeyField, paginated_response, with_errors
 from syllabus.core.schema import AutoSchema
-from syllabus.core.tenancy import current_organization
 
 
-# An endpoint that acts in the request's current organisation. (A comment, not a docstring: the schema would
-# show a docstring as the description of every endpoint that has none.)
-class OrganizationApi(APIView):
-    permission_classes = [IsAuthenticated, OrganizationRequired]
-    schema = AutoSchema()
-    # Read by the schema generator only: list responses (`many=True`) are documented as pages.
-    pagination_class = Pagination
-
-    @property
-    def organization(self) -> Organization:
-        organization: Organization = current_organization(self.request)
-        return organization
-
-    def require(self, capability: str) -> Principal:
-        """Refuse (403) unless the caller holds `capability` in the organisation."""
-        principal = principal_for(self.request.user, self.organization)
-        principal.require(capability)
-        return principal
-
-    def serializer_context(self) -> dict[str, Any]:
-        return {"request": self.request, "organization": self.organization}
+class OrganizationApi(OrganizationEndpoint):
+    pass
 
 
 class RolePrimaryKeyField(serializers.PrimaryKeyRelatedField[Role]):

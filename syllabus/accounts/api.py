@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from syllabus.access.endpoints import OrganizationEndpoint
 from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.accounts import selectors, services
 from syllabus.accounts.models import (
@@ -37,7 +38,6 @@ from syllabus.accounts.models import (
 from syllabus.accounts.security import lockout
 from syllabus.core import clock
 from syllabus.core.api import (
-    OrganizationRequired,
     Pagination,
     TenantPrimaryKeyField,
     paginated_response,
@@ -63,24 +63,8 @@ class BaseApi(APIView):
         return principal_for(self.request.user, current_organization(self.request))
 
 
-# An endpoint that acts in the request's current organisation. (A comment, not a docstring: the schema would
-# show a docstring as the description of every endpoint that has none.)
-class OrganizationApi(BaseApi):
-    permission_classes = [IsAuthenticated, OrganizationRequired]
-
-    @property
-    def organization(self) -> Organization:
-        organization: Organization = current_organization(self.request)
-        return organization
-
-    def require(self, capability: str) -> Principal:
-        """Refuse (403) unless the caller holds `capability` somewhere in the organisation."""
-        principal = self.principal()
-        principal.require(capability)
-        return principal
-
-    def serializer_context(self) -> dict[str, Any]:
-        return {"request": self.request, "organization": self.organization}
+class OrganizationApi(OrganizationEndpoint):
+    pass
 
 
 # --- output serializers shared by list, detail and write endpoints ------------------------------------------

@@ -9,22 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
-from syllabus.accounts.models import Organization, User
+from syllabus.access.endpoints import OrganizationEndpoint
 from syllabus.audiences import selectors, services
 from syllabus.audiences.models import Audience
-from syllabus.core.api import OrganizationRequired, Pagination, paginated_response, with_errors
-from syllabus.core.schema import AutoSchema
-from syllabus.core.tenancy import current_organization
+from syllabus.core.api import paginated_response, with_errors
 
 VIEWERS = ("audience.view", "audience.manage")
 RULES_HELP = (
@@ -43,31 +37,7 @@ RULES_EXAMPLE = {
 }
 
 
-# An endpoint acting in the request's organisation (a comment, not a docstring: the schema would show it).
-class OrganizationApi(APIView):
-    permission_classes = [IsAuthenticated, OrganizationRequired]
-    schema = AutoSchema()
-    pagination_class = Pagination
-
-    @property
-    def organization(self) -> Organization:
-        organization: Organization = current_organization(self.request)
-        return organization
-
-    @property
-    def user(self) -> User:
-        user: User = self.request.user  # type: ignore[assignment]
-        return user
-
-    def principal(self) -> Principal:
-        return principal_for(self.request.user, self.organization)
-
-    def require_any(self, *capabilities: str) -> Principal:
-        principal = self.principal()
-        if not any(principal.can(code) for code in capabilities):
-            raise PermissionDenied(NOT_ALLOWED)
-        return principal
-
+class OrganizationApi(OrganizationEndpoint):
     def get_audience(self, pk: int) -> Audience:
         audience = selectors.audience_get(organization=self.organization, audience_id=pk)
         if audience is None:
