@@ -55,6 +55,8 @@ v1: list[URLPattern | URLResolver] = [
     path("audit/records.csv", audit_api.RecordCsvApi.as_view(), name="audit-records-csv"),
     path("audit/anchors/", audit_api.AnchorListApi.as_view(), name="audit-anchors"),
     path("audit/verify/", audit_api.VerifyApi.as_view(), name="audit-verify"),
+    path("", include("syllabus.catalog.api_urls")),
+    path("", include("syllabus.skills.api_urls")),
 ]
 
 # Swagger UI under the site's strict Content-Security-Policy: the split view serves its start-up code as a

@@ -56,6 +56,16 @@ INSTALLED_APPS = [
     "syllabus.audit",
     "syllabus.web",
     "syllabus.audiences",
+    "syllabus.skills",
+    "syllabus.catalog",
+    # The catalog's full-text index (its own migrations: FTS5 on SQLite, tsvector on PostgreSQL).
+    "syllabus.catalog.search",
+    # Activity kinds: each registers itself with catalog.activity_kinds in its AppConfig.ready().
+    "syllabus.catalog.activity_kinds.page",
+    "syllabus.catalog.activity_kinds.video",
+    "syllabus.catalog.activity_kinds.file",
+    "syllabus.catalog.activity_kinds.link",
+    "syllabus.catalog.activity_kinds.acknowledgement",
 ]
 
 MIDDLEWARE = [
@@ -288,6 +298,13 @@ HR_IMPORT_MAX_BYTES = env_int("HR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1
 HR_IMPORT_MAX_ROWS = env_int("HR_IMPORT_MAX_ROWS", 200_000, minimum=1)
 HR_IMPORT_DEFAULT_THRESHOLD_PERCENT = env_int("HR_IMPORT_DEFAULT_THRESHOLD_PERCENT", 10, minimum=0, maximum=100)
 HR_IMPORT_MAX_REPORTED_ERRORS = env_int("HR_IMPORT_MAX_REPORTED_ERRORS", 10_000, minimum=1)
+# Course uploads (catalog/uploads.py): the largest file per purpose, and the most pixels an image may have
+# (checked from its header before decoding: a tiny PNG may claim 100000 x 100000 pixels).
+UPLOAD_MAX_IMAGE_MB = env_int("UPLOAD_MAX_IMAGE_MB", 10, minimum=1)
+UPLOAD_MAX_VIDEO_MB = env_int("UPLOAD_MAX_VIDEO_MB", 500, minimum=1)
+UPLOAD_MAX_DOCUMENT_MB = env_int("UPLOAD_MAX_DOCUMENT_MB", 50, minimum=1)
+UPLOAD_MAX_CAPTIONS_KB = env_int("UPLOAD_MAX_CAPTIONS_KB", 512, minimum=1)
+UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
 
 # --- email -------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("syllabus.access.urls")),
     path("", include("syllabus.audiences.urls")),
     path("", include("syllabus.audit.urls")),
+    path("", include("syllabus.catalog.urls")),
+    path("", include("syllabus.skills.urls")),
     path("api/", include("syllabus.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

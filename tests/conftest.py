@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -37,6 +38,13 @@ class World:
     engineer: Membership
     outsider: Membership
     platform_admin: User
+
+    @cached_property
+    def reviewer(self) -> Membership:
+        """Made on first use, so tests that count the organisation's people do not see them."""
+        reviewer = MembershipFactory(organization=self.org, org_unit=self.hq, user__display_name="Rhea Reviewer")
+        grant(reviewer, "reviewer")
+        return reviewer
 
 
 @pytest.fixture

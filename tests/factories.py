@@ -112,3 +112,53 @@ def grant(membership: Membership, role_key: str, org_unit: OrgUnit | None = None
         scope="org_unit" if org_unit else "organization",
         org_unit=org_unit,
     )
+
+
+# --- catalog ----------------------------------------------------------------------------------------------------
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Course"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Course {n}")
+    summary = "A course for testing."
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Section"
+
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """A Page activity by default (config as the page kind stores it)."""
+
+    class Meta:
+        model = "catalog.Activity"
+
+    section = factory.SubFactory(SectionFactory)
+    course = factory.LazyAttribute(lambda o: o.section.course)
+    kind = "page"
+    title = factory.Sequence(lambda n: f"Activity {n}")
+    position = factory.Sequence(lambda n: n)
+    config = factory.LazyFunction(lambda: {"body": "<p>Hello, learner.</p>"})
+    completion = factory.LazyFunction(lambda: {"rule": "viewed"})
+
+
+def staff(course: Any, membership: Membership, role: str = "owner") -> Any:
+    """Put a person on a course's team."""
+    from syllabus.catalog.models import CourseStaff
+
+    return CourseStaff.objects.update_or_create(course=course, membership=membership, defaults={"role": role})[0]
+
+
+def publish(course: Any, by: Any, notes: str = "") -> Any:
+    """Publish the course's draft as it is, through the service (whatever the review policy says)."""
+    from syllabus.catalog import services
+
+    return services.course_publish_unchecked(course=course, by=by, notes=notes)

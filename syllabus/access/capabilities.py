@@ -1,7 +1,8 @@
 """Capabilities declared as data: what can be granted, where it can be granted, and who gets it by default.
 
 A capability's `scopes` says at which scopes a role assignment may grant it: the whole organisation, or an
-org-unit subtree ("people in Sales and below"). Later apps add course scope for course capabilities.
+org-unit subtree ("people in Sales and below"). Course-scoped capabilities come from a person's role on one course
+(owner, editor, non-editing instructor: catalog.course_access), never from a role assignment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 ORGANIZATION = "organization"
 ORG_UNIT = "org_unit"
+COURSE = "course"
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,17 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("token.manage", _("Create and revoke API tokens for anyone")),
     Capability("audit.view", _("Read the audit trail"), writes=False),
     Capability("course.view_all", _("See every course, including drafts"), writes=False),
-    Capability("course.create", _("Create courses")),
-    Capability("course.edit", _("Edit courses")),
+    Capability("course.create", _("Create courses (whoever creates one becomes its owner)")),
+    # Held organisation-wide, these reach every course; a course's own team holds them on that course only.
+    Capability("course.edit", _("Edit the content of every course"), (ORGANIZATION, COURSE)),
+    Capability("course.teach", _("Teach every course (see drafts and learners, no editing)"), (ORGANIZATION, COURSE)),
+    Capability(
+        "course.manage", _("Manage the team of every course; archive, copy and delete courses"), (ORGANIZATION, COURSE)
+    ),
+    Capability("course.publish", _("Publish courses without review"), (ORGANIZATION, COURSE)),
     Capability("course.review", _("Review and approve course versions")),
+    Capability("catalog.manage", _("Manage catalog categories and settings")),
+    Capability("skill.manage", _("Manage the skills framework")),
     Capability("enrollment.view", _("See enrollments and progress"), (ORGANIZATION, ORG_UNIT), writes=False),
     Capability("enrollment.assign", _("Assign learning to people"), (ORGANIZATION, ORG_UNIT)),
     Capability("report.view_team", _("See reports about one's team"), (ORGANIZATION, ORG_UNIT), writes=False),
@@ -80,7 +90,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "instructor",
         "Instructor",
         "Creates and teaches courses.",
-        frozenset({"course.create", "course.edit", "enrollment.view", "enrollment.assign", "audience.view"}),
+        # Instructors edit the courses they create or are added to (course team), not every course.
+        frozenset({"course.create", "enrollment.view", "enrollment.assign", "audience.view"}),
     ),
     BuiltinRole(
         "reviewer",

@@ -32,6 +32,8 @@ GROUP_LABELS: dict[str, Any] = {
     "token": _("API tokens"),
     "audit": _("Audit trail"),
     "course": _("Courses"),
+    "catalog": _("Catalog"),
+    "skill": _("Skills"),
     "enrollment": _("Enrollments"),
     "report": _("Reports"),
     "compliance": _("Compliance"),

@@ -7,6 +7,7 @@ Views, the API, services and selectors all ask through `can`, `require` and `sco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -22,6 +23,16 @@ from syllabus.accounts.models import Membership, Organization, OrgUnit, User
 
 NOT_ALLOWED = "You do not have permission to do this."
 _CACHE_ATTR = "_syllabus_principals"
+
+# Object rules: how a capability reaches one object beyond organisation-wide grants (a person's role on one
+# course, say). Apps register a rule for their model in AppConfig.ready(); `Principal.can` asks it after the
+# tenant check and the organisation-wide grants, so a rule can only widen access within the organisation.
+ObjectRule = Callable[["Principal", str, Any], bool]
+_object_rules: dict[type, ObjectRule] = {}
+
+
+def register_object_rule(model: type, rule: ObjectRule) -> None:
+    _object_rules[model] = rule
 
 
 def _reporting_line_sql() -> str:
@@ -97,7 +108,8 @@ class Principal:
             return self._unit_grants(capability, obj.org_unit.path if obj.org_unit_id and obj.org_unit else None)
         if isinstance(obj, OrgUnit):
             return self._unit_grants(capability, obj.path)
-        return False
+        rule = _object_rules.get(type(obj))
+        return rule(self, capability, obj) if rule is not None else False
 
     def _unit_grants(self, capability: str, path: str | None) -> bool:
         if not path:

@@ -20,3 +20,6 @@ class AudiencesConfig(AppConfig):
         actions.register("audience.changed", _("Audience changed"))
         actions.register("audience.deleted", _("Audience deleted"))
         actions.register("audience.recomputed", _("Audience recomputed"))
+        from syllabus.audiences.demo import register_demo
+
+        register_demo()  # its part of `manage.py seed_demo`

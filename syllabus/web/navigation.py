@@ -26,8 +26,16 @@ class NavItem:
 
 MAIN: tuple[NavItem, ...] = (
     NavItem(_("Home"), "web:home"),
+    NavItem(_("Catalog"), "catalog:browse"),
     NavItem(_("People"), "accounts:people", ("people.view", "people.manage")),
     NavItem(_("Audiences"), "audiences:list", ("audience.view", "audience.manage")),
+    NavItem(
+        _("Courses"),
+        "catalog:authoring",
+        ("course.create", "course.edit", "course.view_all", "course.teach", "course.review"),
+    ),
+    NavItem(_("Reviews"), "catalog:reviews", ("course.review",)),
+    NavItem(_("Skills"), "skills:framework"),
 )
 
 ADMIN: tuple[NavItem, ...] = (
@@ -41,6 +49,8 @@ ADMIN: tuple[NavItem, ...] = (
     NavItem(_("HR import"), "accounts:hr-imports", ("people.manage",)),
     NavItem(_("Roles"), "access:roles", ("role.view", "role.manage", "role.assign")),
     NavItem(_("Audit trail"), "audit:trail", ("audit.view",)),
+    # Not "Catalog settings": links are found by name, and that would also answer to the learners' "Catalog".
+    NavItem(_("Categories and publishing"), "catalog:settings", ("catalog.manage",)),
     NavItem(_("API tokens"), "accounts:tokens", ()),
     NavItem(_("All organisations"), "accounts:platform-organizations", platform_only=True),
 )

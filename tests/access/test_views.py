@@ -195,7 +195,15 @@ def test_the_role_form_groups_capabilities_by_prefix(login, world):
         for group in response.context["form"].capability_groups()
     }
     assert groups["People"] == ["people.view", "people.manage", "people.deactivate", "people.privacy", "people.unlock"]
-    assert groups["Courses"] == ["course.view_all", "course.create", "course.edit", "course.review"]
+    assert groups["Courses"] == [
+        "course.view_all",
+        "course.create",
+        "course.edit",
+        "course.teach",
+        "course.manage",
+        "course.publish",
+        "course.review",
+    ]
     assert sum(len(codes) for codes in groups.values()) == len(BY_CODE)
     assert b"<legend>Organisation</legend>" in response.content
 

@@ -20,10 +20,19 @@ from syllabus.accounts.models import (
     OrgUnit,
     User,
 )
+from syllabus.core import demo
 
 pytestmark = pytest.mark.django_db
 
 MODELS = (Organization, OrgUnit, JobRole, Location, AttributeDefinition, User, Membership, RoleAssignment)
+
+
+@pytest.fixture(autouse=True)
+def accounts_only():
+    # The catalog's and audiences' demo steps have their own tests (tests/catalog/test_demo.py); seeding courses
+    # in each of these runs would only make them slow.
+    with demo.suspended():
+        yield
 
 
 @pytest.fixture(autouse=True)

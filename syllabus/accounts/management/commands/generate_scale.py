@@ -9,6 +9,9 @@ hash computed once (hashing 100,000 passwords with Argon2 would take hours). It 
 and their events — it builds test data, not a record of real HR changes. The chief executive is the org admin
 (through the access service). Deterministic for a given --seed. Refuses to touch an existing organisation unless
 --reset, which first deletes that organisation and the users generated for it.
+
+Other apps add their own scale data through `syllabus.core.scale` (e.g. `--courses N` from the catalog): built
+after the people, or added to an existing organisation when `--users` is left out.
 """
 
 from __future__ import annotations
@@ -37,11 +40,14 @@ from syllabus.accounts.models import (
     OrgUnit,
     User,
 )
+from syllabus.core import scale
 
 # Scale users are for load tests and benchmarks on test systems only; the password is printed by the command.
 DEFAULT_PASSWORD = "scale-password-2026"  # noqa: S105
 MIN_USERS = 10
 EXISTS = "Organisation {slug!r} exists already: pass --reset to delete it (and its generated users) and rebuild."
+NEEDS_USERS = "Pass --users N to build the organisation (or one of the other apps' options to add to it)."
+NO_ORGANIZATION = "No organisation {slug!r}: build it first with --users N."
 REFUSE_IN_PRODUCTION = (
     "generate_scale creates accounts with a published password; it refuses to run when SYLLABUS_ENV=production "
     "(pass --allow-production if you really mean it)."
@@ -126,18 +132,26 @@ class Command(BaseCommand):
     help = "Build a large synthetic organisation (org units, job roles, locations, attributes, people) fast."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--users", type=int, required=True, help=f"How many people (at least {MIN_USERS}).")
+        parser.add_argument(
+            "--users", type=int, help=f"How many people (at least {MIN_USERS}); leave out to add to an existing one."
+        )
         parser.add_argument("--organization", default="scale", help="Short name (slug) of the organisation.")
         parser.add_argument("--seed", type=int, default=42, help="Random seed: the same seed builds the same data.")
         parser.add_argument("--reset", action="store_true", help="Delete the organisation and its users first.")
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="The one password every user gets.")
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per bulk insert round.")
         parser.add_argument("--allow-production", action="store_true", help=REFUSE_IN_PRODUCTION)
+        for generator in scale.generators():
+            parser.add_argument(f"--{generator.option}", type=int, default=0, help=generator.help)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["allow_production"]:
             raise CommandError(REFUSE_IN_PRODUCTION)
         users, slug = options["users"], options["organization"]
+        extras = [(g, options[g.option]) for g in scale.generators() if options.get(g.option)]
+        if users is None:
+            self._extend(slug, extras, options)
+            return
         if users < MIN_USERS:
             raise CommandError(f"--users must be at least {MIN_USERS}.")
         started = time.perf_counter()
@@ -169,6 +183,29 @@ class Command(BaseCommand):
             f"Sign in as {generator.admin_email} (org admin), or as anyone @{generator.domain}, with the password "
             f"{options['password']!r}."
         )
+        self._run_extras(generator.organization, extras, options)
+
+    def _extend(self, slug: str, extras: list[tuple[scale.ScaleGenerator, int]], options: dict[str, Any]) -> None:
+        """No --users: add the other apps' scale data to an organisation built before."""
+        if not extras or options["reset"]:
+            raise CommandError(NEEDS_USERS)
+        organization = Organization.objects.filter(slug=slug).first()
+        if organization is None:
+            raise CommandError(NO_ORGANIZATION.format(slug=slug))
+        self._run_extras(organization, extras, options)
+
+    def _run_extras(
+        self, organization: Organization, extras: list[tuple[scale.ScaleGenerator, int]], options: dict[str, Any]
+    ) -> None:
+        for generator, count in extras:
+            # Each generator has its own seeded sequence: adding one never changes what another builds.
+            rnd = random.Random(f"{options['seed']}:{generator.option}")  # noqa: S311 (test data, not secrets)
+            context = scale.ScaleContext(
+                organization=organization, random=rnd, batch_size=max(100, options["batch_size"]), report=[]
+            )
+            generator.build(context, count)
+            for line in context.report:
+                self.stdout.write(self.style.SUCCESS(line))
 
     def _reset(self, organization: Organization) -> None:
         domain = email_domain(organization.slug)

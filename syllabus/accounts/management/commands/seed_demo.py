@@ -6,7 +6,8 @@ and a platform admin. Every demo account shares DEMO_PASSWORD; the command ends 
 
 Idempotent: rows are looked up by their natural keys (slug, unit code, name, attribute key, email) and only
 missing ones are created, through the accounts and access services so validation and domain events apply.
-`--reset` deletes the demo organisations and accounts first.
+Other apps add their part (courses, audiences...) as steps registered in `syllabus.core.demo`, run afterwards.
+`--reset` deletes the demo organisations and accounts first (after each step's reset hook).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from syllabus.accounts.models import (
     OrgUnit,
     User,
 )
+from syllabus.core import demo
 
 # Published in README and printed by the command: demo accounts are for demos, never for production data.
 DEMO_PASSWORD = "syllabus-demo-2026"  # noqa: S105
@@ -278,6 +280,8 @@ class Command(BaseCommand):
             admin = self._platform_admin()
             for org, people in ((NORTHWIND_ORG, NORTHWIND_PEOPLE), (CONTOSO_ORG, CONTOSO_PEOPLE)):
                 self._seed_org(admin, org, people)
+            # Then every other app's part of the demo (courses, audiences...), registered in core.demo.
+            self.created += demo.run_all(self._demo_organizations(), admin, self.stdout)
         if self.created:
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({self.created} rows created)."))
         else:
@@ -295,6 +299,7 @@ class Command(BaseCommand):
 
     def _reset(self) -> None:
         emails = {PLATFORM_ADMIN_EMAIL} | {person_email(p) for p in (*NORTHWIND_PEOPLE, *CONTOSO_PEOPLE)}
+        demo.reset_all(self._demo_organizations())
         for organization in Organization.objects.filter(slug__in=[NORTHWIND, CONTOSO]):
             # Units protect their parent from deletion, so the tree goes leaves first.
             for unit in OrgUnit.objects.filter(organization=organization).order_by("-depth"):
@@ -302,6 +307,10 @@ class Command(BaseCommand):
             organization.delete()
         User.objects.filter(email__in=emails).delete()
         self.stdout.write("Deleted the demo organisations and accounts.")
+
+    @staticmethod
+    def _demo_organizations() -> dict[str, Organization]:
+        return {org.slug: org for org in Organization.objects.filter(slug__in=[NORTHWIND, CONTOSO])}
 
     def _ensure_users(self, people: list[tuple[str, str, str]]) -> None:
         """Create missing accounts in one INSERT, all with the one demo password hash. (email, name, tz)"""

@@ -1,0 +1,498 @@
+"""The learner's activity player, its preview for the course team, completion signals, and course files.
+
+- `activity` (GET): one activity of the course's *published* version, with the outline beside it. Only for
+  people who `can_learn` the course; anyone else gets 404, so a draft-only course does not even exist for them.
+- `activity_preview` (GET): the same page drawn from the *draft*, bannered "Preview", for `can_see_draft`;
+  nothing is recorded.
+- `activity_signal` (POST, JSON or a form): a completion report from the learner's browser, validated by the
+  activity's kind, emitted as `catalog.events.ActivitySignalled`.
+- `activity_open` (GET): records "opened" and redirects to the link's address or the document's download.
+- `asset` (GET): a course file. The team gets any file of the course; learners only the files of the published
+  version (`CourseVersion.asset_ids`). Served with its sniffed type, `nosniff`, a sandboxing CSP, a download
+  name, ETag and byte ranges (video seeking).
+- `richtext_upload` (POST): an image added in the rich-text editor, stored as a course asset (course.edit).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.accounts.models import Organization, User
+from syllabus.catalog import course_access, uploads, versions
+from syllabus.catalog.activity_kinds import base as kinds
+from syllabus.catalog.events import ActivitySignalled
+from syllabus.catalog.models import Course, CourseAsset, CourseVersion
+from syllabus.core.events import emit
+from syllabus.core.tenancy import current_organization
+
+View = Callable[..., HttpResponseBase]
+
+BAD_JSON = "The request body is not a JSON object."
+NO_FILE = "Choose a file to upload."
+SIGNAL_RECORDED = "Thank you: that is recorded."
+KIND_UNAVAILABLE = "This activity cannot be shown: its kind is not available on this site."
+# Files shown in the page (or a tab) rather than downloaded.
+INLINE_TYPES = re.compile(r"^(image/(png|jpeg|gif|webp)|video/(mp4|webm)|application/pdf|text/vtt)$")
+ASSET_CSP = "default-src 'none'; sandbox"
+CHUNK_BYTES = 256 * 1024
+MAX_SIGNAL_BYTES = 64 * 1024
+
+
+def organization_view(view: View) -> View:
+    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        organization = current_organization(request)
+        if organization is None:
+            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
+        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
+
+    return wrapper
+
+
+# --- lookups -------------------------------------------------------------------------------------------------
+
+
+def _course_or_404(organization: Organization, pk: int) -> Course:
+    course = (
+        Course.objects.select_related("organization", "published_version")
+        .filter(organization=organization, pk=pk)
+        .first()
+    )
+    if course is None:
+        raise Http404
+    return course
+
+
+def _learnable(principal: Principal, organization: Organization, pk: int) -> tuple[Course, CourseVersion]:
+    """The course and its published version, if this person may learn it; 404 otherwise (never 403)."""
+    course = _course_or_404(organization, pk)
+    if not course_access.can_learn(principal, course) or course.published_version is None:
+        raise Http404
+    return course, course.published_version
+
+
+def _activity_or_404(snapshot: Mapping[str, Any], uid: Any) -> dict[str, Any]:
+    found = versions.find_activity(snapshot, str(uid))
+    if found is None:
+        raise Http404
+    return found
+
+
+def asset_url(course_id: int, asset_id: int, name: str) -> str:
+    return reverse("catalog:asset", kwargs={"pk": course_id, "asset_id": asset_id, "name": name or "file"})
+
+
+def _asset_urls(course: Course, kind: kinds.ActivityKind | None, config: Mapping[str, Any]) -> Callable[[int], str]:
+    """asset id -> URL, for the assets this activity refers to (their names in one query)."""
+    ids = kind.asset_ids(config) if kind is not None else []
+    names = dict(CourseAsset.objects.filter(course=course, pk__in=ids).values_list("pk", "original_name"))
+
+    def url(asset_id: int) -> str:
+        return asset_url(course.pk, asset_id, names.get(asset_id, "file"))
+
+    return url
+
+
+def _kind_of(activity: Mapping[str, Any]) -> kinds.ActivityKind | None:
+    key = str(activity.get("kind", ""))
+    return kinds.get(key) if kinds.is_registered(key) else None
+
+
+def _emit(course: Course, version_id: int, activity: Mapping[str, Any], user: User, emitted: kinds.Emitted) -> None:
+    emit(
+        ActivitySignalled(
+            organization_id=course.organization_id,
+            course_id=course.pk,
+            version_id=version_id,
+            activity_uid=uuid.UUID(str(activity["uid"])),
+            kind=str(activity["kind"]),
+            signal=emitted.signal,
+            user_id=user.pk,
+            at=timezone.now(),
+            data=dict(emitted.data),
+        )
+    )
+
+
+# --- the player ------------------------------------------------------------------------------------------------
+
+
+def _outline(
+    snapshot: Mapping[str, Any], current_uid: str, url_for: Callable[[str], str]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """(sections with their activities, previous, current, next) for the outline and the pager."""
+    flat: list[dict[str, Any]] = []
+    sections = []
+    for section in snapshot.get("sections", []):
+        items = []
+        for activity in section.get("activities", []):
+            kind = _kind_of(activity)
+            item = {
+                "uid": activity["uid"],
+                "title": activity["title"],
+                "url": url_for(activity["uid"]),
+                "kind_label": str(kind.label) if kind else activity.get("kind", ""),
+                "current": activity["uid"] == current_uid,
+                "section_title": section.get("title", ""),
+            }
+            items.append(item)
+            flat.append(item)
+        sections.append({"uid": section["uid"], "title": section.get("title", ""), "activities": items})
+    index = next((i for i, item in enumerate(flat) if item["current"]), None)
+    if index is None:
+        return sections, None, None, None
+    previous = flat[index - 1] if index > 0 else None
+    following = flat[index + 1] if index + 1 < len(flat) else None
+    return sections, previous, flat[index], following
+
+
+def embed_allowlist(organization_id: int) -> frozenset[str]:
+    """The hosts this organisation lets activities show in an iframe (CatalogSettings.embed_allowlist)."""
+    settings_row = course_access.catalog_settings(organization_id)
+    return frozenset(line.strip().lower() for line in settings_row.embed_allowlist.splitlines() if line.strip())
+
+
+def _csp_update(response: HttpResponseBase, directives: Mapping[str, list[str]]) -> None:
+    """Add sources for this one response (django-csp reads `_csp_update`), never to the site-wide policy."""
+    if not directives:
+        return
+    update: dict[str, list[str]] = dict(getattr(response, "_csp_update", None) or {})
+    for name, sources in directives.items():
+        update[name] = list(dict.fromkeys([*update.get(name, []), *sources]))
+    response._csp_update = update  # type: ignore[attr-defined]
+
+
+def _render_player(
+    request: HttpRequest,
+    *,
+    course: Course,
+    snapshot: Mapping[str, Any],
+    activity: Mapping[str, Any],
+    version_id: int | None,
+    preview: bool,
+) -> tuple[HttpResponse, kinds.ActivityKind | None]:
+    kind = _kind_of(activity)
+    config = activity.get("config") or {}
+    uid = str(activity["uid"])
+    name = "catalog:activity-preview" if preview else "catalog:activity"
+    context = kinds.LearnerContext(
+        request=request,
+        course=course,
+        version_id=version_id,
+        activity=activity,
+        signal_url="" if preview else reverse("catalog:activity-signal", args=[course.pk, uid]),
+        asset_url=_asset_urls(course, kind, config),
+        embed_allowlist=embed_allowlist(course.organization_id),
+        preview=preview,
+        open_url="" if preview else reverse("catalog:activity-open", args=[course.pk, uid]),
+    )
+    body: SafeString = kind.render_learner(context) if kind is not None else mark_safe("")
+    sections, previous, current, following = _outline(
+        snapshot, uid, lambda other: reverse(name, args=[course.pk, other])
+    )
+    response = render(
+        request,
+        "catalog/player/activity.html",
+        {
+            "course": course,
+            "snapshot": snapshot,
+            "activity": activity,
+            "kind": kind,
+            "kind_unavailable": KIND_UNAVAILABLE if kind is None else "",
+            "body": body,
+            "outline": sections,
+            "previous": previous,
+            "current": current,
+            "next": following,
+            "preview": preview,
+            "course_url": reverse("catalog:course-preview" if preview else "catalog:course", args=[course.pk]),
+        },
+    )
+    if kind is not None:
+        _csp_update(response, kind.csp_for(config=config, context=context))
+    return response, kind
+
+
+@organization_view
+@require_safe
+def activity(request: HttpRequest, organization: Organization, principal: Principal, pk: int, uid: Any) -> HttpResponse:
+    course, version = _learnable(principal, organization, pk)
+    entry = _activity_or_404(version.snapshot, uid)
+    response, kind = _render_player(
+        request, course=course, snapshot=version.snapshot, activity=entry, version_id=version.pk, preview=False
+    )
+    if kind is not None and request.method == "GET":
+        user: User = request.user  # type: ignore[assignment]
+        for signal in kind.signals_on_open(entry.get("config") or {}):
+            _emit(course, version.pk, entry, user, kinds.Emitted(signal))
+    return response
+
+
+@organization_view
+@require_safe
+def activity_preview(
+    request: HttpRequest, organization: Organization, principal: Principal, pk: int, uid: Any
+) -> HttpResponse:
+    course = _course_or_404(organization, pk)
+    if not course_access.can_see_draft(principal, course):
+        raise Http404
+    snapshot = versions.build_snapshot(course)
+    entry = _activity_or_404(snapshot, uid)
+    response, _kind = _render_player(
+        request, course=course, snapshot=snapshot, activity=entry, version_id=None, preview=True
+    )
+    return response
+
+
+# --- signals ---------------------------------------------------------------------------------------------------
+
+
+def _is_json(request: HttpRequest) -> bool:
+    return request.content_type == "application/json"
+
+
+def _payload(request: HttpRequest) -> dict[str, Any]:
+    if _is_json(request):
+        if len(request.body) > MAX_SIGNAL_BYTES:
+            raise ValidationError({"signal": BAD_JSON})
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError({"signal": BAD_JSON}) from None
+        if not isinstance(data, dict):
+            raise ValidationError({"signal": BAD_JSON})
+        return data
+    return {key: request.POST.get(key) for key in request.POST if key != "csrfmiddlewaretoken"}
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"signal": exc.messages}
+
+
+@organization_view
+@require_POST
+def activity_signal(
+    request: HttpRequest, organization: Organization, principal: Principal, pk: int, uid: Any
+) -> HttpResponseBase:
+    course, version = _learnable(principal, organization, pk)
+    entry = _activity_or_404(version.snapshot, uid)
+    kind = _kind_of(entry)
+    if kind is None:
+        raise Http404
+    user: User = request.user  # type: ignore[assignment]
+    back = reverse("catalog:activity", args=[course.pk, entry["uid"]])
+    context = kinds.SignalContext(request=request, course=course, version_id=version.pk, activity=entry, user=user)
+    try:
+        payload = _payload(request)
+        with transaction.atomic():
+            emitted = kind.accept_signal(payload=payload, context=context)
+            for item in emitted:
+                _emit(course, version.pk, entry, user, item)
+    except ValidationError as exc:
+        errors = _errors(exc)
+        if _is_json(request):
+            return JsonResponse({"errors": errors}, status=400)
+        for field_messages in errors.values():
+            for message in field_messages:
+                messages.error(request, message)
+        return redirect(back)
+    if _is_json(request):
+        return JsonResponse({"signals": [item.signal for item in emitted], **context.reply})
+    messages.success(request, _(SIGNAL_RECORDED))
+    return HttpResponseRedirect(back, status=303)
+
+
+@organization_view
+@require_safe
+def activity_open(
+    request: HttpRequest, organization: Organization, principal: Principal, pk: int, uid: Any
+) -> HttpResponseBase:
+    course, version = _learnable(principal, organization, pk)
+    entry = _activity_or_404(version.snapshot, uid)
+    kind = _kind_of(entry)
+    if kind is None:
+        raise Http404
+    config = entry.get("config") or {}
+    context = kinds.LearnerContext(
+        request=request,
+        course=course,
+        version_id=version.pk,
+        activity=entry,
+        signal_url="",
+        asset_url=_asset_urls(course, kind, config),
+    )
+    target = kind.open_target(config=config, context=context)
+    if not target:
+        raise Http404
+    if "opened" in kind.signals and request.method == "GET":
+        _emit(course, version.pk, entry, request.user, kinds.Emitted("opened"))  # type: ignore[arg-type]
+    return HttpResponseRedirect(target)
+
+
+# --- files -----------------------------------------------------------------------------------------------------
+
+
+def may_download(principal: Principal, course: Course, asset_id: int) -> bool:
+    """The team sees every file of the course; learners the files of the published version only."""
+    if course_access.can_see_draft(principal, course):
+        return True
+    if not course_access.can_learn(principal, course) or course.published_version is None:
+        return False
+    return asset_id in {int(i) for i in course.published_version.asset_ids or []}
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
+    """(first, last) byte of a single "bytes=" range; None to serve everything; False when unsatisfiable.
+
+    Several ranges at once are answered with the whole file (allowed by RFC 9110), which is all players need.
+    """
+    match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header or "")
+    if match is None:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        length = int(last)
+        if length == 0:
+            return False
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        return False
+    return start, min(end, size - 1)
+
+
+def _stream(handle: Any, start: int, length: int) -> Iterator[bytes]:
+    try:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK_BYTES, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def _asset_headers(response: HttpResponseBase, asset: CourseAsset, *, download: bool, etag: str) -> None:
+    content_type = asset.content_type or "application/octet-stream"
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"
+    response["Content-Type"] = content_type
+    inline = bool(INLINE_TYPES.match(asset.content_type)) and not download
+    response["Content-Disposition"] = content_disposition_header(not inline, asset.original_name or "file") or ""
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a file were opened as a page, it could run nothing and reach nothing.
+    response["Content-Security-Policy"] = ASSET_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Accept-Ranges"] = "bytes"
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=3600"
+
+
+@organization_view
+@require_safe
+def asset(
+    request: HttpRequest, organization: Organization, principal: Principal, pk: int, asset_id: int, name: str
+) -> HttpResponseBase:
+    course = _course_or_404(organization, pk)
+    found = CourseAsset.objects.filter(pk=asset_id, course=course).first()
+    if found is None or not may_download(principal, course, found.pk):
+        raise Http404
+    download = request.GET.get("download") == "1"
+    etag = f'"{found.sha256 or found.pk}"'
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        not_modified = HttpResponse(status=304)
+        _asset_headers(not_modified, found, download=download, etag=etag)
+        del not_modified["Content-Type"]
+        return not_modified
+    try:
+        handle = found.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    size = found.size or found.file.size
+    wanted = parse_range(request.headers.get("Range", ""), size)
+    if_range = request.headers.get("If-Range")
+    if if_range is not None and if_range.strip() != etag:
+        wanted = None
+    response: HttpResponseBase
+    if wanted is False:
+        handle.close()
+        response = HttpResponse(status=416)
+        _asset_headers(response, found, download=download, etag=etag)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    if isinstance(wanted, tuple):
+        first, last = wanted
+        response = StreamingHttpResponse(_stream(handle, first, last - first + 1), status=206)
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+        response["Content-Length"] = str(last - first + 1)
+    else:
+        response = FileResponse(handle)
+        response["Content-Length"] = str(size)
+    _asset_headers(response, found, download=download, etag=etag)
+    return response
+
+
+@organization_view
+@require_POST
+def richtext_upload(request: HttpRequest, organization: Organization, principal: Principal, pk: int) -> JsonResponse:
+    """An image for the rich-text editor: stored as an asset of the course, answered with its URL (201)."""
+    course = _course_or_404(organization, pk)
+    if not course_access.can_see_draft(principal, course):
+        raise Http404
+    if not principal.can("course.edit", course):
+        return JsonResponse({"error": NOT_ALLOWED}, status=403)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"error": NO_FILE}, status=400)
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        with uploads.rollback_guard(), transaction.atomic():
+            stored = uploads.store_upload(course=course, by=user, upload=upload, purpose=CourseAsset.Purpose.IMAGE)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse(
+        {
+            "id": stored.pk,
+            "url": asset_url(course.pk, stored.pk, stored.original_name),
+            "content_type": stored.content_type,
+        },
+        status=201,
+    )
