@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from syllabus.access.policy import NOT_ALLOWED
 from syllabus.audiences.models import Audience
-from syllabus.catalog import course_access, selectors, services, uploads
+from syllabus.catalog import course_access, selectors, services
 from syllabus.catalog.api import (
     TAG_COURSES,
     CourseApi,
@@ -213,7 +213,7 @@ class CourseAssetListApi(CourseApi):
         course = self.course_to_change(pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        asset = uploads.store_upload(
+        asset = services.course_asset_upload(
             course=course,
             by=self.user,
             upload=serializer.validated_data["file"],

@@ -23,7 +23,9 @@ from syllabus.catalog.api import (
 from syllabus.catalog.models import Course, CourseVersion
 from syllabus.core.api import paginated_response, with_errors
 
-VERSION_REF = re.compile(r"^(\d+)\.(\d+)$")
+# ASCII digits only, and few enough for the database's integers (str.isdigit() is true for "²", which int() refuses).
+VERSION_REF = re.compile(r"^([0-9]{1,9})\.([0-9]{1,9})$")
+VERSION_ID = re.compile(r"^[0-9]{1,18}$")
 
 
 class CourseDiffApi(CourseApi):
@@ -68,7 +70,7 @@ class VersionApi(CourseApi):
                 .select_related("published_by")
                 .first()
             )
-        elif ref.isdigit():
+        elif VERSION_ID.match(ref):
             version = selectors.version_get(course=course, pk=int(ref))
         if version is None:
             raise Http404

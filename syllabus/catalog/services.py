@@ -328,6 +328,13 @@ def course_cover_set(*, course: Course, by: User, upload: Any) -> CourseAsset:
     return asset
 
 
+def course_asset_upload(*, course: Course, by: User, upload: Any, purpose: str) -> CourseAsset:
+    """Store a file for the draft (an image for rich text, a file an activity will name), under the draft's lock."""
+    with uploads.rollback_guard(), transaction.atomic():
+        locked = _editable(course, by)
+        return uploads.store_upload(course=locked, by=by, upload=upload, purpose=purpose)
+
+
 def course_cover_remove(*, course: Course, by: User) -> None:
     with transaction.atomic():
         locked = _editable(course, by)

@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.catalog import richtext
 from syllabus.catalog.activity_kinds import base as kinds
 from syllabus.catalog.models import Activity, Course, CourseVersion, Section
 
@@ -123,16 +124,10 @@ def asset_ids(snapshot: Mapping[str, Any]) -> list[int]:
     for activity in activities(snapshot):
         if kinds.is_registered(activity["kind"]):
             ids.update(kinds.get(activity["kind"]).asset_ids(activity.get("config") or {}))
-    ids.update(_inline_asset_ids(snapshot.get("description") or ""))
+    # Images shown in the description belong to the version too (only images: a pasted asset path in the text
+    # must not publish a file the reviewer never saw).
+    ids.update(richtext.asset_ids_in(snapshot.get("description") or ""))
     return sorted(ids)
-
-
-_ASSET_URL = re.compile(r"/courses/\d+/assets/(\d+)/")
-
-
-def _inline_asset_ids(html: str) -> set[int]:
-    """Images embedded in rich text point at asset URLs; those assets belong to the version too."""
-    return {int(match) for match in _ASSET_URL.findall(html)}
 
 
 def _structure(snapshot: Mapping[str, Any] | None) -> tuple[frozenset[str], dict[str, tuple[Any, ...]]]:
@@ -207,11 +202,7 @@ def _text(value: Any) -> str:
 
 
 def _html_text(value: str) -> str:
-    try:
-        from syllabus.catalog.richtext import html_to_text
-    except ImportError:  # pragma: no cover - richtext lands with the page kind
-        return re.sub(r"<[^>]+>", " ", value)
-    return html_to_text(value)
+    return richtext.html_to_text(value)
 
 
 def _activity_fields(activity: Mapping[str, Any]) -> dict[str, tuple[str, str]]:

@@ -47,7 +47,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.accounts.models import Organization, User
-from syllabus.catalog import course_access, uploads, versions
+from syllabus.catalog import course_access, services, versions
 from syllabus.catalog.activity_kinds import base as kinds
 from syllabus.catalog.events import ActivitySignalled
 from syllabus.catalog.models import Course, CourseAsset, CourseVersion
@@ -65,6 +65,8 @@ INLINE_TYPES = re.compile(r"^(image/(png|jpeg|gif|webp)|video/(mp4|webm)|applica
 ASSET_CSP = "default-src 'none'; sandbox"
 CHUNK_BYTES = 256 * 1024
 MAX_SIGNAL_BYTES = 64 * 1024
+# Byte positions in a Range header longer than this are beyond any file (and int() refuses > 4300 digits).
+MAX_RANGE_DIGITS = 18
 
 
 def organization_view(view: View) -> View:
@@ -373,6 +375,12 @@ def may_download(principal: Principal, course: Course, asset_id: int) -> bool:
     return asset_id in {int(i) for i in course.published_version.asset_ids or []}
 
 
+def _byte_number(digits: str) -> int:
+    """A byte position from the header; beyond any file's size when absurdly long (int() refuses > 4300 digits)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_RANGE_DIGITS else 10**MAX_RANGE_DIGITS
+
+
 def parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
     """(first, last) byte of a single "bytes=" range; None to serve everything; False when unsatisfiable.
 
@@ -385,12 +393,12 @@ def parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
     if first == "" and last == "":
         return None
     if first == "":
-        length = int(last)
+        length = _byte_number(last)
         if length == 0:
             return False
         return max(0, size - length), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _byte_number(first)
+    end = _byte_number(last) if last else size - 1
     if start >= size or end < start:
         return False
     return start, min(end, size - 1)
@@ -484,8 +492,7 @@ def richtext_upload(request: HttpRequest, organization: Organization, principal:
         return JsonResponse({"error": NO_FILE}, status=400)
     user: User = request.user  # type: ignore[assignment]
     try:
-        with uploads.rollback_guard(), transaction.atomic():
-            stored = uploads.store_upload(course=course, by=user, upload=upload, purpose=CourseAsset.Purpose.IMAGE)
+        stored = services.course_asset_upload(course=course, by=user, upload=upload, purpose=CourseAsset.Purpose.IMAGE)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=400)
     return JsonResponse(

@@ -300,3 +300,13 @@ def test_catalog_settings_refuse_a_bad_host(world):
         services.catalog_settings_update(
             organization=world.org, by=world.instructor.user, publish_without_review=True, embed_allowlist=""
         )
+
+
+def test_files_cannot_be_added_to_a_course_in_review(world, course):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    services.course_submit(course=course, by=world.instructor.user)
+    upload = SimpleUploadedFile("notes.txt", b"Plain notes for the course.\n", content_type="text/plain")
+    with pytest.raises(ValidationError, match="in review"):
+        services.course_asset_upload(course=course, by=world.instructor.user, upload=upload, purpose="document")
+    assert not course.assets.exists()

@@ -122,3 +122,9 @@ def test_asset_ids_include_the_cover_and_inline_images():
     snap["cover_asset_id"] = 7
     snap["description"] = '<p><img src="/courses/3/assets/9/diagram.png" alt=""></p>'
     assert versions.asset_ids(snap) == [7, 9]
+
+
+def test_an_asset_path_typed_as_text_or_a_link_is_not_published():
+    snap = snapshot()
+    snap["description"] = '<p>See /courses/3/assets/9/secret.pdf or <a href="/courses/3/assets/10/x.pdf">this</a>.</p>'
+    assert versions.asset_ids(snap) == []

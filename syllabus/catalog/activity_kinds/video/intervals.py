@@ -15,6 +15,9 @@ Interval = tuple[float, float]
 # Browsers report a duration and a final position that differ by a few frames; allow that much beyond the end.
 END_TOLERANCE = 1.0
 MAX_INTERVALS = 500
+# Separate stretches kept for one learner and video: a real viewer seeks far less; without a bound, tiny disjoint
+# intervals sent report after report would grow the row (sorted and rewritten on every report) for ever.
+MAX_STORED_INTERVALS = 1000
 MAX_DURATION = 24 * 60 * 60.0
 PRECISION = 2  # stored to the hundredth of a second
 
@@ -22,7 +25,12 @@ NOT_A_LIST = "Intervals must be a list of [start, end] pairs."
 TOO_MANY = "Too many intervals (at most {limit})."
 NOT_A_PAIR = "Interval {index} is not a [start, end] pair of numbers."
 OUT_OF_RANGE = "Interval {index} is outside the video (0 to {duration} seconds) or ends before it starts."
+TOO_FRAGMENTED = "Too many separate stretches of this video were reported (at most {limit})."
 BAD_DURATION = "The duration must be a number of seconds above 0 and at most {limit}."
+
+
+class TooFragmented(ValueError):
+    """The watched stretches, merged with what is stored, would be more than MAX_STORED_INTERVALS."""
 
 
 def _number(value: object) -> float | None:

@@ -289,6 +289,8 @@ class VideoKind(ActivityKind):
                 intervals=reported,
                 percent=percent,
             )
+        except iv.TooFragmented as exc:
+            raise ValidationError({"intervals": str(exc)}) from None
         except ValueError as exc:
             raise ValidationError({"duration": str(exc)}) from None
         context.reply.update(

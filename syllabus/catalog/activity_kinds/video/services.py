@@ -46,7 +46,8 @@ def watch_progress_record(
 ) -> WatchResult:
     """Merge reported intervals (already validated by `intervals.parse`) into the learner's progress.
 
-    Raises ValueError when the duration differs from the one first reported for this version of the video.
+    Raises ValueError when the duration differs from the one first reported for this version of the video, and
+    `intervals.TooFragmented` (a ValueError) when more than MAX_STORED_INTERVALS separate stretches would be kept.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -73,6 +74,8 @@ def watch_progress_record(
         if abs(progress.duration - duration) > max(2.0, progress.duration * 0.01):
             raise ValueError(DURATION_CHANGED.format(duration=round(progress.duration)))
         merged = iv.merge([*progress.intervals, *intervals])
+        if len(merged) > iv.MAX_STORED_INTERVALS:
+            raise iv.TooFragmented(iv.TOO_FRAGMENTED.format(limit=iv.MAX_STORED_INTERVALS))
         watched = iv.covered(merged)
         elapsed = max(0.0, (now - progress.created_at).total_seconds())
         if watched - progress.watched_seconds > elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS:
