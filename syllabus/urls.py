@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -17,5 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 if not settings.PRODUCTION:
-    # Production serves media from object storage or the front proxy.
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+    # Only organisation logos are public files. Course files go through the permission-checked asset view
+    # (catalog:asset) and HR import files are never served; production serves logos from object storage or the
+    # front proxy, and must keep the rest of MEDIA_ROOT private.
+    urlpatterns.append(re_path(r"^media/(?P<path>org-logos/[^/]+)$", serve, {"document_root": settings.MEDIA_ROOT}))

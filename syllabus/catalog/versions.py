@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from syllabus.catalog import richtext
 from syllabus.catalog.activity_kinds import base as kinds
-from syllabus.catalog.models import Activity, Course, CourseVersion, Section
+from syllabus.catalog.models import Activity, Course, CourseVersion, Level, Section, Visibility
 
 SCHEMA = 1
 MAJOR = CourseVersion.Change.MAJOR.value
@@ -202,7 +202,48 @@ def _text(value: Any) -> str:
 
 
 def _html_text(value: str) -> str:
-    return richtext.html_to_text(value)
+    # Whitespace in HTML source is not content (an editor re-saving the same text wraps lines differently):
+    # collapse it first, so only block boundaries become line breaks.
+    return richtext.html_to_text(re.sub(r"\s+", " ", value))
+
+
+def _metadata_values(snapshot: Mapping[str, Any]) -> dict[str, str]:
+    """The course fields of a snapshot as a reviewer reads them (names and labels, never stored codes or ids)."""
+    audience_id = snapshot.get("audience_id")
+    audience = ""
+    if audience_id:
+        from syllabus.audiences.models import Audience
+
+        audience = Audience.objects.filter(pk=audience_id).values_list("name", flat=True).first() or str(
+            _("a deleted audience")
+        )
+    language = snapshot.get("language") or ""
+    level = snapshot.get("level") or ""
+    visibility = snapshot.get("visibility") or ""
+    return {
+        "title": snapshot.get("title") or "",
+        "summary": snapshot.get("summary") or "",
+        "description": _html_text(snapshot.get("description") or ""),
+        # The review page shows the images themselves; the text says whether there is one and which upload.
+        "cover_asset_id": str(_("image %(id)s") % {"id": snapshot["cover_asset_id"]})
+        if snapshot.get("cover_asset_id")
+        else "",
+        "category": _text(snapshot.get("category")),
+        "tags": _text(snapshot.get("tags")),
+        "skills": _text(snapshot.get("skills")),
+        "language": _language_name(language),
+        "level": str(Level(level).label) if level in Level.values else level,
+        "duration_minutes": str(_("%(minutes)s minutes") % {"minutes": snapshot.get("duration_minutes") or 0}),
+        "visibility": str(Visibility(visibility).label) if visibility in Visibility.values else visibility,
+        "audience_id": audience,
+    }
+
+
+def _language_name(code: str) -> str:
+    from django.conf.locale import LANG_INFO
+
+    info = LANG_INFO.get(code.lower()) or LANG_INFO.get(code.split("-")[0].lower())
+    return f"{info['name']} ({code})" if info and "name" in info else code
 
 
 def _activity_fields(activity: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -211,10 +252,20 @@ def _activity_fields(activity: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
     if kinds.is_registered(kind_key):
         for label, value in kinds.get(kind_key).describe(activity.get("config") or {}).items():
             out[f"config:{label}"] = (str(label), str(value))
-    out["completion"] = (str(_("Completion")), _text(sorted((activity.get("completion") or {}).items())))
+    out["completion"] = (str(_("Completion")), _completion_text(kind_key, activity.get("completion") or {}))
     out["is_required"] = (str(_("Required")), str(_("yes")) if activity.get("is_required", True) else str(_("no")))
     out["duration_minutes"] = (str(_("Estimated duration")), str(activity.get("duration_minutes", 0)))
     return out
+
+
+def _completion_text(kind_key: str, completion: Mapping[str, Any]) -> str:
+    """ "Watched (percent 90)" rather than the stored JSON."""
+    rule_key = str(completion.get("rule", ""))
+    label = rule_key
+    if kinds.is_registered(kind_key):
+        label = next((str(r.label) for r in kinds.get(kind_key).completion_rules if r.key == rule_key), rule_key)
+    parameters = ", ".join(f"{name} {value}" for name, value in sorted(completion.items()) if name != "rule")
+    return f"{label} ({parameters})" if parameters else label
 
 
 def _field_changes(before: Mapping[str, tuple[str, str]], after: Mapping[str, tuple[str, str]]) -> list[FieldChange]:
@@ -233,15 +284,9 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Change]:
     old = old or {"sections": []}
     changes: list[Change] = []
 
-    before_meta = {
-        key: (str(label), _html_text(old.get(key) or "") if key == "description" else _text(old.get(key)))
-        for key, label in METADATA_LABELS.items()
-        if key in old
-    }
-    after_meta = {
-        key: (str(label), _html_text(new.get(key) or "") if key == "description" else _text(new.get(key)))
-        for key, label in METADATA_LABELS.items()
-    }
+    old_values, new_values = _metadata_values(old), _metadata_values(new)
+    before_meta = {key: (str(label), old_values[key]) for key, label in METADATA_LABELS.items() if key in old}
+    after_meta = {key: (str(label), new_values[key]) for key, label in METADATA_LABELS.items()}
     meta = _field_changes(before_meta, after_meta)
     if meta:
         changes.append(Change(target="course", action="changed", title=new.get("title", ""), fields=meta))
@@ -323,10 +368,17 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Change]:
 _WORDS = re.compile(r"\s+|[^\s]+")
 
 
+def _space(token: str) -> str:
+    """A run of whitespace counts as a line break or a space, however many of either it holds."""
+    if token.isspace():
+        return "\n" if "\n" in token else " "
+    return token
+
+
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     """[(op, text)] with op "equal", "insert" or "delete": an inline word-level diff for reviewers."""
-    a: Sequence[str] = _WORDS.findall(before or "")
-    b: Sequence[str] = _WORDS.findall(after or "")
+    a: Sequence[str] = [_space(token) for token in _WORDS.findall(before or "")]
+    b: Sequence[str] = [_space(token) for token in _WORDS.findall(after or "")]
     out: list[tuple[str, str]] = []
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -128,3 +128,33 @@ def test_an_asset_path_typed_as_text_or_a_link_is_not_published():
     snap = snapshot()
     snap["description"] = '<p>See /courses/3/assets/9/secret.pdf or <a href="/courses/3/assets/10/x.pdf">this</a>.</p>'
     assert versions.asset_ids(snap) == []
+
+
+def test_the_diff_reads_names_and_labels_not_stored_codes(db):
+    old, new = snapshot(), snapshot()
+    new["level"] = "advanced"
+    new["language"] = "fr"
+    new["visibility"] = "audience"
+    new["audience_id"] = 999_999
+    fields = {f.name: f for f in next(c for c in versions.diff(old, new) if c.target == "course").fields}
+    assert (fields["level"].before, fields["level"].after) == ("Beginner", "Advanced")
+    assert fields["language"].after == "French (fr)"
+    assert fields["visibility"].after == "An audience"
+    assert fields["audience_id"].after == "a deleted audience"
+
+
+def test_rewrapped_html_is_not_a_change():
+    old, new = snapshot(), snapshot()
+    old["description"] = "<p>Why it\n   matters to\nevery patient.</p>"
+    new["description"] = "<p>Why it matters to every patient.</p>"
+    assert [c for c in versions.diff(old, new) if c.target == "course"] == []
+    assert {op for op, _text in versions.word_diff("one  two\n three", "one two\nthree")} == {"equal"}
+
+
+def test_completion_rules_read_as_their_labels():
+    old, new = snapshot(), snapshot()
+    new["sections"][0]["activities"][0]["completion"] = {"rule": "viewed", "percent": 50}
+    change = next(c for c in versions.diff(old, new) if c.target == "activity")
+    completion = next(f for f in change.fields if f.name == "completion")
+    assert completion.before == "When the learner opens it"
+    assert completion.after == "When the learner opens it (percent 50)"
