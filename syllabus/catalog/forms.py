@@ -4,7 +4,7 @@ and do every write (their ValidationErrors are put back on these forms with `add
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import global_settings
@@ -16,6 +16,10 @@ from syllabus.audiences.models import Audience
 from syllabus.catalog.activity_kinds.base import ActivityKind, CompletionRule
 from syllabus.catalog.models import Category, CourseStaff, CourseVersion, Level, Visibility
 from syllabus.catalog.richtext import RichTextField
+
+if TYPE_CHECKING:
+    # Type-checking only: django-stubs-ext is a development dependency.
+    from django_stubs_ext import StrOrPromise
 
 AUDIENCE_NEEDED = _("Choose the audience that may see this course.")
 PARAMETER_RANGE = _("Enter a whole number from %(low)s to %(high)s.")
@@ -40,6 +44,17 @@ def language_choices(current: str = "") -> list[tuple[str, str]]:
     if current and current not in {code for code, _name in choices}:
         choices.append((current, current))
     return sorted(choices, key=lambda choice: choice[1])
+
+
+def skills_field(help_text: StrOrPromise) -> forms.TypedMultipleChoiceField:
+    """Skills as checkboxes in a scrolling box: a multiple <select> needs Ctrl/Cmd-click, which phones lack."""
+    return forms.TypedMultipleChoiceField(
+        label=_("Skills"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-scroll"}),
+        help_text=help_text,
+    )
 
 
 def split_tags(text: str) -> list[str]:
@@ -67,16 +82,16 @@ class CourseForm(ServiceForm):
         max_length=1000,
         help_text=_("Separate tags with commas, for example: fire safety, induction."),
     )
-    skills = forms.TypedMultipleChoiceField(
-        label=_("Skills"),
-        coerce=int,
-        required=False,
-        help_text=_("Hold Ctrl (Cmd on a Mac) or Shift to pick several."),
-    )
+    skills = skills_field(_("Tick every skill the course helps to build."))
     language = forms.ChoiceField(label=_("Language"))
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    # Optional and empty by default: 0 would read as "takes no time".
     duration_minutes = forms.IntegerField(
-        label=_("Estimated duration (minutes)"), min_value=0, max_value=MAX_DURATION, initial=0
+        label=_("Estimated duration"),
+        min_value=0,
+        max_value=MAX_DURATION,
+        required=False,
+        help_text=_("minutes"),
     )
     visibility = forms.ChoiceField(
         label=_("Visible to"), choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.ORGANIZATION
@@ -86,7 +101,7 @@ class CourseForm(ServiceForm):
         queryset=Audience.objects.none(),
         required=False,
         empty_label=_("Choose an audience"),
-        help_text=_("Only used when the course is visible to an audience."),
+        help_text=_("The people who find the course in the catalog."),
     )
 
     def __init__(
@@ -181,12 +196,7 @@ class ActivityForm(ServiceForm):
     duration_minutes = forms.IntegerField(
         label=_("Estimated duration (minutes)"), min_value=0, max_value=MAX_DURATION, initial=0
     )
-    skills = forms.TypedMultipleChoiceField(
-        label=_("Skills"),
-        coerce=int,
-        required=False,
-        help_text=_("Hold Ctrl (Cmd on a Mac) or Shift to pick several."),
-    )
+    skills = skills_field(_("Tick every skill this activity helps to build."))
 
     def __init__(self, *args: Any, kind: ActivityKind, skill_choices: Sequence[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -288,10 +298,32 @@ class SubmitForm(ServiceForm):
         choices=CourseVersion.Change.choices,
         widget=forms.RadioSelect,
         help_text=_(
-            "Major: what learners must do changed; it applies to new enrollments. Minor: learners in progress "
-            "move to it automatically. Changes that add or remove work must be major."
+            "Major: it applies to new enrollments. Minor: learners in progress move to it automatically. Choose "
+            "major when the changes matter enough that learners in progress should stay on their version."
         ),
     )
+
+    def __init__(self, *args: Any, computed: str = "", first: bool = False, **kwargs: Any) -> None:
+        """`computed`: the change the draft makes ("major"/"minor"). Only a computed minor change leaves a choice
+        (an author may still call it major); a first version, or structural changes, are major: no field then,
+        and `chosen_change()` is None so the service decides."""
+        super().__init__(*args, **kwargs)
+        if first or computed != CourseVersion.Change.MINOR:
+            del self.fields["change"]
+            return
+        change_field: forms.ChoiceField = self.fields["change"]  # type: ignore[assignment]
+        change_field.choices = [
+            (CourseVersion.Change.MINOR, _("Minor (computed)")),
+            (CourseVersion.Change.MAJOR, _("Major")),
+        ]
+        self.initial.setdefault("change", CourseVersion.Change.MINOR)
+
+    @property
+    def offers_change(self) -> bool:
+        return "change" in self.fields
+
+    def chosen_change(self) -> str | None:
+        return self.cleaned_data.get("change") or None
 
 
 class PublishForm(SubmitForm):
@@ -346,6 +378,13 @@ class CategoryForm(ServiceForm):
     position = forms.IntegerField(
         label=_("Order"), min_value=0, max_value=10_000, required=False, help_text=_("Smaller numbers come first.")
     )
+
+    def __init__(self, *args: Any, in_row: bool = False, **kwargs: Any) -> None:
+        """`in_row`: one of the list's rows, where the page says once what Order means (a help text under one
+        field of the row would push its neighbours out of line)."""
+        super().__init__(*args, **kwargs)
+        if in_row:
+            self.fields["position"].help_text = ""
 
 
 class CatalogSettingsForm(ServiceForm):

@@ -271,6 +271,8 @@ class ReviewRequest(TenantModel):
     submitted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     decided_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The reviewer's words with the decision: the reason for sending back, or the approval notes.
+    decision_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -648,11 +648,12 @@ def _lock_review(review: ReviewRequest) -> ReviewRequest:
     return locked
 
 
-def _close_review(review: ReviewRequest, state: str, by: User) -> None:
+def _close_review(review: ReviewRequest, state: str, by: User, note: str = "") -> None:
     review.state = state
     review.decided_by = by
     review.decided_at = clock.now()
-    review.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+    review.decision_note = note[:10_000]
+    review.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "updated_at"])
     Course.objects.filter(pk=review.course_id).update(review_state=Course.ReviewState.EDITING)
 
 
@@ -693,7 +694,7 @@ def review_approve(*, review: ReviewRequest, by: User, notes: str = "") -> Cours
             review=locked,
             source_revision=locked.draft_revision,
         )
-        _close_review(locked, ReviewRequest.State.APPROVED, by)
+        _close_review(locked, ReviewRequest.State.APPROVED, by, note=(notes or "").strip())
         _audit(course, "course.approved", by, after={"review": locked.pk, "version": version.label})
         emit(events.CourseReviewDecided(course.organization_id, course.pk, locked.pk, by.pk, approved=True))
     review.refresh_from_db()
@@ -709,7 +710,7 @@ def review_reject(*, review: ReviewRequest, by: User, reason: str) -> None:
     with transaction.atomic():
         locked = _lock_review(review)
         ReviewComment.objects.create(review=locked, author=by, body=reason[:10_000])
-        _close_review(locked, ReviewRequest.State.REJECTED, by)
+        _close_review(locked, ReviewRequest.State.REJECTED, by, note=reason)
         _audit(locked.course, "course.rejected", by, after={"review": locked.pk})
         emit(events.CourseReviewDecided(locked.organization_id, locked.course_id, locked.pk, by.pk, approved=False))
     review.refresh_from_db()

@@ -23,6 +23,7 @@ from syllabus.accounts.models import Organization
 from syllabus.catalog import selectors, services
 from syllabus.catalog.forms import ApproveForm, CommentForm, RejectForm
 from syllabus.catalog.models import ReviewRequest
+from syllabus.catalog.views_authoring import feedback
 from syllabus.catalog.views_authoring.common import (
     PAGE_SIZE,
     course_state,
@@ -63,11 +64,7 @@ def _detail(
     course = review.course
     base = review.base_version.snapshot if review.base_version is not None else None
     anchor_choices = anchors(review.snapshot)
-    anchor_labels = dict(anchor_choices)
-    comments = [
-        {"comment": comment, "about": anchor_labels.get(str(comment.about_uid), "") if comment.about_uid else ""}
-        for comment in review.comments.select_related("author").order_by("created_at", "pk")
-    ]
+    comments = feedback.comments_of(review, review.comments.select_related("author").order_by("created_at", "pk"))
     pending = review.state == ReviewRequest.State.PENDING
     can_decide = pending and principal.can(REVIEW_CAPABILITY, course)
     context: dict[str, Any] = {
@@ -76,6 +73,8 @@ def _detail(
         "state": course_state(course),
         "changes": diff_rows(base, review.snapshot),
         "comments": comments,
+        # A resubmission: what was asked for in the earlier rounds of the same changes.
+        "earlier_rounds": feedback.earlier_rounds(review),
         "pending": pending,
         "can_decide": can_decide,
         "is_own_submission": review.submitted_by_id == principal.user.pk,

@@ -692,3 +692,241 @@ def test_the_nav_shows_courses_reviews_and_catalog_to_the_right_people(as_person
     assert f'href="{SETTINGS}"' in admin_html
     learner_html = html_of(as_person(world.learner).get(reverse("web:home")))
     assert f'href="{LIST}"' not in learner_html
+
+
+# --- UX review fixes -----------------------------------------------------------------------------------------------
+
+
+def send_back(world: World, course: Course) -> ReviewRequest:
+    """The course submitted by its owner, commented on by the reviewer (about Welcome and about the section), then
+    sent back with a reason."""
+    review = services.course_submit(course=course, by=world.instructor.user)
+    welcome = Activity.objects.get(course=course, title="Welcome")
+    basics = Section.objects.get(course=course, title="Basics")
+    services.review_comment_add(
+        review=review, by=world.reviewer.user, body="Which extinguisher?", about_uid=welcome.uid
+    )
+    services.review_comment_add(review=review, by=world.reviewer.user, body="Too short.", about_uid=basics.uid)
+    services.review_reject(review=review, by=world.reviewer.user, reason="Add a quiz at the end.")
+    return review
+
+
+def test_a_course_sent_back_says_why_on_its_details_outline_and_submit_pages(as_person, world, course):
+    send_back(world, course)
+    welcome = Activity.objects.get(course=course, title="Welcome")
+    basics = Section.objects.get(course=course, title="Basics")
+    client = as_person(world.instructor)
+    for name in ("course-edit", "course-outline", "course-submit"):
+        response = client.get(url(name, course.pk))
+        html = html_of(response)
+        assert response.context["state"].label == "Sent back for changes", name
+        notice = response.context["sent_back"]
+        assert notice.reason.body == "Add a quiz at the end."
+        assert [(item.comment.body, item.about) for item in notice.comments] == [
+            ("Which extinguisher?", "Activity: Welcome"),
+            ("Too short.", "Section: Basics"),
+        ]
+        assert "Add a quiz at the end." in html
+        assert f'<a href="{url("course-outline", course.pk)}#activity-{welcome.pk}">Activity: Welcome</a>' in html
+        assert f'<a href="{url("course-outline", course.pk)}#section-{basics.pk}">Section: Basics</a>' in html
+    # Other tabs say the state, without repeating the comments.
+    team = client.get(url("course-team", course.pk))
+    assert team.context["state"].label == "Sent back for changes" and team.context["sent_back"] is None
+
+
+def test_a_comment_about_a_deleted_activity_still_names_it_without_a_link(as_person, world, course):
+    send_back(world, course)
+    services.activity_delete(activity=Activity.objects.get(course=course, title="Welcome"), by=world.instructor.user)
+    response = as_person(world.instructor).get(url("course-edit", course.pk))
+    first = response.context["sent_back"].comments[0]
+    assert (first.about, first.url) == ("Activity: Welcome", "")
+
+
+def test_the_sent_back_notice_ends_when_the_course_is_submitted_again(as_person, world, course):
+    send_back(world, course)
+    services.course_submit(course=course, by=world.instructor.user)
+    response = as_person(world.instructor).get(url("course-edit", course.pk))
+    assert response.context["sent_back"] is None
+    assert response.context["state"].label == "In review"
+    assert "Add a quiz at the end." not in html_of(response)
+
+
+def test_the_list_says_a_course_was_sent_back_and_why(as_person, world, course):
+    send_back(world, course)
+    response = as_person(world.instructor).get(LIST)
+    [row] = response.context["rows"]
+    assert row["state"].label == "Sent back for changes"
+    html = html_of(response)
+    assert "Add a quiz at the end." in html
+    assert f"{url('course-edit', course.pk)}#feedback" in html and "Read the reviewer's 2 comments" in html
+
+
+def test_the_list_costs_the_same_queries_for_3_or_30_sent_back_courses(as_person, world, django_assert_max_num_queries):
+    client = as_person(world.org_admin)
+
+    def make(count: int) -> None:
+        for index in range(count):
+            course = CourseFactory(organization=world.org, title=f"Course {index}")
+            ActivityFactory(section=SectionFactory(course=course))
+            review = services.course_submit(course=course, by=world.org_admin.user)
+            services.review_comment_add(review=review, by=world.reviewer.user, body="Hmm.")
+            services.review_reject(review=review, by=world.reviewer.user, reason="Not yet.")
+
+    make(3)
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as three:
+        assert client.get(LIST).status_code == 200
+    make(27)
+    with django_assert_max_num_queries(len(three.captured_queries)):
+        response = client.get(LIST)
+    assert len(response.context["rows"]) == 25
+    assert all(row["state"].label == "Sent back for changes" for row in response.context["rows"])
+
+
+def test_the_history_names_the_activity_a_comment_is_about(as_person, world, course):
+    send_back(world, course)
+    html = html_of(as_person(world.instructor).get(url("course-history", course.pk)))
+    assert "about Activity: Welcome" in html and "about Section: Basics" in html
+
+
+def test_a_first_version_offers_no_major_or_minor_choice(as_person, world, course):
+    CatalogSettings.objects.create(organization=world.org, publish_without_review=True)
+    client = as_person(world.instructor)
+    response = client.get(url("course-submit", course.pk))
+    html = html_of(response)
+    assert "This will be version 1.0." in html
+    assert not response.context["submit_form"].offers_change and not response.context["publish_form"].offers_change
+    assert 'name="change"' not in html and 'name="publish-change"' not in html
+    client.post(url("course-submit", course.pk), {"action": "submit", "change": "minor"})
+    assert ReviewRequest.objects.get(course=course).change == "major"
+
+
+def test_a_major_change_offers_no_minor_choice(as_person, world, course):
+    by = world.instructor.user
+    publish(course, by=by)
+    services.section_create(course=course, by=by, title="More")
+    response = as_person(world.instructor).get(url("course-submit", course.pk))
+    html = html_of(response)
+    assert response.context["computed_change"] == "major"
+    assert "this will be version 2.0" in html
+    assert 'value="minor"' not in html
+
+
+def test_a_minor_change_offers_minor_computed_or_major(as_person, world, course):
+    by = world.instructor.user
+    publish(course, by=by)
+    services.activity_update(activity=Activity.objects.get(title="Welcome"), by=by, title="Welcome aboard")
+    client = as_person(world.instructor)
+    response = client.get(url("course-submit", course.pk))
+    html = html_of(response)
+    assert "this will be version 1.1" in html and "version 2.0" in html
+    assert list(response.context["submit_form"].fields["change"].choices) == [
+        ("minor", "Minor (computed)"),
+        ("major", "Major"),
+    ]
+    client.post(url("course-submit", course.pk), {"action": "submit", "change": "major"})
+    assert ReviewRequest.objects.get(course=course).change == "major"
+
+
+def test_a_refused_cover_is_summarised_at_the_top_with_a_link_to_the_field(as_person, world, course):
+    bad = SimpleUploadedFile("cover.png", b"not an image at all")
+    response = as_person(world.instructor).post(url("course-edit", course.pk), {"action": "cover", "cover": bad})
+    html = html_of(response)
+    [error] = response.context["error_summary"]
+    assert error.target == "id_cover"
+    summary = html.index("Please correct the errors below.")
+    assert summary < html.index('id="details-heading"')
+    assert 'href="#id_cover"' in html and "data-error-summary" in html
+    assert "catalog/authoring.js" in html
+
+
+def test_a_details_error_is_summarised_at_the_top_too(as_person, world, course):
+    response = as_person(world.instructor).post(url("course-edit", course.pk), course_data(title=""))
+    assert [e.target for e in response.context["error_summary"]] == ["id_title"]
+    assert 'href="#id_title"' in html_of(response)
+    ok = as_person(world.instructor).get(url("course-edit", course.pk))
+    assert ok.context["error_summary"] == [] and "Please correct the errors below." not in html_of(ok)
+
+
+def test_the_first_cover_is_added_and_the_next_one_replaces_it(as_person, world, course):
+    client = as_person(world.instructor)
+    first = client.post(
+        url("course-edit", course.pk),
+        {"action": "cover", "cover": SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")},
+        follow=True,
+    )
+    assert "The cover image was added." in html_of(first)
+    second = client.post(
+        url("course-edit", course.pk),
+        {"action": "cover", "cover": SimpleUploadedFile("b.png", png_bytes(), content_type="image/png")},
+        follow=True,
+    )
+    assert "The cover image was replaced." in html_of(second)
+
+
+def test_the_submit_tab_reads_in_review_while_the_course_is_in_review(as_person, world, course):
+    client = as_person(world.instructor)
+    assert [t.label for t in client.get(url("course-edit", course.pk)).context["tabs"]][2] == "Submit for review"
+    services.course_submit(course=course, by=world.instructor.user)
+    tabs = client.get(url("course-edit", course.pk)).context["tabs"]
+    assert [(t.key, t.label) for t in tabs][2] == ("submit", "In review")
+
+
+def test_dates_are_never_followed_by_a_second_period(as_person, world, course):
+    review = services.course_submit(course=course, by=world.instructor.user)
+    client = as_person(world.instructor)
+    waiting = html_of(client.get(url("course-submit", course.pk)))
+    when = review.created_at.strftime("%H:%M")
+    assert f"Submitted on {review.created_at.day} " in waiting and f"{when} by Ingrid Instructor." in waiting
+    services.review_approve(review=review, by=world.reviewer.user)
+    version = course.versions.get()
+    detail = html_of(client.get(url("course-version", course.pk, version.pk)))
+    assert "m.." not in detail and "m.." not in waiting
+
+
+def test_the_course_form_hides_the_audience_behind_its_choice_and_uses_checkboxes_for_skills(as_person, world):
+    from syllabus.skills.models import Skill
+
+    Skill.objects.create(organization=world.org, code="fire", name="Fire safety", path="/1/")
+    response = as_person(world.instructor).get(NEW)
+    html = html_of(response)
+    assert 'class="audience-field"' in html and 'class="stacked card course-form"' in html
+    assert 'type="checkbox" name="skills"' in html
+    assert "Ctrl" not in html
+
+
+def test_a_new_course_has_an_empty_optional_duration_in_minutes(as_person, world):
+    client = as_person(world.instructor)
+    html = html_of(client.get(NEW))
+    assert 'name="duration_minutes"' in html and 'name="duration_minutes" value="0"' not in html
+    assert '<p class="help" id="id_duration_minutes_helptext">minutes</p>' in html
+    client.post(NEW, course_data(duration_minutes=""))
+    assert Course.objects.get(title="Fire safety").duration_minutes == 0
+
+
+def test_the_catalog_settings_title_matches_the_nav_and_categories_show_their_use(as_person, world, course):
+    safety = Category.objects.create(organization=world.org, name="Safety", slug="safety")
+    Category.objects.create(organization=world.org, name="Unused", slug="unused")
+    course.category = safety
+    course.save()
+    response = as_person(world.org_admin).get(SETTINGS)
+    html = html_of(response)
+    assert "<title>Categories and publishing" in html and "<h1>Categories and publishing</h1>" in html
+    assert "Used by 1 course" in html and "Not used by any course" in html
+    assert "Smaller numbers come first." in html  # once, on the add form
+    assert html.count("Smaller numbers come first.") == 1
+
+
+def test_restore_is_not_offered_for_the_live_version_of_an_unchanged_draft(as_person, world, course):
+    by = world.instructor.user
+    first = publish(course, by=by)
+    client = as_person(world.instructor)
+    restore_first = url("course-version-restore", course.pk, first.pk)
+    assert restore_first not in html_of(client.get(url("course-history", course.pk)))
+    assert restore_first not in html_of(client.get(url("course-version", course.pk, first.pk)))
+    services.activity_update(activity=Activity.objects.get(title="Welcome"), by=by, title="Welcome aboard")
+    assert restore_first in html_of(client.get(url("course-history", course.pk)))
+    second = publish(course, by=by)
+    history = html_of(client.get(url("course-history", course.pk)))
+    assert restore_first in history  # an older version stays restorable
+    assert url("course-version-restore", course.pk, second.pk) not in history

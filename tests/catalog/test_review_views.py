@@ -123,7 +123,7 @@ def test_a_comment_can_be_about_one_activity(as_person, world, review):
     comment = ReviewComment.objects.get()
     assert comment.about_uid == welcome.uid and comment.author == world.reviewer.user
     page = client.get(review_url(review))
-    assert "Which extinguisher?" in html_of(page) and "about — Welcome" in html_of(page)
+    assert "Which extinguisher?" in html_of(page) and "about Activity: Welcome" in html_of(page)
     empty = client.post(review_url(review, "comment"), {"body": ""})
     assert empty.status_code == 400 and empty.context["comment_form"].errors["body"]
 
@@ -184,3 +184,38 @@ def test_a_decided_review_cannot_be_decided_again(as_person, world, review):
     assert response.status_code == 400
     assert services.NOT_PENDING in html_of(response)
     assert not CourseVersion.objects.filter(minor=1).exists()
+
+
+def test_a_resubmitted_review_shows_the_earlier_rounds_collapsed(as_person, world, review):
+    welcome = Activity.objects.get(title="Welcome")
+    services.review_comment_add(
+        review=review, by=world.reviewer.user, body="Which extinguisher?", about_uid=welcome.uid
+    )
+    services.review_reject(review=review, by=world.reviewer.user, reason="Name the extinguisher types.")
+    again = services.course_submit(course=review.course, by=world.instructor.user, notes="Named them.")
+    response = as_person(world.reviewer).get(review_url(again))
+    assert response.status_code == 200
+    [earlier] = response.context["earlier_rounds"]
+    assert earlier.review == review
+    assert [(item.comment.body, item.about) for item in earlier.comments] == [
+        ("Which extinguisher?", "Activity: Welcome"),
+        ("Name the extinguisher types.", ""),
+    ]
+    html = html_of(response)
+    assert "Earlier rounds" in html and '<details class="card">' in html
+    assert "Name the extinguisher types." in html and "about Activity: Welcome" in html
+    # The first round has nothing before it.
+    assert as_person(world.reviewer).get(review_url(review)).context["earlier_rounds"] == []
+
+
+def test_earlier_rounds_stop_at_the_published_version(as_person, world, course):
+    by = world.instructor.user
+    first = services.course_submit(course=course, by=by)
+    services.review_reject(review=first, by=world.reviewer.user, reason="Before version 1.0.")
+    approved = services.course_submit(course=course, by=by)
+    services.review_approve(review=approved, by=world.reviewer.user)
+    services.activity_update(activity=Activity.objects.get(title="Welcome"), by=by, title="Welcome aboard")
+    later = services.course_submit(course=course, by=by)
+    response = as_person(world.reviewer).get(review_url(later))
+    assert response.context["earlier_rounds"] == []
+    assert "Before version 1.0." not in html_of(response)

@@ -310,3 +310,10 @@ def test_files_cannot_be_added_to_a_course_in_review(world, course):
     with pytest.raises(ValidationError, match="in review"):
         services.course_asset_upload(course=course, by=world.instructor.user, upload=upload, purpose="document")
     assert not course.assets.exists()
+
+
+def test_the_decision_keeps_the_reviewers_words(world, course):
+    review = services.course_submit(course=course, by=world.instructor.user)
+    services.review_comment_add(review=review, by=world.reviewer.user, body="Typo in the title.")
+    services.review_reject(review=review, by=world.reviewer.user, reason="Fix the typo, then resubmit.")
+    assert review.decision_note == "Fix the typo, then resubmit."

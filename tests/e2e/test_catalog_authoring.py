@@ -96,7 +96,8 @@ def test_an_instructor_builds_reorders_with_the_keyboard_and_submits_and_a_revie
     author.go_back()
 
     author.get_by_role("navigation", name="Course pages").get_by_role("link", name="Submit for review").click()
-    expect(author.get_by_text("These changes make a major version.")).to_be_visible()
+    expect(author.get_by_text("This will be version 1.0.")).to_be_visible()
+    expect(author.get_by_role("radio", name="Minor")).to_have_count(0)
     author.get_by_label("Notes for the reviewer").fill("First version, ready for review.")
     author.get_by_role("button", name="Submit for review").click()
     expect(author.get_by_role("heading", name="Waiting for review")).to_be_visible()
@@ -228,7 +229,7 @@ def test_every_review_page_and_the_catalog_settings_pass_axe(
     admin = open_page(bypass_csp=True)
     sign_in(admin, world.org_admin.user.email, PASSWORD)
     admin.goto(url("catalog:settings"))
-    expect(admin.get_by_role("heading", level=1)).to_have_text("Catalog settings")
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Categories and publishing")
     axe_check(admin)
 
 
@@ -244,3 +245,66 @@ def test_the_outline_editor_fits_a_phone_and_its_buttons_work(
     expect(phone_page.locator("#outline-status")).to_have_text("Moved 'Evacuation' to position 1 of 2.")
     assert phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert problems_of(phone_page).csp_violations == []
+
+
+def test_an_author_reads_why_the_course_was_sent_back_and_the_reviewer_sees_the_earlier_round(
+    world: World, full_course: Course, open_page: OpenPage
+) -> None:
+    course = full_course
+    review = services.course_submit(course=course, by=world.instructor.user, notes="Friendlier welcome.")
+    welcome = Activity.objects.get(course=course, title="Welcome aboard")
+    services.review_comment_add(
+        review=review, by=world.reviewer.user, body="Which extinguisher?", about_uid=welcome.uid
+    )
+    services.review_reject(review=review, by=world.reviewer.user, reason="Name the extinguisher types.")
+
+    author = open_page(bypass_csp=True)
+    sign_in(author, world.instructor.user.email, PASSWORD)
+    author.goto(url("catalog:authoring"))
+    row = author.get_by_role("row", name=re.compile("Fire safety"))
+    expect(row).to_contain_text("Sent back for changes")
+    expect(row).to_contain_text("Name the extinguisher types.")
+    axe_check(author)
+    row.get_by_role("link", name=re.compile("Read the reviewer's comment")).click()
+    feedback = author.get_by_role("region", name="Sent back for changes")
+    expect(feedback).to_contain_text("Name the extinguisher types.")
+    feedback.get_by_role("link", name="Activity: Welcome aboard").click()
+    expect(author).to_have_url(re.compile(rf"#activity-{welcome.pk}$"))
+    axe_check(author)
+
+    services.course_submit(course=course, by=world.instructor.user, notes="Named them.")
+    reviewer = open_page(bypass_csp=True)
+    sign_in(reviewer, world.reviewer.user.email, PASSWORD)
+    reviewer.goto(url("catalog:reviews"))
+    reviewer.get_by_role("link", name="Fire safety").click()
+    expect(reviewer.get_by_role("heading", name="Earlier rounds")).to_be_visible()
+    expect(reviewer.get_by_text("Which extinguisher?")).to_be_hidden()
+    reviewer.locator(".earlier-rounds summary").first.click()
+    expect(reviewer.get_by_text("Which extinguisher?")).to_be_visible()
+    expect(reviewer.get_by_text("about Activity: Welcome aboard")).to_be_visible()
+    axe_check(reviewer)
+
+
+def test_the_details_page_hides_the_audience_until_chosen_and_focuses_the_error_summary(
+    world: World, full_course: Course, page: Page
+) -> None:
+    sign_in(page, world.instructor.user.email, PASSWORD)
+    page.goto(url("catalog:course-edit", full_course.pk))
+    audience = page.get_by_label("Audience", exact=True)
+    expect(audience).to_be_hidden()
+    page.get_by_role("radio", name="An audience").check()
+    expect(audience).to_be_visible()
+    page.get_by_role("radio", name="Everyone in the organisation").check()
+    expect(audience).to_be_hidden()
+
+    page.locator("#id_cover").set_input_files(
+        files=[{"name": "cover.png", "mimeType": "image/png", "buffer": b"not an image"}]
+    )
+    page.get_by_role("button", name="Upload the cover image").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("Please correct the errors below.")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link").first.click()
+    expect(page.locator("#id_cover")).to_be_focused()
+    assert problems_of(page).csp_violations == []
+    assert problems_of(page).page_errors == []

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 UNKNOWN_KIND = "Unknown activity kind: {kind}."
 UNKNOWN_RULE = "This kind of activity cannot be completed by {rule}."
 UNKNOWN_SIGNAL = "This activity does not accept the signal “{signal}”."
+FILE_AGAIN = "Choose the file again: files are not kept when the form has an error."
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,11 @@ class ActivityKind:
 
         One dict per field: name (the key in `data`/`files` given to `clean`), label, type (text, url, textarea,
         richtext, file, select, radio, checkbox, checkboxes, number), value, and optionally help, required,
-        choices [(value, label)], accept (file types), note (e.g. the current file), html (a pre-rendered widget).
+        choices [(value, label)], accept (file types), note (e.g. the current file), html (a pre-rendered widget),
+        again (for a file: what to say when the form comes back with an error and the file must be chosen again).
+
+        `current` is the saved config, with what the author sent (under the field names) laid over it when the
+        form comes back with an error; `render_author` puts the sent values back in any case.
         """
         return []
 
@@ -145,10 +150,14 @@ class ActivityKind:
 
         errors = errors or {}
         fields = self.form_fields(current=current, course=course)
+        # A form sent back with errors shows what the author typed, whatever config key each field comes from.
+        sent = request if request is not None and request.method == "POST" else None
         media = None
         for item in fields:
             item.setdefault("id", f"id_{item['name']}")
             item["errors"] = list(errors.get(item["name"], []))
+            if sent is not None:
+                _keep_typed(item, sent.POST, sent.FILES, course)
             if item.get("type") == "richtext":
                 item["html"] = richtext.render_widget(
                     name=item["name"],
@@ -226,6 +235,29 @@ class ActivityKind:
     def copy_config(self, config: Mapping[str, Any], asset_map: Mapping[int, int]) -> dict[str, Any]:
         """The config for a copy of the course, with asset ids replaced through `asset_map` (old id -> new id)."""
         return dict(config)
+
+
+def _keep_typed(item: dict[str, Any], data: Any, files: Any, course: Course | None) -> None:
+    """Put what the author sent in the field `item` again (the form is shown back with an error)."""
+    name = item["name"]
+    kind = item.get("type")
+    if kind == "file":
+        # A browser never pre-fills a file input: a file sent with this form (and not itself refused) is lost,
+        # and saving again without it would silently drop it. Say so beside the field.
+        if files.get(name) and not item["errors"]:
+            item["errors"].append(str(item.get("again") or FILE_AGAIN))
+    elif kind == "checkbox":
+        item["value"] = str(data.get(name, "")).strip().lower() in {"on", "true", "1", "yes"}
+    elif kind == "checkboxes":
+        item["value"] = [value for value in data.getlist(name) if value]
+    elif name in data:
+        value = str(data.get(name, ""))
+        if kind == "richtext":
+            from syllabus.catalog import richtext
+
+            # Back into the editor, never as sent: the same allowlist as when it is saved.
+            value = richtext.sanitize_html(value, course_id=course.pk if course is not None else None)
+        item["value"] = value
 
 
 _KINDS: dict[str, ActivityKind] = {}

@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +23,7 @@ from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.accounts.models import Organization, User
 from syllabus.catalog import course_access, selectors
 from syllabus.catalog.models import Course
+from syllabus.catalog.views_authoring import feedback as feedback_reads
 from syllabus.core.tenancy import current_organization
 
 View = Callable[..., HttpResponse]
@@ -90,25 +92,60 @@ def url_or_empty(url_name: str, /, *args: Any, **kwargs: Any) -> str:
         return ""
 
 
+# --- the error summary ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    label: str  # the field's label, "" for an error about the whole form
+    message: str
+    target: str  # the id of the field's input, to link to (and focus)
+
+
+def error_summary(*forms: Form) -> list[ErrorLink]:
+    """Every error of the forms of a long page, for the summary at its top ("Please correct the errors below"),
+    each linking to its field, so an error far below the fold (the cover upload) is seen and reached."""
+    out = []
+    for form in forms:
+        if not form.is_bound:
+            continue
+        out += [ErrorLink("", str(message), "") for message in form.non_field_errors()]
+        for name, errors in form.errors.items():
+            if name == NON_FIELD_ERRORS or name not in form.fields:
+                continue
+            bound = form[name]
+            out += [
+                ErrorLink(str(bound.label), str(message), bound.id_for_label or bound.auto_id) for message in errors
+            ]
+    return out
+
+
 # --- the state badge ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CourseState:
-    key: str  # draft, in_review, published, changes, archived: also the badge's CSS modifier
+    key: str  # draft, in_review, sent_back, published, changes, archived: also the badge's CSS modifier
     label: str
 
 
-def course_state(course: Course, *, has_unpublished_changes: bool | None = None) -> CourseState:
-    """Draft / In review / Published v2.1 / Unpublished changes (v2.1) / Archived.
+def course_state(
+    course: Course, *, has_unpublished_changes: bool | None = None, sent_back: bool = False
+) -> CourseState:
+    """Draft / In review / Sent back for changes / Published v2.1 / Unpublished changes (v2.1) / Archived.
 
     `has_unpublished_changes` comes annotated from the list selector; on one course it is read from the version.
+    `sent_back`: the last review sent the course back and nothing was submitted or published since.
     """
     if course.is_archived:
         return CourseState("archived", _("Archived"))
     if course.in_review:
         return CourseState("in_review", _("In review"))
     version = course.published_version
+    if sent_back:
+        if version is None:
+            return CourseState("sent_back", _("Sent back for changes"))
+        return CourseState("sent_back", _("Sent back for changes (v%(label)s live)") % {"label": version.label})
     if version is None:
         return CourseState("draft", _("Draft"))
     if has_unpublished_changes is None:
@@ -128,29 +165,36 @@ class Tab:
     url: str
 
 
-def course_context(principal: Principal, course: Course, tab: str) -> dict[str, Any]:
-    """The header every course page shows: title, state, tabs, and what this person may do."""
+def course_context(principal: Principal, course: Course, tab: str, *, feedback: bool = False) -> dict[str, Any]:
+    """The header every course page shows: title, state, tabs, and what this person may do.
+
+    `feedback`: the page where authors act on a review (details, outline, submit) shows why the course was sent
+    back, with the reviewers' comments; the other pages show the state only.
+    """
     can_edit = principal.can("course.edit", course)
     can_manage = principal.can("course.manage", course)
+    rejection = feedback_reads.sent_back(course) if feedback else None
+    sent_back = rejection is not None if feedback else feedback_reads.is_sent_back(course)
+    if course.in_review:
+        submit_label = _("In review")
+    elif principal.can("course.publish", course):
+        submit_label = _("Publish")
+    else:
+        submit_label = _("Submit for review")
     tabs = [
         Tab("details", _("Details"), reverse("catalog:course-edit", args=[course.pk])),
         Tab("outline", _("Outline"), reverse("catalog:course-outline", args=[course.pk])),
     ]
     if can_edit:
-        tabs.append(
-            Tab(
-                "submit",
-                _("Publish") if principal.can("course.publish", course) else _("Submit for review"),
-                reverse("catalog:course-submit", args=[course.pk]),
-            )
-        )
+        tabs.append(Tab("submit", submit_label, reverse("catalog:course-submit", args=[course.pk])))
     tabs += [
         Tab("history", _("History"), reverse("catalog:course-history", args=[course.pk])),
         Tab("team", _("Team"), reverse("catalog:course-team", args=[course.pk])),
     ]
     return {
         "course": course,
-        "state": course_state(course),
+        "state": course_state(course, sent_back=sent_back),
+        "sent_back": rejection,
         "tabs": tabs,
         "tab": tab,
         "can_edit": can_edit,

@@ -19,12 +19,13 @@ from syllabus.accounts.models import Organization
 from syllabus.catalog import selectors, services
 from syllabus.catalog.forms import CopyForm, CourseForm, CoverForm
 from syllabus.catalog.models import Course
-from syllabus.catalog.views_authoring import reads
+from syllabus.catalog.views_authoring import feedback, reads
 from syllabus.catalog.views_authoring.common import (
     PAGE_SIZE,
     course_context,
     course_or_404,
     course_state,
+    error_summary,
     error_text,
     organization_view,
     require_author,
@@ -55,13 +56,20 @@ def course_list(request: HttpRequest, organization: Organization, principal: Pri
         state = ""
     courses = selectors.courses_for_staff(principal=principal, organization=organization, q=q, state=state)
     page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
+    on_page = list(page)
+    sent_back = feedback.sent_back_by_course(on_page)
     rows = [
         {
             "course": course,
-            "state": course_state(course, has_unpublished_changes=course.has_unpublished_changes),  # type: ignore[attr-defined]
+            "state": course_state(
+                course,
+                has_unpublished_changes=course.has_unpublished_changes,  # type: ignore[attr-defined]
+                sent_back=course.pk in sent_back,
+            ),
             "role": reads.role_label(getattr(course, "my_role", None)),
+            "sent_back": sent_back.get(course.pk),
         }
-        for course in page
+        for course in on_page
     ]
     context = {
         "page_obj": page,
@@ -105,7 +113,12 @@ def course_new(request: HttpRequest, organization: Organization, principal: Prin
                 _("The course %(title)s was created. Now add its sections and activities.") % {"title": course.title},
             )
             return redirect("catalog:course-outline", pk=course.pk)
-    context = {"form": form, "tag_names": reads.tag_names(organization), "tag_list_id": TAG_LIST_ID}
+    context = {
+        "form": form,
+        "tag_names": reads.tag_names(organization),
+        "tag_list_id": TAG_LIST_ID,
+        "error_summary": error_summary(form),
+    }
     return render(request, "catalog/authoring/course_new.html", context)
 
 
@@ -119,7 +132,7 @@ def _initial(course: Course) -> dict[str, Any]:
         "skills": [skill.pk for skill in course.skills.all()],
         "language": course.language,
         "level": course.level,
-        "duration_minutes": course.duration_minutes,
+        "duration_minutes": course.duration_minutes or None,  # 0: not estimated, shown empty
         "visibility": course.visibility,
         "audience": course.audience_id,
     }
@@ -131,7 +144,7 @@ def course_edit(request: HttpRequest, organization: Organization, principal: Pri
     """The course's details: the metadata form and the cover upload for its editors, the facts for the others,
     and the settings (copy, archive, delete) for its owners."""
     course = course_or_404(organization, principal, pk)
-    context = course_context(principal, course, "details")
+    context = course_context(principal, course, "details", feedback=True)
     action = request.POST.get("action", "details")
     form = _course_form(request, organization, _initial(course))
     form.fields["description"].set_course(course)  # type: ignore[attr-defined]
@@ -144,12 +157,15 @@ def course_edit(request: HttpRequest, organization: Organization, principal: Pri
         by = user_of(request)
         if action == "cover":
             if cover_form.is_valid():
+                had_cover = course.cover_id is not None
                 try:
                     services.course_cover_set(course=course, by=by, upload=cover_form.cleaned_data["cover"])
                 except ValidationError as exc:
                     cover_form.add_service_error(exc)
                 else:
-                    messages.success(request, _("The cover image was replaced."))
+                    messages.success(
+                        request, _("The cover image was replaced.") if had_cover else _("The cover image was added.")
+                    )
                     return redirect("catalog:course-edit", pk=course.pk)
         elif action == "remove-cover":
             try:
@@ -180,6 +196,7 @@ def course_edit(request: HttpRequest, organization: Organization, principal: Pri
         copy_form=CopyForm(initial={"title": _("Copy of %(title)s") % {"title": course.title}}, prefix="copy"),
         can_copy=principal.can("course.create"),
         pending_review=selectors.pending_review(course=course) if course.in_review else None,
+        error_summary=error_summary(form, cover_form),
     )
     if not context["can_edit"] or course.in_review:
         context["facts"] = reads.course_facts(course)

@@ -64,10 +64,10 @@ def _outline_url(course: Course, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _outline_context(principal: Principal, course: Course) -> dict[str, Any]:
+def _outline_context(principal: Principal, course: Course, *, feedback: bool = False) -> dict[str, Any]:
     sections = reads.outline(course)
     return {
-        **course_context(principal, course, "outline"),
+        **course_context(principal, course, "outline", feedback=feedback),
         "sections": sections,
         "section_choices": [(item.section.pk, item.section.title) for item in sections],
         "activity_count": sum(len(item.activities) for item in sections),
@@ -109,8 +109,9 @@ def _outline_response(
 @require_GET
 def outline(request: HttpRequest, organization: Organization, principal: Principal, pk: int) -> HttpResponse:
     course = course_or_404(organization, principal, pk)
-    context = {**_outline_context(principal, course), "section_form": SectionForm()}
-    if is_fragment(request) and request.GET.get("part") == "outline":
+    fragment = is_fragment(request) and request.GET.get("part") == "outline"
+    context = {**_outline_context(principal, course, feedback=not fragment), "section_form": SectionForm()}
+    if fragment:
         return vary(render(request, OUTLINE_PARTIAL, context))
     return vary(render(request, "catalog/authoring/outline.html", context))
 
@@ -159,7 +160,7 @@ def section_create(request: HttpRequest, organization: Organization, principal: 
         else:
             messages.success(request, _("The section '%(title)s' was added.") % {"title": section.title})
             return redirect(_outline_url(course, f"section-{section.pk}"))
-    context = {**_outline_context(principal, course), "section_form": form}
+    context = {**_outline_context(principal, course, feedback=True), "section_form": form}
     return render(request, "catalog/authoring/outline.html", context, status=400)
 
 

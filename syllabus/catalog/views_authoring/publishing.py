@@ -17,6 +17,7 @@ from syllabus.accounts.models import Organization
 from syllabus.catalog import selectors, services, versions
 from syllabus.catalog.forms import PublishForm, SubmitForm
 from syllabus.catalog.models import Course, CourseVersion
+from syllabus.catalog.views_authoring import feedback, reads
 from syllabus.catalog.views_authoring.common import (
     course_context,
     course_or_404,
@@ -39,6 +40,15 @@ def _base_snapshot(course: Course) -> dict[str, Any] | None:
     return version.snapshot if version is not None else None
 
 
+def _next_label(base: CourseVersion | None, change: str) -> str:
+    """The number the next version gets: 1.0 first, then 2.0 (major) or 1.4 (minor) after 1.3."""
+    if base is None:
+        return "1.0"
+    if change == versions.MAJOR:
+        return f"{base.major + 1}.0"
+    return f"{base.major}.{base.minor + 1}"
+
+
 @organization_view
 @require_http_methods(["GET", "POST"])
 def course_submit(request: HttpRequest, organization: Organization, principal: Principal, pk: int) -> HttpResponse:
@@ -46,7 +56,7 @@ def course_submit(request: HttpRequest, organization: Organization, principal: P
     course = course_or_404(organization, principal, pk)
     principal.require("course.edit", course)
     can_publish = principal.can("course.publish", course)
-    context = course_context(principal, course, "submit")
+    context = course_context(principal, course, "submit", feedback=True)
     if course.in_review:
         context["pending_review"] = selectors.pending_review(course=course)
         return render(request, "catalog/authoring/course_submit.html", context)
@@ -54,15 +64,18 @@ def course_submit(request: HttpRequest, organization: Organization, principal: P
     draft = versions.build_snapshot(course)
     computed = versions.classify(base, draft)
     action = request.POST.get("action", "")
-    submit_form = SubmitForm(request.POST if action == "submit" else None, initial={"change": computed})
+    # Numbers follow the course's latest version (as the service does); no version yet = 1.0, nothing to choose.
+    latest = reads.latest_version(course)
+    first = latest is None
+    submit_form = SubmitForm(request.POST if action == "submit" else None, computed=computed, first=first)
     publish_form = PublishForm(
-        request.POST if action == "publish" else None, initial={"change": computed}, prefix="publish"
+        request.POST if action == "publish" else None, computed=computed, first=first, prefix="publish"
     )
     by = user_of(request)
     if action == "submit" and submit_form.is_valid():
         try:
             services.course_submit(
-                course=course, by=by, notes=submit_form.cleaned_data["notes"], change=submit_form.cleaned_data["change"]
+                course=course, by=by, notes=submit_form.cleaned_data["notes"], change=submit_form.chosen_change()
             )
         except ValidationError as exc:
             submit_form.add_service_error(exc)
@@ -75,7 +88,7 @@ def course_submit(request: HttpRequest, organization: Organization, principal: P
                 course=course,
                 by=by,
                 notes=publish_form.cleaned_data["notes"],
-                change=publish_form.cleaned_data["change"],
+                change=publish_form.chosen_change(),
             )
         except (ValidationError, PermissionDenied) as exc:
             if isinstance(exc, PermissionDenied):
@@ -92,6 +105,9 @@ def course_submit(request: HttpRequest, organization: Organization, principal: P
         computed_change=computed,
         computed_change_label=CourseVersion.Change(computed).label,
         base_version=course.published_version,
+        first_version=first,
+        next_label=_next_label(latest, computed),
+        next_major_label=_next_label(latest, versions.MAJOR),
         changes=diff_rows(base, draft),
     )
     status = 400 if request.method == "POST" else 200
@@ -116,6 +132,15 @@ def course_withdraw(request: HttpRequest, organization: Organization, principal:
     return redirect(WITHDRAW_RETURNS.get(request.POST.get("next", ""), "catalog:course-edit"), pk=course.pk)
 
 
+def _unchanged_version_pk(course: Course) -> int | None:
+    """The live version when the draft has not changed since: restoring it would change nothing, so it is not
+    offered (older versions are)."""
+    version = course.published_version
+    if version is not None and version.source_revision == course.draft_revision:
+        return version.pk
+    return None
+
+
 # --- history -------------------------------------------------------------------------------------------------------
 
 
@@ -126,8 +151,13 @@ def course_history(request: HttpRequest, organization: Organization, principal: 
     context = course_context(principal, course, "history")
     context.update(
         versions=list(selectors.versions_of(course=course)),
-        reviews=list(selectors.reviews_of(course=course)),
+        # Each review with its comments, those about a section or activity naming it.
+        reviews=[
+            feedback.Round(review=review, comments=feedback.comments_of(review, review.comments.all()))
+            for review in selectors.reviews_of(course=course)
+        ],
         can_restore=context["can_edit"] and not course.in_review,
+        unchanged_version_pk=_unchanged_version_pk(course),
     )
     return render(request, "catalog/authoring/course_history.html", context)
 
@@ -153,7 +183,7 @@ def version_detail(
         version=version,
         snapshot=snapshot,
         outline=outline_of(snapshot),
-        can_restore=context["can_edit"] and not course.in_review,
+        can_restore=context["can_edit"] and not course.in_review and version.pk != _unchanged_version_pk(course),
     )
     return render(request, "catalog/authoring/version_detail.html", context)
 

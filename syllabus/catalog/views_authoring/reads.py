@@ -8,19 +8,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import global_settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import Organization
 from syllabus.audiences import selectors as audience_selectors
 from syllabus.audiences.models import Audience
 from syllabus.catalog.activity_kinds import base as kinds
-from syllabus.catalog.models import Activity, Category, Course, CourseStaff, Level, Section, Tag, Visibility
+from syllabus.catalog.models import (
+    Activity,
+    Category,
+    Course,
+    CourseStaff,
+    CourseVersion,
+    Level,
+    Section,
+    Tag,
+    Visibility,
+)
 from syllabus.skills import selectors as skill_selectors
 
 
 def categories(organization: Organization) -> QuerySet[Category]:
     return Category.objects.filter(organization=organization).order_by("position", "name")
+
+
+def categories_with_use(organization: Organization) -> QuerySet[Category]:
+    """The categories with `course_count`: how many courses (drafts and archived ones too) are filed under each."""
+    return categories(organization).annotate(course_count=Count("courses"))
 
 
 def audiences(organization: Organization) -> QuerySet[Audience]:
@@ -86,7 +101,10 @@ def course_facts(course: Course) -> list[Fact]:
         Fact(_("Skills"), ", ".join(skill.name for skill in course.skills.all()) or "—"),
         Fact(_("Language"), language_name(course.language)),
         Fact(_("Level"), str(Level(course.level).label) if course.level in Level.values else course.level),
-        Fact(_("Estimated duration"), _("%(minutes)s minutes") % {"minutes": course.duration_minutes}),
+        Fact(
+            _("Estimated duration"),
+            _("%(minutes)s minutes") % {"minutes": course.duration_minutes} if course.duration_minutes else "—",
+        ),
         Fact(_("Visible to"), f"{visibility}: {audience}" if audience else visibility),
     ]
 
@@ -139,6 +157,11 @@ def outline(course: Course) -> list[OutlineSection]:
             )
         )
     return out
+
+
+def latest_version(course: Course) -> CourseVersion | None:
+    """The course's highest version number (what the next one counts from), without its snapshot."""
+    return CourseVersion.objects.filter(course=course).order_by("-major", "-minor").only("pk", "major", "minor").first()
 
 
 def section_of(course: Course, pk: int) -> Section | None:

@@ -31,7 +31,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     current = course_access.catalog_settings(organization.pk)
-    categories = list(reads.categories(organization))
+    categories = list(reads.categories_with_use(organization))
     context = {
         "settings_form": settings_form
         or CatalogSettingsForm(
@@ -46,7 +46,9 @@ def _page(
                 category,
                 (bound or {}).get(category.pk)
                 or CategoryForm(
-                    prefix=f"c{category.pk}", initial={"name": category.name, "position": category.position}
+                    prefix=f"c{category.pk}",
+                    initial={"name": category.name, "position": category.position},
+                    in_row=True,
                 ),
             )
             for category in categories
@@ -113,7 +115,7 @@ def category_update(
 ) -> HttpResponse:
     principal.require(CAPABILITY)
     category = _category_or_404(organization, category_pk)
-    form = CategoryForm(request.POST, prefix=f"c{category.pk}")
+    form = CategoryForm(request.POST, prefix=f"c{category.pk}", in_row=True)
     if form.is_valid():
         try:
             services.category_update(

@@ -107,6 +107,15 @@ def test_an_allowed_embed_is_a_sandboxed_iframe(course: Course) -> None:
     assert 'sandbox="allow-scripts allow-same-origin allow-forms allow-popups"' in html
 
 
+def test_an_embed_has_a_button_to_open_it_in_a_new_tab_above_the_frame(course: Course) -> None:
+    # A site that refuses to be framed leaves a blank box: the way out must come first, and look like one.
+    config = {"url": "https://guidance.example.org/", "host": "guidance.example.org", "display": "embed"}
+    html = str(kind.render_learner(learner_context_with(course, config, frozenset({"guidance.example.org"}))))
+    button = html.index('<a class="button" href="/open/" target="_blank" rel="noopener noreferrer">Open in a new tab')
+    assert button < html.index("<iframe")
+    assert "If the page from guidance.example.org does not show below, open it in a new tab." in html
+
+
 def test_search_and_describe() -> None:
     config = {"url": "https://e.org/", "host": "e.org", "display": "new_tab", "description": "Read this."}
     assert kind.search_text(config) == "Read this."

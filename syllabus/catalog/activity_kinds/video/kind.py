@@ -43,6 +43,8 @@ CAPTIONS_FILE_REQUIRED = "Choose the captions file (WebVTT) for this language."
 CAPTIONS_TOO_MANY = "A video may have at most {limit} captions files."
 TRANSCRIPT_TOO_LONG = "The transcript is too long (at most {limit} characters)."
 EMBED_REPORTS_NOTHING = "This video is embedded: its progress cannot be reported."
+VIDEO_AGAIN = "Choose the video file again: files are not kept when the form has an error."
+CAPTIONS_AGAIN = "Choose the captions file again: files are not kept when the form has an error."
 
 DEFAULT_PERCENT = 90
 MAX_CAPTIONS = 20
@@ -98,12 +100,14 @@ class VideoKind(ActivityKind):
                 "note": _("Current file: %(name)s") % {"name": current["name"]}
                 if source == "upload" and current.get("name")
                 else "",
+                "again": VIDEO_AGAIN,
             },
             {
                 "name": "video_url",
                 "label": _("Video address"),
                 "type": "url",
-                "value": current.get("url", "") if source != "upload" else "",
+                # What the author typed (a form sent back with an error), else the saved address.
+                "value": current.get("video_url", current.get("url", "") if source != "upload" else ""),
                 "help": _("A YouTube or Vimeo video, or an https:// address of an .mp4 or .webm file."),
             },
         ]
@@ -124,10 +128,15 @@ class VideoKind(ActivityKind):
                 "type": "file",
                 "accept": ".vtt,text/vtt",
                 "help": _("Captions of uploaded or linked video files; YouTube and Vimeo show their own."),
+                "again": CAPTIONS_AGAIN,
             },
-            {"name": "captions_language", "label": _("Captions language code"), "type": "text", "value": "",
-             "help": _("For example en, fr or pt-BR."), "maxlength": 20},
-            {"name": "captions_label", "label": _("Captions label"), "type": "text", "value": "",
+            # The new captions' language and label are not part of the config (each saved track has its own):
+            # empty, unless the author typed them in a form that came back with an error.
+            {"name": "captions_language", "label": _("Captions language code"), "type": "text",
+             "value": current.get("captions_language", ""), "help": _("For example en, fr or pt-BR."),
+             "maxlength": 20},
+            {"name": "captions_label", "label": _("Captions label"), "type": "text",
+             "value": current.get("captions_label", ""),
              "help": _("Shown in the player's captions menu, for example English."), "maxlength": MAX_LABEL},
             {
                 "name": "transcript",
