@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from syllabus.access.capabilities import BUILTIN_ROLES
@@ -23,6 +25,24 @@ from syllabus.accounts.models import Membership
 from tests.conftest import World
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, TIMEOUT_MS, OpenPage, watch
 from tests.factories import MembershipFactory, UserFactory
+
+
+class SerialLiveServer(WSGIServer):
+    """The live server, answering one request at a time.
+
+    The SQLite test database lives in memory, so every live-server thread shares one connection. A browser opens
+    several requests at once (a video, its captions, the pdf.js worker...), and two requests in one connection
+    interleave their savepoints ("no such savepoint"). One request at a time keeps them apart; Django's server
+    then answers with "Connection: close", so a waiting browser connection never blocks the next request.
+    """
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # LiveServerThread.run() already installed the shared connections in the thread that serves requests.
+        self.connections_override = connections_override
+
+
+LiveServerThread.server_class = SerialLiveServer
 
 
 @pytest.fixture(autouse=True)
