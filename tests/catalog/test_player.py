@@ -245,18 +245,28 @@ def test_the_video_reports_real_intervals_and_watched_is_signalled_once(
         first = post_json(client, url, {"signal": "progress", "duration": 4.0, "intervals": [[0, 1]]})
         second = post_json(client, url, {"signal": "progress", "duration": 4.0, "intervals": [[0, 1], [1, 2.2]]})
         third = post_json(client, url, {"signal": "progress", "duration": 4.0, "intervals": [[0, 4]]})
-    assert first.json() == {"signals": [], "accepted": True, "coverage": 25.0, "percent": 50}
-    assert second.json()["signals"] == ["watched"] and second.json()["coverage"] == 55.0
+    # Coverage is measured against the file's real length (4.012 s, read at upload), not the 4.0 the player says.
+    assert first.json() == {"signals": [], "accepted": True, "coverage": 24.9, "percent": 50}
+    assert second.json()["signals"] == ["watched"] and second.json()["coverage"] == 54.8
     assert third.json()["signals"] == []
     assert [s.signal for s in signals] == ["watched"]
-    assert signals[0].data == {"percent": 50, "coverage": 55.0}
+    assert signals[0].data == {"percent": 50, "coverage": 54.8}
+
+
+def test_a_learner_cannot_claim_a_shorter_video_than_the_uploaded_file(
+    client: Client, world: World, every: EveryKind
+) -> None:
+    url = activity_url(every, every.video, "catalog:activity-signal")
+    answer = post_json(signed_in(client, world, "learner"), url,
+                       {"signal": "progress", "duration": 1.0, "intervals": [[0, 1]]})  # fmt: skip
+    assert answer.json()["signals"] == [] and answer.json()["coverage"] == 24.9
 
 
 def test_seeking_to_the_end_does_not_complete_the_video(client: Client, world: World, every: EveryKind) -> None:
     url = activity_url(every, every.video, "catalog:activity-signal")
     answer = post_json(signed_in(client, world, "learner"), url,
                        {"signal": "progress", "duration": 4.0, "intervals": [[0, 0.5], [3.5, 4.0]]})  # fmt: skip
-    assert answer.json()["signals"] == [] and answer.json()["coverage"] == 25.0
+    assert answer.json()["signals"] == [] and answer.json()["coverage"] == 24.9
 
 
 @pytest.mark.parametrize(
@@ -265,7 +275,7 @@ def test_seeking_to_the_end_does_not_complete_the_video(client: Client, world: W
         ("video", {"signal": "progress", "duration": 4, "intervals": [[3, 1]]}, "intervals"),
         ("video", {"signal": "progress", "duration": 4, "intervals": [[0, 99]]}, "intervals"),
         ("video", {"signal": "progress", "duration": 4, "intervals": "all of it"}, "intervals"),
-        ("video", {"signal": "progress", "duration": -1, "intervals": []}, "intervals"),
+        ("video", {"signal": "progress", "duration": 4, "intervals": [[-1, 2]]}, "intervals"),
         ("video", {"signal": "watched"}, "signal"),
         ("page", {"signal": "viewed"}, "signal"),
         ("page", ["not", "an", "object"], "signal"),

@@ -226,3 +226,28 @@ def test_watch_progress_is_a_learner_record_of_the_course(published, world: Worl
     record(published, world, [(0.0, 1.0)])
     assert learner_records.exist(published.course.pk)
     assert uuid.UUID(str(published.video.uid))
+
+
+@pytest.mark.parametrize(("name", "content_type", "seconds"),
+                         [("clip.webm", "video/webm", 4.012), ("clip.mp4", "video/mp4", 4.0)])  # fmt: skip
+def test_the_real_length_of_an_uploaded_video_is_read_from_the_file(name, content_type, seconds) -> None:  # type: ignore[no-untyped-def]
+    from syllabus.catalog.activity_kinds.video import probe
+
+    with (Path(__file__).parent.parent / "fixtures" / name).open("rb") as handle:
+        assert probe.duration_seconds(handle, content_type) == seconds
+
+
+def test_an_unreadable_header_has_no_length() -> None:
+    import io
+
+    from syllabus.catalog.activity_kinds.video import probe
+
+    assert probe.duration_seconds(io.BytesIO(b"\x00\x00\x00\x01moov" + b"\xff" * 20), "video/mp4") is None
+    assert probe.duration_seconds(io.BytesIO(b"\x1a\x45\xdf\xa3\x80"), "video/webm") is None
+    assert probe.duration_seconds(io.BytesIO(b"%PDF-1.4"), "application/pdf") is None
+
+
+def test_the_uploaded_videos_length_is_kept_in_its_config(course: Course, world: World) -> None:
+    config = clean(course, world, {"source": "upload"}, {"video": upload("clip.mp4")})
+    assert config["duration"] == 4.0
+    assert clean(course, world, {"source": "upload"}, current=config)["duration"] == 4.0

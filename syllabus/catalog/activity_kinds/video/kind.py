@@ -29,7 +29,7 @@ from syllabus.catalog.activity_kinds.base import (
     SignalContext,
 )
 from syllabus.catalog.activity_kinds.video import intervals as iv
-from syllabus.catalog.activity_kinds.video import services
+from syllabus.catalog.activity_kinds.video import probe, services
 from syllabus.catalog.activity_kinds.video.sources import parse_video_url
 from syllabus.catalog.models import Course, CourseAsset
 
@@ -211,8 +211,14 @@ class VideoKind(ActivityKind):
                     "name": asset.original_name,
                     "content_type": asset.content_type,
                 }
+                # The real length, so the watched percentage never rests on what the browser claims.
+                with asset.file.open("rb") as handle:
+                    length = probe.duration_seconds(handle, asset.content_type)
+                if length is not None:
+                    config["duration"] = length
             else:
-                config = {key: current[key] for key in ("source", "asset_id", "name", "content_type") if key in current}
+                kept = ("source", "asset_id", "name", "content_type", "duration")
+                config = {key: current[key] for key in kept if key in current}
             if captions_file is not None:
                 try:
                     track = uploads.store_upload(
@@ -282,7 +288,9 @@ class VideoKind(ActivityKind):
         if config.get("source") in ("youtube", "vimeo"):
             raise ValidationError({"signal": EMBED_REPORTS_NOTHING})
         try:
-            duration = iv.parse_duration(payload.get("duration"))
+            # An uploaded video's length was read from the file at upload; only other sources trust the player.
+            known = config.get("duration")
+            duration = float(known) if known else iv.parse_duration(payload.get("duration"))
             reported = iv.parse(payload.get("intervals"), duration)
         except ValueError as exc:
             raise ValidationError({"intervals": str(exc)}) from None
