@@ -27,6 +27,11 @@ class TextKind(kinds.ActivityKind):
     def clean(self, *, data: Mapping[str, Any], files: Mapping[str, Any], context: Any) -> dict[str, Any]:
         return {"text": str(data.get("text", ""))}
 
+    def render_learner(self, context: Any) -> Any:
+        from django.utils.html import format_html
+
+        return format_html("<p>{}</p>", context.activity.get("config", {}).get("text", ""))
+
     def search_text(self, config: Mapping[str, Any]) -> str:
         return str(config.get("text", ""))
 

@@ -25,6 +25,7 @@ See activity_kinds/README.md for the checklist of a new kind.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -103,7 +104,7 @@ class Emitted:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-class ActivityKind:
+class ActivityKind(ABC):
     key: ClassVar[str]
     label: ClassVar[str | Promise]
     description: ClassVar[str | Promise] = ""
@@ -174,9 +175,9 @@ class ActivityKind:
         context = {"kind": self, "fields": fields, "errors": errors, "course": course, "media": media}
         return mark_safe(render_to_string(self.author_template, context, request=request))
 
+    @abstractmethod
     def clean(self, *, data: Mapping[str, Any], files: Mapping[str, Any], context: AuthorContext) -> dict[str, Any]:
         """Validate an author's input and return the new config. Raise ValidationError({field: message})."""
-        raise NotImplementedError
 
     def clean_completion(self, completion: Mapping[str, Any] | None) -> dict[str, Any]:
         """Validate a completion choice ({"rule": key, **parameters}); default: the kind's first rule."""
@@ -201,8 +202,9 @@ class ActivityKind:
         return cleaned
 
     # --- learners ------------------------------------------------------------------------------------------
+    @abstractmethod
     def render_learner(self, context: LearnerContext) -> SafeString:
-        raise NotImplementedError
+        """The activity as a learner sees it, from the version's snapshot (`context.activity`)."""
 
     def signals_on_open(self, config: Mapping[str, Any]) -> tuple[str, ...]:
         """Signals produced just by opening the activity (the player emits them; never in a preview)."""
