@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "syllabus.catalog.activity_kinds.file",
     "syllabus.catalog.activity_kinds.link",
     "syllabus.catalog.activity_kinds.acknowledgement",
+    "syllabus.enrollment",
+    "syllabus.progress",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +179,12 @@ CELERY_BEAT_SCHEDULE["audit-anchor"] = {
 CELERY_BEAT_SCHEDULE["audiences-time-based"] = {
     "task": "syllabus.audiences.tasks.recompute_time_based",
     "schedule": crontab(hour=2, minute=15),
+    "options": {"expires": 6 * 60 * 60},
+}
+# Audience enrollment rules run when audiences change; nightly, every rule is applied again to catch up.
+CELERY_BEAT_SCHEDULE["enrollment-rules"] = {
+    "task": "syllabus.enrollment.tasks.apply_all_rules",
+    "schedule": crontab(hour=2, minute=45),
     "options": {"expires": 6 * 60 * 60},
 }
 # Ended sign-in sessions and the staged rows of finished HR imports are deleted after 30 days.

@@ -12,6 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("syllabus.audit.urls")),
     path("", include("syllabus.catalog.urls")),
     path("", include("syllabus.skills.urls")),
+    path("", include("syllabus.enrollment.urls")),
+    path("", include("syllabus.progress.urls")),
     path("api/", include("syllabus.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -56,6 +56,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("skill.manage", _("Manage the skills framework")),
     Capability("enrollment.view", _("See enrollments and progress"), (ORGANIZATION, ORG_UNIT), writes=False),
     Capability("enrollment.assign", _("Assign learning to people"), (ORGANIZATION, ORG_UNIT)),
+    Capability("enrollment.manage", _("Manage enrollment rules and every course's enrollment options")),
     Capability("report.view_team", _("See reports about one's team"), (ORGANIZATION, ORG_UNIT), writes=False),
     Capability("report.view_all", _("See reports about the whole organisation"), writes=False),
     Capability("compliance.manage", _("Manage compliance programs and exemptions")),

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from syllabus.access.policy import Principal
 from syllabus.audiences import selectors as audience_selectors
+from syllabus.catalog import learning
 from syllabus.catalog.models import CatalogSettings, Course, CourseStaff, Visibility
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -107,14 +108,19 @@ def learner_visible_q(principal: Principal, prefix: str = "") -> Q:
 
 
 def can_learn(principal: Principal, course: Course) -> bool:
-    """May open the course's published version as a learner (course page, activities, its files)."""
+    """May open the course's page as a learner: shown to them in the catalog, or they are enrolled (an
+    enrollment reaches an archived course, or one the catalog does not show them), or on its team."""
     if course.published_version_id is None:
         return False
     if principal.organization is None or course.organization_id != principal.organization.pk:
         return False
     if can_see_draft(principal, course):
         return True
-    if course.is_archived or not principal.is_member:
+    if not principal.is_member:
+        return False
+    if learning.enrolled_version(principal, course) is not None:
+        return True
+    if course.is_archived:
         return False
     if course.visibility == Visibility.ORGANIZATION:
         return True
@@ -122,6 +128,26 @@ def can_learn(principal: Principal, course: Course) -> bool:
     return course.audience_id is not None and audience_selectors.is_member(
         audience=course.audience_id, membership=principal.membership
     )
+
+
+def learning_version_id(principal: Principal, course: Course) -> int | None:
+    """The published version whose activities this person may open, or None.
+
+    The team works in the current version. A learner learns the version of their enrollment (which stays on its
+    major version when a new one is published); without an enrollment app, whoever may see the course learns the
+    current version.
+    """
+    if course.published_version_id is None:
+        return None
+    if principal.organization is None or course.organization_id != principal.organization.pk:
+        return None
+    if can_see_draft(principal, course):
+        return course.published_version_id
+    if not learning.has_access_hook():
+        return course.published_version_id if can_learn(principal, course) else None
+    if not principal.is_member:
+        return None
+    return learning.enrolled_version(principal, course)
 
 
 def staff_courses_q(principal: Principal) -> Q:

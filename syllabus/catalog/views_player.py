@@ -98,11 +98,18 @@ def _course_or_404(organization: Organization, pk: int) -> Course:
 
 
 def _learnable(principal: Principal, organization: Organization, pk: int) -> tuple[Course, CourseVersion]:
-    """The course and its published version, if this person may learn it; 404 otherwise (never 403)."""
+    """The course and the version this person learns (their enrollment's), if they may; 404 otherwise (never
+    403): a course they may not learn does not exist for them."""
     course = _course_or_404(organization, pk)
-    if not course_access.can_learn(principal, course) or course.published_version is None:
+    version_id = course_access.learning_version_id(principal, course)
+    if version_id is None:
         raise Http404
-    return course, course.published_version
+    if course.published_version is not None and course.published_version.pk == version_id:
+        return course, course.published_version
+    version = CourseVersion.objects.filter(pk=version_id, course=course).first()
+    if version is None:
+        raise Http404
+    return course, version
 
 
 def _activity_or_404(snapshot: Mapping[str, Any], uid: Any) -> dict[str, Any]:
@@ -367,12 +374,17 @@ def activity_open(
 
 
 def may_download(principal: Principal, course: Course, asset_id: int) -> bool:
-    """The team sees every file of the course; learners the files of the published version only."""
+    """The team sees every file of the course; learners the files of the version they learn only."""
     if course_access.can_see_draft(principal, course):
         return True
-    if not course_access.can_learn(principal, course) or course.published_version is None:
+    version_id = course_access.learning_version_id(principal, course)
+    if version_id is None:
         return False
-    return asset_id in {int(i) for i in course.published_version.asset_ids or []}
+    if course.published_version is not None and course.published_version.pk == version_id:
+        asset_ids = course.published_version.asset_ids
+    else:
+        asset_ids = CourseVersion.objects.filter(pk=version_id).values_list("asset_ids", flat=True).first()
+    return asset_id in {int(i) for i in asset_ids or []}
 
 
 def _byte_number(digits: str) -> int:

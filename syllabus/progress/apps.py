@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+
+
+class ProgressConfig(AppConfig):
+    name = "syllabus.progress"
+    label = "progress"
+    verbose_name = "Progress"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from syllabus.audit import actions
+        from syllabus.catalog import learning as catalog_learning
+        from syllabus.progress import player, subscriptions
+
+        subscriptions.connect()
+        catalog_learning.register_player_state(player.player_state)
+        for action, label in (
+            ("progress.course_completed", _("Course completed")),
+            ("progress.activity_marked_complete", _("Activity marked complete for a learner")),
+            ("progress.reset", _("Learner progress reset")),
+            ("progress.completion_settings_changed", _("Course completion settings changed")),
+            ("progress.external_submitted", _("External training submitted")),
+            ("progress.external_approved", _("External training approved")),
+            ("progress.external_declined", _("External training declined")),
+        ):
+            actions.register(action, label)

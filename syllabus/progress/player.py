@@ -1,0 +1,36 @@
+"""The progress app's answer to the catalog player's hook: the learner's state per activity and the progress bar."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from syllabus.access.policy import Principal
+from syllabus.catalog.learning import PlayerState
+from syllabus.catalog.models import Course
+from syllabus.enrollment.models import LEARNING_STATES, Enrollment
+from syllabus.progress import services
+from syllabus.progress.models import ActivityProgress
+
+
+def player_state(principal: Principal, course: Course, version_id: int, activity_uid: str) -> PlayerState | None:
+    """Two queries: the enrollment, and its activity rows. None for people who are not enrolled (the team)."""
+    if not principal.is_member:
+        return None
+    enrollment = (
+        Enrollment.objects.filter(membership=principal.membership, course_id=course.pk, status__in=LEARNING_STATES)
+        .only("pk", "status", "progress_percent", "version_id", "organization_id", "membership_id", "course_id")
+        .first()
+    )
+    if enrollment is None:
+        return None
+    states = {
+        str(uid): state
+        for uid, state in ActivityProgress.objects.filter(enrollment=enrollment).values_list("activity_uid", "state")
+    }
+    return PlayerState(
+        states=states,
+        percent=enrollment.progress_percent,
+        completed=enrollment.status == "completed",
+        heartbeat_url=reverse("progress:heartbeat", args=[course.pk]),
+        heartbeat_seconds=services.HEARTBEAT_SECONDS,
+    )
