@@ -2,11 +2,12 @@
 
 from django.urls import URLPattern, URLResolver
 
-from syllabus.progress import urls_learner, urls_player
+from syllabus.progress import urls_course, urls_learner, urls_player
 
 app_name = "progress"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *urls_player.urlpatterns,
     *urls_learner.urlpatterns,
+    *urls_course.urlpatterns,
 ]
