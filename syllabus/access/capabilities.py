@@ -91,8 +91,9 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "instructor",
         "Instructor",
         "Creates and teaches courses.",
-        # Instructors edit the courses they create or are added to (course team), not every course.
-        frozenset({"course.create", "enrollment.view", "enrollment.assign", "audience.view"}),
+        # Instructors edit, teach and enroll people in the courses they create or are added to (the course team),
+        # not every course, and follow no one's training outside their courses.
+        frozenset({"course.create", "audience.view"}),
     ),
     BuiltinRole(
         "reviewer",

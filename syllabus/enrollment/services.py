@@ -468,8 +468,9 @@ def enrollments_bulk_create(
 
 
 def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
+    # Lock only the enrollment row (PostgreSQL refuses FOR UPDATE across the nullable course join).
     return (
-        Enrollment.objects.select_for_update()
+        Enrollment.objects.select_for_update(of=("self",))
         .select_related("organization", "course", "course__organization", "membership__user")
         .get(pk=enrollment.pk)
     )
