@@ -17,11 +17,14 @@ $(STAMP): requirements-dev.lock
 
 install: $(STAMP)
 
-# Browser tests drive Debian's chromium (never `playwright install`, which downloads its own browser).
+# Browser tests drive Debian's chromium (never `playwright install`, which downloads its own browser). PDFs
+# (transcripts, later certificates) need fonts covering every script a name may use: DejaVu and Noto CJK.
+SYSTEM_PACKAGES := chromium fonts-dejavu-core fonts-noto-cjk
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+	@missing=""; for pkg in $(SYSTEM_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Tests need Debian packages:$$missing (sudo apt-get install$$missing)" >&2; exit 1; fi; fi
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

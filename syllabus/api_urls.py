@@ -11,6 +11,10 @@ from syllabus.accounts import api as accounts_api
 from syllabus.accounts import api_hr_import
 from syllabus.audiences import api as audiences_api
 from syllabus.audit import api as audit_api
+from syllabus.enrollment import api as enrollment_api
+from syllabus.enrollment import api_groups as enrollment_groups_api
+from syllabus.enrollment import api_rules as enrollment_rules_api
+from syllabus.progress import api as progress_api
 
 v1: list[URLPattern | URLResolver] = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
@@ -55,6 +59,39 @@ v1: list[URLPattern | URLResolver] = [
     path("audit/records.csv", audit_api.RecordCsvApi.as_view(), name="audit-records-csv"),
     path("audit/anchors/", audit_api.AnchorListApi.as_view(), name="audit-anchors"),
     path("audit/verify/", audit_api.VerifyApi.as_view(), name="audit-verify"),
+    # enrollment and progress
+    path("enrollments/", enrollment_api.EnrollmentListApi.as_view(), name="enrollments"),
+    path("enrollments/bulk/", enrollment_api.EnrollmentBulkApi.as_view(), name="enrollments-bulk"),
+    path("enrollments/<int:pk>/", enrollment_api.EnrollmentDetailApi.as_view(), name="enrollment-detail"),
+    path("enrollments/<int:pk>/approve/", enrollment_api.EnrollmentApproveApi.as_view(), name="enrollment-approve"),
+    path("enrollments/<int:pk>/decline/", enrollment_api.EnrollmentDeclineApi.as_view(), name="enrollment-decline"),
+    path("enrollments/<int:pk>/withdraw/", enrollment_api.EnrollmentWithdrawApi.as_view(), name="enrollment-withdraw"),
+    path("enrollments/<int:pk>/progress/", progress_api.EnrollmentProgressApi.as_view(), name="enrollment-progress"),
+    path("completions/", progress_api.CompletionListApi.as_view(), name="completions"),
+    path(
+        "people/<int:membership_id>/transcript/",
+        progress_api.PersonTranscriptApi.as_view(),
+        name="person-transcript",
+    ),
+    path("courses/<int:pk>/enroll/", enrollment_api.CourseSelfEnrollApi.as_view(), name="course-enroll"),
+    path("courses/<int:pk>/groups/", enrollment_groups_api.CourseGroupListApi.as_view(), name="course-groups"),
+    path("course-groups/<int:pk>/", enrollment_groups_api.CourseGroupDetailApi.as_view(), name="course-group-detail"),
+    path(
+        "course-groups/<int:pk>/members/",
+        enrollment_groups_api.CourseGroupMembersApi.as_view(),
+        name="course-group-members",
+    ),
+    path("enrollment-rules/", enrollment_rules_api.EnrollmentRuleListApi.as_view(), name="enrollment-rules"),
+    path(
+        "enrollment-rules/<int:pk>/",
+        enrollment_rules_api.EnrollmentRuleDetailApi.as_view(),
+        name="enrollment-rule-detail",
+    ),
+    path(
+        "courses/<int:pk>/enrollment-options/",
+        enrollment_rules_api.EnrollmentOptionsApi.as_view(),
+        name="course-enrollment-options",
+    ),
     path("", include("syllabus.catalog.api_urls")),
     path("", include("syllabus.skills.api_urls")),
 ]

@@ -47,6 +47,12 @@ class World:
         return reviewer
 
 
+@pytest.fixture(autouse=True)
+def private_media_root(settings, tmp_path_factory: pytest.TempPathFactory) -> None:  # type: ignore[no-untyped-def]
+    """Uploads made by any test land in a temporary folder, never in var/media of the developer's demo."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture
 def world(db: None) -> World:
     org = OrganizationFactory(name="Acme Health", slug="acme")

@@ -33,6 +33,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 PUBLISHING_ROLES = frozenset({CourseStaff.Role.OWNER, CourseStaff.Role.EDITOR})
 _ROLES_ATTR = "_course_roles"
 _SETTINGS_ATTR = "_catalog_settings"
+_ON_A_TEAM_ATTR = "_on_a_course_team"
 
 
 def course_role(principal: Principal, course: Course) -> str | None:
@@ -51,6 +52,7 @@ def course_role(principal: Principal, course: Course) -> str | None:
 
 def forget_roles(principal: Principal) -> None:
     principal.__dict__.pop(_ROLES_ATTR, None)
+    principal.__dict__.pop(_ON_A_TEAM_ATTR, None)
 
 
 def catalog_settings(organization_id: int) -> CatalogSettings:
@@ -84,10 +86,15 @@ def can_see_draft(principal: Principal, course: Course) -> bool:
 
 
 def can_author(principal: Principal) -> bool:
-    """Has any reason to see the authoring area (may create courses, or sits on at least one course team)."""
+    """Has any reason to see the authoring area (may create courses, or sits on at least one course team).
+    Cached on the principal: the navigation asks on every page."""
     if principal.can("course.create") or principal.can("course.edit") or principal.can("course.view_all"):
         return True
-    return principal.is_member and CourseStaff.objects.filter(membership=principal.membership).exists()
+    if not principal.is_member:
+        return False
+    if _ON_A_TEAM_ATTR not in principal.__dict__:
+        principal.__dict__[_ON_A_TEAM_ATTR] = CourseStaff.objects.filter(membership=principal.membership).exists()
+    return bool(principal.__dict__[_ON_A_TEAM_ATTR])
 
 
 def learner_visible_q(principal: Principal, prefix: str = "") -> Q:

@@ -75,3 +75,16 @@ class ActivitySignalled:
     user_id: int
     at: dt.datetime
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActivityOpened:
+    """A learner opened an activity of a published version in the player (a GET of the activity page). The
+    progress app marks it in progress and remembers it as where the learner resumes."""
+
+    organization_id: int
+    course_id: int
+    version_id: int
+    activity_uid: uuid.UUID
+    user_id: int
+    at: dt.datetime

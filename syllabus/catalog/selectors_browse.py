@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog import course_access, search
-from syllabus.catalog.models import CatalogEntry, Category, CourseVersion, Level
+from syllabus.catalog.models import CatalogEntry, Category, Course, CourseVersion, Level
 from syllabus.skills.models import Skill
 
 SORT_RELEVANCE = "relevance"
@@ -123,6 +123,21 @@ def catalog_entries(
         .select_related("category")
         .prefetch_related(Prefetch("skills", queryset=Skill.objects.only("pk", "name").order_by("name")))
     )
+
+
+def course_for_learner_page(*, principal: Principal, organization: Organization, pk: int) -> Course | None:
+    """The course if this person may open its page (as selectors.course_get_for_learner), without the published
+    snapshot: the page reads its outline from the per-version cache (catalog.learning.version_outline), and the
+    snapshot of a large course is ~600 KB of JSON to fetch and parse."""
+    course = (
+        Course.objects.filter(organization=organization, pk=pk)
+        .select_related("organization", "published_version")
+        .defer("published_version__snapshot")
+        .first()
+    )
+    if course is None or not course_access.can_learn(principal, course):
+        return None
+    return course
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ plus the course team's preview of the draft as learners would see it."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,10 +24,9 @@ from django.views.decorators.http import require_GET
 
 from syllabus.access.policy import Principal, principal_for
 from syllabus.accounts.models import Organization
-from syllabus.catalog import course_access, richtext, selectors, versions
+from syllabus.catalog import course_access, learning, richtext, selectors, versions
 from syllabus.catalog import selectors_browse as browse
-from syllabus.catalog.activity_kinds import base as kinds
-from syllabus.catalog.models import CatalogEntry, Course, Level
+from syllabus.catalog.models import CatalogEntry, Course, CourseVersion, Level
 from syllabus.core.tenancy import current_organization
 
 PAGE_SIZE = 20
@@ -170,6 +170,9 @@ def catalog_browse(request: HttpRequest, organization: Organization, principal: 
 
 # --- a course's page ------------------------------------------------------------------------------------------
 
+# Sections per page of the course page's outline: an L course (500 sections) would otherwise draw them all.
+SECTIONS_PER_PAGE = 25
+
 
 @dataclass(frozen=True)
 class OutlineActivity:
@@ -178,13 +181,26 @@ class OutlineActivity:
     duration: str
     is_required: bool
     url: str
+    state: str = ""  # the learner's, when tracked
+    state_icon: str = ""
+    state_label: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class OutlineSection:
+    uid: str
     title: str
     summary: str
+    count: int
+    # Only the expanded section lists its activities; the others load theirs when opened (items_url).
     activities: list[OutlineActivity]
+    expanded: bool = False
+    items_url: str = ""  # the htmx fragment (catalog:course-section)
+    open_url: str = ""  # without JavaScript: this page with the section open
+    state: str = ""  # the learner's, when they follow this version
+    done: int = 0
+    state_icon: str = ""
+    state_label: str = ""
 
 
 @dataclass
@@ -201,60 +217,128 @@ class CoursePage:
     duration: str
     skills: list[str]
     tags: list[str]
-    sections: list[OutlineSection]
+    sections: list[OutlineSection]  # this page's
+    activity_count: int = 0
+    start_url: str = ""  # the first activity: where "Open the first activity" leads
+    sections_page: Page[int] | None = None
     version_label: str = ""
     published_at: datetime | None = None
     edit_url: str = ""
     staff_links: list[tuple[str, str]] = field(default_factory=list)
 
-    @property
-    def activity_count(self) -> int:
-        return sum(len(section.activities) for section in self.sections)
 
-    @property
-    def start_url(self) -> str:
-        """The first activity of the outline: where "Open the first activity" leads."""
-        return next((activity.url for section in self.sections for activity in section.activities), "")
-
-
-def _kind_label(kind: str) -> str:
-    return str(kinds.get(kind).label) if kinds.is_registered(kind) else kind
+def _activity_urls(preview: bool, course: Course, linked: bool) -> Callable[[str], str]:
+    """activity uid -> its address in the player ("" when this person may not open it), reversing once."""
+    if not linked:
+        return lambda uid: ""
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    base = _reverse_or_blank("catalog:activity-preview" if preview else "catalog:activity", course.pk, placeholder)
+    return (lambda uid: base.replace(placeholder, uid)) if base else (lambda uid: "")
 
 
-def _course_page(course: Course, snapshot: Mapping[str, Any], *, preview: bool) -> CoursePage:
-    activity_view = "catalog:activity-preview" if preview else "catalog:activity"
-    category = snapshot.get("category") or {}
+def _outline_activities(
+    outline: learning.Outline, index: int, url_for: Callable[[str], str], states: Mapping[str, str] | None
+) -> list[OutlineActivity]:
+    activities = []
+    for activity in outline.section_activities(index):
+        state = (states.get(activity.uid) or "not_started") if states is not None else ""
+        activities.append(
+            OutlineActivity(
+                title=activity.title,
+                kind=learning.kind_label(activity.kind),
+                duration=browse.duration_label(activity.duration_minutes),
+                is_required=activity.is_required,
+                url=url_for(activity.uid),
+                state=state,
+                state_icon=learning.STATE_ICONS.get(state, ""),
+                state_label=learning.state_label(state),
+            )
+        )
+    return activities
+
+
+def _sections_page(
+    outline: learning.Outline, requested: str | None, *, open_section: str, current: int | None
+) -> Page[int]:
+    """The page of sections shown: the one asked for; else the one holding the section asked to open, or the
+    section the learner is in; else the first."""
+    paginator = Paginator(range(len(outline.sections)), SECTIONS_PER_PAGE)
+    if requested:
+        return paginator.get_page(requested)
+    wanted = outline.section_positions.get(open_section, current)
+    return paginator.get_page(wanted // SECTIONS_PER_PAGE + 1 if wanted is not None else 1)
+
+
+def _course_page(
+    course: Course,
+    outline: learning.Outline,
+    *,
+    preview: bool,
+    linked: bool = True,
+    states: Mapping[str, str] | None = None,
+    last_uid: str = "",
+    page_number: str | None = None,
+    open_section: str = "",
+) -> CoursePage:
+    """`linked`: the outline links to the activities (this person may open this version's activities); `states`:
+    the learner's per activity (they follow this version), for each section's completion.
+
+    Draws one page of sections (SECTIONS_PER_PAGE), each with its count and the learner's completion; only one
+    lists its activities (the one asked for, else the one the learner is in, else the page's first). The others
+    load theirs when opened (htmx; without JavaScript a link reopens this page with that section open). The team's
+    preview of the draft opens every section of the page (a draft has no published sections to load from)."""
+    meta = outline.meta
+    category = meta.get("category") or {}
+    url_for = _activity_urls(preview, course, linked)
+    last = outline.find(last_uid) if last_uid else None
+    current = last.section if last is not None else None
+    sections_page = _sections_page(outline, page_number, open_section=open_section, current=current)
+    indexes = list(sections_page.object_list)
+    expanded = outline.section_positions.get(open_section)
+    if expanded not in indexes:
+        expanded = current if current in indexes else (indexes[0] if indexes else None)
+    progress = outline.section_progress(states) if states is not None else None
+    section_base = "" if preview else _reverse_or_blank("catalog:course-section", course.pk, uuid.UUID(int=0))
+    course_url = reverse("catalog:course", args=[course.pk])
+    sections = []
+    for index in indexes:
+        section = outline.sections[index]
+        opened = preview or index == expanded
+        state, done = progress[index] if progress is not None else ("", 0)
+        sections.append(
+            OutlineSection(
+                uid=section.uid,
+                title=section.title,
+                summary=section.summary,
+                count=section.count,
+                activities=_outline_activities(outline, index, url_for, states) if opened else [],
+                expanded=opened,
+                items_url=section_base.replace(str(uuid.UUID(int=0)), section.uid) if section_base else "",
+                open_url=f"{course_url}?{urlencode({'section': section.uid})}#section-{section.uid}",
+                state=state,
+                done=done,
+                state_icon=learning.STATE_ICONS.get(state, ""),
+                state_label=learning.state_label(state),
+            )
+        )
     return CoursePage(
         course=course,
         preview=preview,
-        title=str(snapshot.get("title", "")),
-        summary=str(snapshot.get("summary") or ""),
+        title=str(meta.get("title", "")),
+        summary=str(meta.get("summary") or ""),
         # Sanitised when the author saved it; again here, so a snapshot written by any other path cannot carry script.
-        description=mark_safe(richtext.sanitize_html(str(snapshot.get("description") or ""), course_id=course.pk)),
-        cover_url=browse.asset_url(course.pk, snapshot.get("cover_asset_id")),
+        description=mark_safe(richtext.sanitize_html(str(meta.get("description") or ""), course_id=course.pk)),
+        cover_url=browse.asset_url(course.pk, meta.get("cover_asset_id")),
         category=str(category.get("name", "")),
-        level=browse.level_label(str(snapshot.get("level", ""))),
-        language=browse.language_name(str(snapshot.get("language", ""))),
-        duration=browse.duration_label(int(snapshot.get("duration_minutes") or 0)),
-        skills=browse.snapshot_skill_names(snapshot),
-        tags=[str(tag) for tag in snapshot.get("tags") or ()],
-        sections=[
-            OutlineSection(
-                title=str(section.get("title", "")),
-                summary=str(section.get("summary") or ""),
-                activities=[
-                    OutlineActivity(
-                        title=str(activity.get("title", "")),
-                        kind=_kind_label(str(activity.get("kind", ""))),
-                        duration=browse.duration_label(int(activity.get("duration_minutes") or 0)),
-                        is_required=bool(activity.get("is_required", True)),
-                        url=_reverse_or_blank(activity_view, course.pk, activity["uid"]),
-                    )
-                    for activity in section.get("activities") or ()
-                ],
-            )
-            for section in snapshot.get("sections") or ()
-        ],
+        level=browse.level_label(str(meta.get("level", ""))),
+        language=browse.language_name(str(meta.get("language", ""))),
+        duration=browse.duration_label(int(meta.get("duration_minutes") or 0)),
+        skills=browse.snapshot_skill_names(meta),
+        tags=[str(tag) for tag in meta.get("tags") or ()],
+        sections=sections,
+        activity_count=len(outline.activities),
+        start_url=url_for(outline.activities[0].uid) if outline.activities else "",
+        sections_page=sections_page,
     )
 
 
@@ -268,17 +352,73 @@ def _staff_links(principal: Principal, course: Course, page: CoursePage) -> None
         page.staff_links.append((str(_("Preview the draft")), reverse("catalog:course-preview", args=[course.pk])))
 
 
+def _learner_view(
+    principal: Principal, course: Course
+) -> tuple[CourseVersion, learning.Outline, bool, learning.PlayerState | None]:
+    """The published version, its outline, whether this person may open its activities (they are enrolled in this
+    version, or on the team), and their state in it (None when not tracked)."""
+    version = course.published_version
+    assert version is not None
+    # Activities open only to people enrolled in this version (or the team); others enroll from the panel first.
+    linked = course_access.learning_version_id(principal, course) == version.pk
+    state = learning.player_state(principal, course, version.pk, "") if linked else None
+    return version, learning.version_outline(version), linked, state
+
+
 @organization_view
 @require_GET
 def course_detail(request: HttpRequest, organization: Organization, principal: Principal, pk: int) -> HttpResponse:
-    course = selectors.course_get_for_learner(principal=principal, organization=organization, pk=pk)
+    course = browse.course_for_learner_page(principal=principal, organization=organization, pk=pk)
     if course is None or course.published_version is None:
         raise Http404
-    version = course.published_version
-    page = _course_page(course, version.snapshot, preview=False)
+    version, outline, linked, state = _learner_view(principal, course)
+    page = _course_page(
+        course,
+        outline,
+        preview=False,
+        linked=linked,
+        states=state.states if state is not None else None,
+        last_uid=state.last_activity_uid if state is not None else "",
+        page_number=request.GET.get("page"),
+        open_section=request.GET.get("section", ""),
+    )
     page.version_label, page.published_at = version.label, version.published_at
     _staff_links(principal, course, page)
-    return render(request, "catalog/browse/course.html", {"page": page})
+    panel = learning.course_panel(request, principal, course)
+    return render(request, "catalog/browse/course.html", {"page": page, "panel": panel})
+
+
+@organization_view
+@require_GET
+def course_section(
+    request: HttpRequest, organization: Organization, principal: Principal, pk: int, section: uuid.UUID
+) -> HttpResponse:
+    """One section of the course page's outline, loaded when the learner opens it (htmx); without htmx, the
+    course page with that section open."""
+    course = browse.course_for_learner_page(principal=principal, organization=organization, pk=pk)
+    if course is None or course.published_version is None:
+        raise Http404
+    index = learning.version_outline(course.published_version).section_positions.get(str(section))
+    if index is None:
+        raise Http404
+    if not _is_fragment(request):
+        target = f"{reverse('catalog:course', args=[course.pk])}?{urlencode({'section': str(section)})}"
+        return redirect(f"{target}#section-{section}")
+    _version, outline, linked, state = _learner_view(principal, course)
+    activities = _outline_activities(
+        outline,
+        index,
+        _activity_urls(False, course, linked),
+        state.states if state is not None else None,
+    )
+    found = outline.sections[index]
+    response = render(
+        request,
+        "catalog/browse/_section.html",
+        {"section": OutlineSection(found.uid, found.title, found.summary, found.count, activities, expanded=True)},
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @organization_view
@@ -287,6 +427,7 @@ def course_preview(request: HttpRequest, organization: Organization, principal: 
     course = selectors.course_get_for_staff(principal=principal, organization=organization, pk=pk)
     if course is None:
         raise Http404
-    page = _course_page(course, versions.build_snapshot(course), preview=True)
+    outline = learning.outline_from_snapshot(versions.build_snapshot(course))
+    page = _course_page(course, outline, preview=True, page_number=request.GET.get("page"))
     _staff_links(principal, course, page)
     return render(request, "catalog/browse/course.html", {"page": page})

@@ -6,7 +6,8 @@
     scale.register(scale.ScaleGenerator(option="courses", help="How many published courses.", build=build_courses))
 
 `generate_scale` then takes `--courses N` and, after the people, calls `build(context, N)` for every generator
-whose option was given, in registration order. Kept in core so accounts imports no later app (DESIGN.md §3).
+whose option was given, in registration order. A generator with `choices` takes one of them instead of a number
+(`--course-size L` calls `build(context, "L")`). Kept in core so accounts imports no later app (DESIGN.md §3).
 """
 
 from __future__ import annotations
@@ -30,9 +31,15 @@ class ScaleContext:
 
 @dataclass(frozen=True)
 class ScaleGenerator:
-    option: str  # the command-line option, without dashes: "courses" for --courses
+    option: str  # the command-line option, without the leading dashes: "courses" for --courses
     help: str
-    build: Callable[[ScaleContext, int], None]
+    build: Callable[[ScaleContext, Any], None]  # called with the number given, or the choice when `choices`
+    choices: tuple[str, ...] = ()  # empty: the option takes a number
+
+    @property
+    def dest(self) -> str:
+        """The option's key in the command's options ("course-size" -> "course_size", as argparse names it)."""
+        return self.option.replace("-", "_")
 
 
 _GENERATORS: dict[str, ScaleGenerator] = {}

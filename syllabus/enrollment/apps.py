@@ -10,13 +10,20 @@ class EnrollmentConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from syllabus.audit import actions
-        from syllabus.catalog import learner_records
+        from syllabus.catalog import course_header, learner_records
         from syllabus.catalog import learning as catalog_learning
-        from syllabus.enrollment import learning, records, subscriptions
+        from syllabus.core import privacy as privacy_registry
+        from syllabus.enrollment import demo, learning, panel, privacy, records, selectors_course, subscriptions
+        from syllabus.enrollment.scale import register_scale
 
         subscriptions.connect()
+        privacy_registry.register("enrollment", export=privacy.export_person, erase=privacy.erase_person)
+        demo.register_demo()  # its part of `manage.py seed_demo`
+        register_scale()  # its options of `manage.py generate_scale`
         catalog_learning.register_access(learning.enrolled_version)
+        catalog_learning.register_course_panel(panel.course_panel)
         learner_records.register(records.has_enrollments)
+        course_header.register_flags(selectors_course.header_flags)
         for action, label in (
             ("enrollment.created", _("Enrollment created")),
             ("enrollment.bulk_created", _("Enrollments created in bulk")),
@@ -35,5 +42,6 @@ class EnrollmentConfig(AppConfig):
             ("enrollment.group_deleted", _("Course group deleted")),
             ("enrollment.group_members_changed", _("Course group members changed")),
             ("enrollment.message_sent", _("Message sent to participants")),
+            ("enrollment.versions_migrated", _("Learners moved to the current course version")),
         ):
             actions.register(action, label)

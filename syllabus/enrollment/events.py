@@ -64,3 +64,14 @@ class EnrollmentWithdrawn:
     course_id: int | None
     actor_id: int | None
     reason: str
+
+
+@dataclass(frozen=True)
+class EnrollmentsMigrated:
+    """Learners were moved on purpose to the course's current version (`enrollments_migrate_version`)."""
+
+    organization_id: int
+    course_id: int
+    enrollment_ids: tuple[int, ...]
+    version_id: int
+    actor_id: int | None

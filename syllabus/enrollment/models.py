@@ -1,7 +1,7 @@
 """Enrollments: who is enrolled in what, how they got there, and the summary of how far they are.
 
 An enrollment is generic over what is enrolled in (`Enrollment.target`): today a course; learning paths and
-compliance programs add one nullable foreign key each (see docs/decisions/0006-enrollment.md). A row is never
+compliance programs add one nullable foreign key each (see docs/decisions/0006-enrollment-progress.md). A row is never
 deleted while it matters: withdrawing or declining ends it and a later enrollment is a new row, so history stays.
 
 The progress summary (percent, last activity, time spent, score, completion) lives on the row itself, written by
@@ -130,6 +130,13 @@ class Enrollment(TenantModel):
             models.Index(fields=["course", "status"], name="enrollment_course_status"),
             models.Index(fields=["membership", "status"], name="enrollment_member_status"),
             models.Index(fields=["organization", "status", "due_at"], name="enrollment_org_status_due"),
+            # The participants table of a large course, page by page in enrollment order (its default statuses:
+            # selectors_course.DEFAULT_STATES).
+            models.Index(
+                fields=["course", "id"],
+                condition=Q(status__in=["active", "completed", "waitlisted"]),
+                name="enrollment_course_listed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,10 +45,15 @@ def enrollable_membership_ids(principal: Principal, course: Course, ids: Iterabl
     ids = set(ids)
     if not ids:
         return set()
-    qs = Membership.objects.filter(organization_id=course.organization_id, pk__in=ids)
-    if not can_manage_participants(principal, course):
-        qs = qs.filter(principal.membership_q("enrollment.assign"))
-    return set(qs.values_list("pk", flat=True))
+    scope = None if can_manage_participants(principal, course) else principal.membership_q("enrollment.assign")
+    ordered, allowed = sorted(ids), set[int]()
+    # In slices: SQLite bounds the parameters of one query, and a team may be thousands of people.
+    for start in range(0, len(ordered), 900):
+        qs = Membership.objects.filter(organization_id=course.organization_id, pk__in=ordered[start : start + 900])
+        if scope is not None:
+            qs = qs.filter(scope)
+        allowed.update(qs.values_list("pk", flat=True))
+    return allowed
 
 
 def method_for(principal: Principal, course: Course, membership: Membership) -> str:

@@ -1,5 +1,10 @@
-"""See enrollment/urls.py."""
+"""The learner's own enrollment actions (from a course's page); see enrollment/urls.py."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from syllabus.enrollment import views_learner
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("courses/<int:pk>/enroll/", views_learner.enroll, name="enroll"),
+    path("courses/<int:pk>/leave/", views_learner.leave, name="leave"),
+]

@@ -11,9 +11,14 @@ class ProgressConfig(AppConfig):
 
         from syllabus.audit import actions
         from syllabus.catalog import learning as catalog_learning
-        from syllabus.progress import player, subscriptions
+        from syllabus.core import privacy as privacy_registry
+        from syllabus.progress import demo, player, privacy, subscriptions, views_learner
+        from syllabus.web import home
 
         subscriptions.connect()
+        home.register(views_learner.dashboard)  # a member's "/" is their learning
+        privacy_registry.register("progress", export=privacy.export_person, erase=privacy.erase_person)
+        demo.register_demo()  # its part of `manage.py seed_demo`
         catalog_learning.register_player_state(player.player_state)
         for action, label in (
             ("progress.course_completed", _("Course completed")),

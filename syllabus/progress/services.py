@@ -26,7 +26,7 @@ from syllabus.accounts.models import Membership, User
 from syllabus.audit.services import audit_record
 from syllabus.catalog import versions
 from syllabus.catalog.activity_kinds import base as kinds
-from syllabus.catalog.events import ActivitySignalled
+from syllabus.catalog.events import ActivityOpened, ActivitySignalled
 from syllabus.catalog.models import Course, CourseVersion
 from syllabus.core import clock
 from syllabus.core.events import emit
@@ -381,6 +381,18 @@ def activity_opened(*, enrollment: Enrollment, activity_uid: uuid.UUID) -> None:
     enrollment_services.progress_summary_record(enrollment_id=enrollment.pk, at=at, activity_uid=activity_uid)
 
 
+def activity_opened_record(event: ActivityOpened) -> bool:
+    """The player reports an opened activity (catalog.events.ActivityOpened): recorded for enrolled learners
+    when the activity is part of their version; the course team trying the course out is ignored."""
+    enrollment = _learning_enrollment(event.organization_id, event.course_id, event.user_id)
+    if enrollment is None or enrollment.version_id is None:
+        return False
+    if str(event.activity_uid) not in requirements(enrollment.version_id).rule_signals:
+        return False
+    activity_opened(enrollment=enrollment, activity_uid=event.activity_uid)
+    return True
+
+
 # --- the course team's corrections -------------------------------------------------------------------------------
 
 
@@ -515,6 +527,8 @@ def completion_settings_update(
 
 # --- external training -------------------------------------------------------------------------------------------
 
+HOURS_RANGE = "Hours are a number from 0 to 9999."
+
 
 def external_submit(
     *,
@@ -544,6 +558,9 @@ def external_submit(
         errors["completed_on"] = DATE_FUTURE
     if score is not None and not (Decimal(0) <= score <= Decimal(100)):
         errors["score"] = SCORE_RANGE
+    # Negative hours would become negative time spent on the transcript line when approved.
+    if hours is not None and not (Decimal(0) <= hours < Decimal(10000)):
+        errors["hours"] = HOURS_RANGE
     if errors or completed_on is None:
         raise ValidationError(errors)
     from syllabus.progress import evidence as evidence_files
@@ -647,3 +664,26 @@ def _external_decided(record: ExternalTraining, by: User, *, approved: bool) -> 
         actor_id=by.pk,
         approved=approved,
     )
+
+
+# --- learners moved to another version ---------------------------------------------------------------------------
+
+
+def recount_after_migration(*, enrollment_ids: list[int]) -> int:
+    """Work out again the progress of learners moved to another version: their percent against what that version
+    asks (it may go down: the new version asks for more), the score, and where to resume (cleared when the activity
+    is gone). Anyone the new version counts as complete is completed. Background work of the system."""
+    changed = 0
+    for enrollment in Enrollment.objects.filter(pk__in=enrollment_ids, status="active").select_related("organization"):
+        if enrollment.version_id is None:
+            continue
+        current = standing(enrollment)
+        uids = requirements(enrollment.version_id).rule_signals
+        resume = enrollment.last_activity_uid if str(enrollment.last_activity_uid) in uids else None
+        if enrollment_services.progress_summary_replace(
+            enrollment_id=enrollment.pk, percent=current.percent, score=current.score, resume_uid=resume
+        ):
+            changed += 1
+        if current.met:
+            evaluate(enrollment)
+    return changed

@@ -1,5 +1,9 @@
-"""See progress/urls.py."""
+"""See progress/urls.py. The course team's completion settings."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from syllabus.progress import views_course
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("courses/<int:pk>/completion/", views_course.completion_settings, name="completion-settings"),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -18,21 +19,33 @@ class NavItem:
     # Shown when the person holds any of these capabilities; empty means every member.
     any_of: tuple[str, ...] = ()
     platform_only: bool = False
+    # A reason beyond capabilities to show the item (e.g. sitting on a course team); asked only when needed.
+    also_if: Callable[[Principal], bool] | None = None
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
 
 
+def _sits_on_a_course_team(principal: Principal) -> bool:
+    from syllabus.catalog.course_access import can_author
+
+    return can_author(principal)
+
+
 MAIN: tuple[NavItem, ...] = (
-    NavItem(_("Home"), "web:home"),
+    NavItem(_("My learning"), "progress:dashboard"),
     NavItem(_("Catalog"), "catalog:browse"),
+    # A manager's reporting line, an org-unit scope, or the whole organisation.
+    NavItem(_("My team"), "enrollment:team", ("enrollment.view",)),
+    NavItem(_("Approvals"), "enrollment:approvals", ("enrollment.assign",), also_if=_sits_on_a_course_team),
     NavItem(_("People"), "accounts:people", ("people.view", "people.manage")),
     NavItem(_("Audiences"), "audiences:list", ("audience.view", "audience.manage")),
     NavItem(
         _("Courses"),
         "catalog:authoring",
         ("course.create", "course.edit", "course.view_all", "course.teach", "course.review"),
+        also_if=_sits_on_a_course_team,
     ),
     NavItem(_("Reviews"), "catalog:reviews", ("course.review",)),
     NavItem(_("Skills"), "skills:framework"),
@@ -64,7 +77,9 @@ def visible_items(items: tuple[NavItem, ...], principal: Principal) -> list[NavI
             if principal.is_platform_admin:
                 out.append(item)
         elif (principal.is_member or principal.is_platform_admin) and (
-            not item.any_of or any(code in held for code in item.any_of)
+            not item.any_of
+            or any(code in held for code in item.any_of)
+            or (item.also_if is not None and item.also_if(principal))
         ):
             out.append(item)
     return out

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from syllabus.access.policy import principal_for
 from syllabus.accounts.models import HEX_COLOR
+from syllabus.web import home as home_views
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponseBase:
     organization = getattr(request, "organization", None)
     if organization is None:
         return redirect("accounts:choose-organization")
     principal = principal_for(request.user, organization)
+    member_home = home_views.registered()
+    if principal.is_member and member_home is not None:
+        return member_home(request)
     return render(request, "web/home.html", {"membership": principal.membership})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from syllabus.access.policy import principal_for, require
+from syllabus.access.policy import forget, principal_for, require
 from syllabus.accounts import selectors
 from syllabus.accounts.models import Membership
 from tests.factories import MembershipFactory, grant
@@ -100,3 +100,53 @@ def test_org_unit_grant_of_a_role_with_organisation_only_capabilities_gives_only
     assert not principal.can("people.view", world.instructor)
     assert not principal.can("org.manage")
     assert not principal.can("role.assign")
+
+
+# --- the reporting line: read once, then filtered on by ids --------------------------------------------------------
+
+
+def _line_q_ids(world, membership: Membership, *, read_first: bool) -> set[int]:
+    principal = principal_for(membership.user, world.org)
+    if read_first:
+        _ = principal.reporting_line_ids
+    q = principal.membership_q("enrollment.view")
+    return set(Membership.objects.filter(q).values_list("pk", flat=True))
+
+
+def test_the_line_filters_the_same_by_subquery_or_by_the_ids_read_first(world):
+    by_subquery = _line_q_ids(world, world.manager, read_first=False)
+    forget(world.manager.user)  # a fresh principal, as in the next request
+    by_ids = _line_q_ids(world, world.manager, read_first=True)
+    assert by_subquery == by_ids == {world.report.pk, world.indirect_report.pk}
+
+
+def test_a_line_longer_than_the_inline_limit_is_filtered_by_the_subquery(world, monkeypatch):
+    from syllabus.access import policy
+
+    monkeypatch.setattr(policy, "LINE_IDS_INLINE", 1)
+    principal = principal_for(world.manager.user, world.org)
+    _ = principal.reporting_line_ids
+    sql = str(Membership.objects.filter(principal.membership_q("enrollment.view")).query)
+    assert "RECURSIVE" in sql
+    assert set(Membership.objects.filter(principal.membership_q("enrollment.view")).values_list("pk", flat=True)) == {
+        world.report.pk,
+        world.indirect_report.pk,
+    }
+
+
+def test_the_manager_is_in_their_own_line_only_through_a_cycle(world):
+    assert world.manager.pk not in principal_for(world.manager.user, world.org).reporting_line_ids
+    Membership.objects.filter(pk=world.manager.pk).update(manager=world.indirect_report)
+    forget(world.manager.user)
+    line = principal_for(world.manager.user, world.org).reporting_line_ids
+    assert line == {world.report.pk, world.indirect_report.pk, world.manager.pk}
+
+
+def test_reading_the_line_first_answers_has_reports_without_a_query(world, django_assert_num_queries):
+    manager = principal_for(world.manager.user, world.org)
+    learner = principal_for(world.learner.user, world.org)
+    with django_assert_num_queries(2):
+        _ = manager.reporting_line_ids
+        _ = learner.reporting_line_ids
+    with django_assert_num_queries(0):
+        assert manager.has_reports and not learner.has_reports

@@ -15,6 +15,7 @@ from syllabus.catalog.activity_kinds.video.models import WatchProgress
 from syllabus.catalog.models import CourseAsset
 from syllabus.catalog.views_player import parse_range
 from tests.catalog.kinds.builders import EveryKind, course_of_every_kind
+from tests.catalog.learners import enroll
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,10 @@ def media_root(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def
 
 @pytest.fixture
 def every(world: World) -> EveryKind:
-    return course_of_every_kind(world)
+    """The course of every kind, with the learner enrolled (learners open activities only once enrolled)."""
+    made = course_of_every_kind(world)
+    enroll(made.course, world.learner)
+    return made
 
 
 def learner(client: Client, world: World) -> Client:

@@ -4,17 +4,19 @@ the course outline from the published version, the team's preview of the draft, 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from syllabus.audiences.models import Audience, AudienceMembership
-from syllabus.catalog import services
+from syllabus.catalog import learning, services
 from syllabus.catalog.models import CatalogEntry, Course, CourseAsset, CourseVersion, Visibility
 from syllabus.catalog.selectors_browse import duration_label
 from syllabus.skills.models import Skill
 from tests.catalog.catalog_data import category, published_course, text_kind  # noqa: F401 (fixture)
+from tests.catalog.learners import enroll
 from tests.factories import ActivityFactory, CourseFactory, SectionFactory, publish, staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("text_kind")]
@@ -238,6 +240,8 @@ def test_a_learner_opens_a_course_page_with_its_outline_from_the_published_versi
         duration_minutes=90,
         sections=[("Basics", ["Alarms", "Extinguishers"]), ("Drills", ["Evacuation"])],
     )
+    # The outline links to the activities for people enrolled (learners open activities only once enrolled).
+    enroll(course, world.learner)
     # Draft edits after publishing are not shown to learners.
     Course.objects.filter(pk=course.pk).update(title="Draft title")
     course.sections.filter(title="Drills").update(title="Draft section")
@@ -246,10 +250,12 @@ def test_a_learner_opens_a_course_page_with_its_outline_from_the_published_versi
     assert response.status_code == 200
     page = response.context["page"]
     assert page.title == "Fire safety" and not page.preview
-    assert [(s.title, [a.title for a in s.activities]) for s in page.sections] == [
-        ("Basics", ["Alarms", "Extinguishers"]),
-        ("Drills", ["Evacuation"]),
+    # The first section is open with its activities; the others load theirs when opened.
+    assert [(s.title, s.count, [a.title for a in s.activities]) for s in page.sections] == [
+        ("Basics", 2, ["Alarms", "Extinguishers"]),
+        ("Drills", 1, []),
     ]
+    assert page.activity_count == 3
     html = response.content.decode()
     assert "<strong>exits</strong>" in html and "Intermediate" in html and "1 h 30 min" in html
     assert "Safety" in html and "induction" in html
@@ -315,8 +321,8 @@ def test_the_course_page_costs_a_constant_number_of_queries(as_person, world, ad
         world.org, admin, "Big", sections=[(f"Section {i}", [f"Activity {i}.{j}" for j in range(6)]) for i in range(8)]
     )
     client = as_person(world.learner)
-    client.get(course_url(small))
-    with django_assert_max_num_queries(15) as measured:
+    # The enrollment panel reads the enrollment and the course options; the menu asks whether they teach (#5).
+    with django_assert_max_num_queries(20) as measured:
         client.get(course_url(small))
     with django_assert_max_num_queries(len(measured.captured_queries)):
         assert client.get(course_url(big)).status_code == 200
@@ -355,3 +361,128 @@ def test_the_version_label_follows_later_versions(as_person, world, admin):
     assert CourseVersion.objects.filter(course=course).count() == 2
     html = as_person(world.learner).get(course_url(course)).content.decode()
     assert "Version 1.1, published" in html
+
+
+# --- a large course: sections paged and loaded on demand ---------------------------------------------------------
+
+
+def sized_course(world, admin, sections: int, per_section: int = 3, title: str = "Sized"):  # type: ignore[no-untyped-def]
+    return published_course(
+        world.org,
+        admin,
+        title,
+        sections=[(f"Part {i + 1}", [f"Step {i + 1}.{j + 1}" for j in range(per_section)]) for i in range(sections)],
+    )
+
+
+def section_url(course: Course, uid: str) -> str:
+    return reverse("catalog:course-section", args=[course.pk, uid])
+
+
+def section_uids(course: Course) -> list[str]:
+    return [section["uid"] for section in course.published_version.snapshot["sections"]]
+
+
+def test_the_course_page_opens_one_section_and_loads_the_others_when_opened(as_person, world, admin):
+    course = sized_course(world, admin, sections=3)
+    enroll(course, world.learner)
+    client = as_person(world.learner)
+    html = client.get(course_url(course)).content.decode()
+    second = section_uids(course)[1]
+    assert "Step 1.2" in html and "Step 2.1" not in html
+    assert html.count('<details class="course-section-details"') == 3
+    assert html.count('<details class="course-section-details" open>') == 1
+    # A closed section loads its activities the first time it is opened (htmx), or through a plain link.
+    assert f'hx-get="{section_url(course, second)}" hx-trigger="toggle once"' in html
+    fallback = f"{course_url(course)}?section={second}#section-{second}"
+    assert f'href="{fallback}"' in html
+    fragment = client.get(section_url(course, second), headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and fragment["Vary"] == "HX-Request"
+    body = fragment.content.decode()
+    assert "<html" not in body and "Step 2.1" in body and "Step 2.3" in body and "Step 1.1" not in body
+    first = course.published_version.snapshot["sections"][1]["activities"][0]["uid"]
+    assert f'href="{reverse("catalog:activity", args=[course.pk, first])}"' in body
+    # Without htmx: the course page with that section open.
+    plain = client.get(section_url(course, second))
+    assert plain.status_code == 302 and plain["Location"] == fallback
+    opened = client.get(fallback.split("#")[0])
+    assert [s.title for s in opened.context["page"].sections if s.activities] == ["Part 2"]
+
+
+def test_a_learner_who_is_not_enrolled_sees_a_section_without_links(as_person, world, admin):
+    course = sized_course(world, admin, sections=2)
+    fragment = as_person(world.learner).get(
+        section_url(course, section_uids(course)[1]), headers={"HX-Request": "true"}
+    )
+    body = fragment.content.decode()
+    assert fragment.status_code == 200 and "Step 2.1" in body and "<a " not in body
+
+
+def test_sections_of_courses_nobody_may_see_are_not_found(as_person, world, admin):
+    theirs = audience_with(world, "Engineers", world.engineer)
+    restricted = published_course(
+        world.org, admin, "Engineers only", visibility=Visibility.AUDIENCE, audience=theirs, sections=[("A", ["a"])]
+    )
+    foreign = published_course(world.other_org, world.outsider.user, "Foreign", sections=[("B", ["b"])])
+    draft = CourseFactory(organization=world.org)
+    visible = sized_course(world, admin, sections=1)
+    client = as_person(world.learner)
+    for course in (restricted, foreign):
+        response = client.get(section_url(course, section_uids(course)[0]), headers={"HX-Request": "true"})
+        assert response.status_code == 404
+    assert client.get(section_url(draft, str(uuid.uuid4())), headers={"HX-Request": "true"}).status_code == 404
+    # A section of another course (or none) through this course's address.
+    other = section_uids(restricted)[0]
+    assert client.get(section_url(visible, other), headers={"HX-Request": "true"}).status_code == 404
+    assert client.get(section_url(visible, str(uuid.uuid4()))).status_code == 404
+
+
+def test_the_course_page_shows_sections_25_at_a_time(as_person, world, admin):
+    course = sized_course(world, admin, sections=60, per_section=1)
+    client = as_person(world.learner)
+    first = client.get(course_url(course))
+    page = first.context["page"]
+    assert [s.title for s in page.sections][:2] == ["Part 1", "Part 2"] and len(page.sections) == 25
+    assert page.activity_count == 60 and "60 activities" in first.content.decode()
+    last = client.get(course_url(course), {"page": 3}).context["page"]
+    assert [s.title for s in last.sections] == [f"Part {i}" for i in range(51, 61)]
+    # The last page's first section is open; asking for a section shows its page with it open.
+    assert [s.title for s in last.sections if s.expanded] == ["Part 51"]
+    asked = client.get(course_url(course), {"section": section_uids(course)[33]}).context["page"]
+    assert asked.sections_page.number == 2 and [s.title for s in asked.sections if s.expanded] == ["Part 34"]
+    html = first.content.decode()
+    assert 'rel="next"' in html and "Page 1 of 3" in html and 'start="1"' in html
+
+
+def test_the_course_page_costs_the_same_and_grows_only_by_headings_for_5_or_60_sections(
+    as_person, world, admin, django_assert_max_num_queries
+):
+    few = sized_course(world, admin, sections=5, title="Few")
+    many = sized_course(world, admin, sections=60, title="Many")
+    for course in (few, many):
+        enroll(course, world.learner)
+    client = as_person(world.learner)
+    client.get(course_url(few)), client.get(course_url(many))  # the outlines are cached per version
+    with django_assert_max_num_queries(30) as measured:
+        small = client.get(course_url(few)).content.decode()
+    with django_assert_max_num_queries(len(measured.captured_queries)):
+        large = client.get(course_url(many)).content.decode()
+    # 180 activities, one page of 25 sections, one of them open: 20 more closed sections than the small course.
+    closed = small.split('<details class="course-section-details"')[2].split("</details>")[0]
+    assert large.count('<details class="course-section-details"') == 25 and large.count("course-activities") == 1
+    assert len(large) - len(small) <= 20 * (len(closed) + 60)
+
+
+def test_the_outline_of_a_version_is_read_once_and_never_confused_with_another(world, admin, django_assert_num_queries):
+    course = sized_course(world, admin, sections=2)
+    version = CourseVersion.objects.defer("snapshot").get(pk=course.published_version_id)
+    learning.clear_outline_cache()
+    with django_assert_num_queries(1):
+        outline = learning.version_outline(version)
+    with django_assert_num_queries(0):
+        assert learning.version_outline(version) is outline
+    assert [s.title for s in outline.sections] == ["Part 1", "Part 2"] and len(outline.activities) == 6
+    # Same id, another publish time (a rolled-back test database reusing ids): parsed afresh.
+    version.published_at += dt.timedelta(seconds=1)
+    with django_assert_num_queries(1):
+        assert learning.version_outline(version) is not outline

@@ -214,6 +214,13 @@ PAGES_IN_SCOPE: dict[str, PageInScope] = {
     "person roles": PageInScope("org_admin", lambda w: url("access:person-roles", w.instructor.pk)),
     "API tokens": PageInScope("org_admin", lambda w: url("accounts:tokens")),
     "platform organisations": PageInScope("platform_admin", lambda w: url("accounts:platform-organizations")),
+    # Learning (issue #5): the pages that need no course; a course's pages have their own browser tests.
+    "my learning": PageInScope("learner", lambda w: url("progress:dashboard")),
+    "transcript": PageInScope("learner", lambda w: url("progress:transcript")),
+    "external training": PageInScope("learner", lambda w: url("progress:external")),
+    "my team": PageInScope("manager", lambda w: url("enrollment:team")),
+    "assign training": PageInScope("manager", lambda w: url("enrollment:team-assign")),
+    "approvals": PageInScope("manager", lambda w: url("enrollment:approvals")),
     "not allowed (403)": PageInScope("learner", lambda w: url("accounts:people"), status=403),
     "not found (404)": PageInScope("org_admin", lambda w: url("accounts:person-detail", w.outsider.pk), status=404),
 }

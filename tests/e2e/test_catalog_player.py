@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from syllabus.catalog.activity_kinds.acknowledgement.models import Acknowledgement
 from syllabus.catalog.activity_kinds.video.models import WatchProgress
 from tests.catalog.kinds.builders import EveryKind, course_of_every_kind, fixture_bytes
+from tests.catalog.learners import enroll
 from tests.conftest import World
 from tests.e2e.harness import BROWSER_TEST, axe_check, problems_of, sign_in, url
 from tests.factories import PASSWORD
@@ -30,7 +31,10 @@ def media_root(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def
 
 @pytest.fixture
 def every(world: World) -> EveryKind:
-    return course_of_every_kind(world)
+    """The course of every kind, with the learner enrolled (learners open activities only once enrolled)."""
+    made = course_of_every_kind(world)
+    enroll(made.course, world.learner)
+    return made
 
 
 def activity_path(every: EveryKind, name: str, view: str = "catalog:activity") -> str:

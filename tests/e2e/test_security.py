@@ -59,7 +59,7 @@ def test_a_person_with_two_factor_signs_in_with_the_code_from_their_app(world: W
 
     type_code(page, totp_code(device))
     expect(page).to_have_url(path_is("web:home"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Lena")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My learning")
     assert problems_of(page).csp_violations == []
 
 

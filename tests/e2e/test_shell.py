@@ -44,7 +44,7 @@ def test_signing_in_lands_on_the_home_page_with_the_persons_name(world: World, p
     sign_in(page, world.learner.user.email, PASSWORD)
 
     expect(page).to_have_url(path_is("web:home"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Lena")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My learning")
     expect(page.locator(".user-menu")).to_contain_text("Lena Learner")
     expect(page.locator(".site-header .brand")).to_have_text("Acme Health")
 
@@ -168,7 +168,7 @@ def test_the_phone_menu_opens_with_the_keyboard(world: World, phone_page: Page) 
 
     phone_page.keyboard.press("Enter")
 
-    expect(phone_page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
+    expect(phone_page.get_by_role("navigation", name="Main").get_by_role("link", name="My learning")).to_be_visible()
 
 
 def test_a_learner_is_refused_the_admin_pages(world: World, page: Page) -> None:
@@ -190,7 +190,7 @@ def test_a_learner_is_not_offered_admin_links(world: World, page: Page) -> None:
     offered = set(page.locator("a[href]").evaluate_all("links => links.map(link => link.getAttribute('href'))"))
 
     assert not offered & {url(name) for name in ADMIN_URL_NAMES}
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Home")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="My learning")).to_be_visible()
 
 
 def test_pages_load_without_content_security_policy_violations(

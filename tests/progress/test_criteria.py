@@ -44,7 +44,9 @@ def _view(course, user, uid, score=None) -> None:  # type: ignore[no-untyped-def
 
 
 def test_n_of_activities_completes_after_that_many(world: World, published, django_capture_on_commit_callbacks) -> None:
-    services.completion_settings_update(course=published, by=world.instructor.user, rule="n_activities", required_count=2)
+    services.completion_settings_update(
+        course=published, by=world.instructor.user, rule="n_activities", required_count=2
+    )
     enrollment = enrollment_services.enrollment_self(course=published, by=world.learner.user)
     with django_capture_on_commit_callbacks(execute=True):
         _view(published, world.learner.user, _uids(published)[0])
@@ -77,7 +79,9 @@ def test_minimum_score_holds_completion_back_until_reached(
     assert Completion.objects.get(enrollment=enrollment).score == Decimal("90.00")
 
 
-def test_optional_activities_do_not_hold_completion(world: World, published, django_capture_on_commit_callbacks) -> None:
+def test_optional_activities_do_not_hold_completion(
+    world: World, published, django_capture_on_commit_callbacks
+) -> None:
     Activity.objects.filter(course=published, title="Evacuation").update(is_required=False)
     publish(published, world.instructor.user)
     enrollment = enrollment_services.enrollment_self(course=published, by=world.learner.user)

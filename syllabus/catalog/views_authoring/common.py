@@ -17,11 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
 
 from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.accounts.models import Organization, User
-from syllabus.catalog import course_access, selectors
+from syllabus.catalog import course_access, course_header, selectors
+from syllabus.catalog.course_header import CourseState, Tab, course_state  # noqa: F401 (re-exported)
 from syllabus.catalog.models import Course
 from syllabus.catalog.views_authoring import feedback as feedback_reads
 from syllabus.core.tenancy import current_organization
@@ -120,49 +120,7 @@ def error_summary(*forms: Form) -> list[ErrorLink]:
     return out
 
 
-# --- the state badge ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CourseState:
-    key: str  # draft, in_review, sent_back, published, changes, archived: also the badge's CSS modifier
-    label: str
-
-
-def course_state(
-    course: Course, *, has_unpublished_changes: bool | None = None, sent_back: bool = False
-) -> CourseState:
-    """Draft / In review / Sent back for changes / Published v2.1 / Unpublished changes (v2.1) / Archived.
-
-    `has_unpublished_changes` comes annotated from the list selector; on one course it is read from the version.
-    `sent_back`: the last review sent the course back and nothing was submitted or published since.
-    """
-    if course.is_archived:
-        return CourseState("archived", _("Archived"))
-    if course.in_review:
-        return CourseState("in_review", _("In review"))
-    version = course.published_version
-    if sent_back:
-        if version is None:
-            return CourseState("sent_back", _("Sent back for changes"))
-        return CourseState("sent_back", _("Sent back for changes (v%(label)s live)") % {"label": version.label})
-    if version is None:
-        return CourseState("draft", _("Draft"))
-    if has_unpublished_changes is None:
-        has_unpublished_changes = version.source_revision != course.draft_revision
-    if has_unpublished_changes:
-        return CourseState("changes", _("Unpublished changes (v%(label)s live)") % {"label": version.label})
-    return CourseState("published", _("Published v%(label)s") % {"label": version.label})
-
-
-# --- the course's tabs -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: str
-    url: str
+# --- the course header (state badge, tabs): public in catalog.course_header, used by other apps' team pages ------
 
 
 def course_context(principal: Principal, course: Course, tab: str, *, feedback: bool = False) -> dict[str, Any]:
@@ -171,34 +129,7 @@ def course_context(principal: Principal, course: Course, tab: str, *, feedback: 
     `feedback`: the page where authors act on a review (details, outline, submit) shows why the course was sent
     back, with the reviewers' comments; the other pages show the state only.
     """
-    can_edit = principal.can("course.edit", course)
-    can_manage = principal.can("course.manage", course)
     rejection = feedback_reads.sent_back(course) if feedback else None
-    sent_back = rejection is not None if feedback else feedback_reads.is_sent_back(course)
-    if course.in_review:
-        submit_label = _("In review")
-    elif principal.can("course.publish", course):
-        submit_label = _("Publish")
-    else:
-        submit_label = _("Submit for review")
-    tabs = [
-        Tab("details", _("Details"), reverse("catalog:course-edit", args=[course.pk])),
-        Tab("outline", _("Outline"), reverse("catalog:course-outline", args=[course.pk])),
-    ]
-    if can_edit:
-        tabs.append(Tab("submit", submit_label, reverse("catalog:course-submit", args=[course.pk])))
-    tabs += [
-        Tab("history", _("History"), reverse("catalog:course-history", args=[course.pk])),
-        Tab("team", _("Team"), reverse("catalog:course-team", args=[course.pk])),
-    ]
-    return {
-        "course": course,
-        "state": course_state(course, sent_back=sent_back),
-        "sent_back": rejection,
-        "tabs": tabs,
-        "tab": tab,
-        "can_edit": can_edit,
-        "can_manage": can_manage,
-        "locked": course.in_review,
-        "preview_url": url_or_empty("catalog:course-preview", course.pk),
-    }
+    return course_header.course_header(
+        principal, course, tab, sent_back=rejection is not None if feedback else None, rejection=rejection
+    )

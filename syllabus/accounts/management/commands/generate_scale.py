@@ -142,13 +142,16 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5000, help="Rows per bulk insert round.")
         parser.add_argument("--allow-production", action="store_true", help=REFUSE_IN_PRODUCTION)
         for generator in scale.generators():
-            parser.add_argument(f"--{generator.option}", type=int, default=0, help=generator.help)
+            if generator.choices:
+                parser.add_argument(f"--{generator.option}", choices=generator.choices, help=generator.help)
+            else:
+                parser.add_argument(f"--{generator.option}", type=int, default=0, help=generator.help)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION and not options["allow_production"]:
             raise CommandError(REFUSE_IN_PRODUCTION)
         users, slug = options["users"], options["organization"]
-        extras = [(g, options[g.option]) for g in scale.generators() if options.get(g.option)]
+        extras = [(g, options[g.dest]) for g in scale.generators() if options.get(g.dest)]
         if users is None:
             self._extend(slug, extras, options)
             return
@@ -185,7 +188,7 @@ class Command(BaseCommand):
         )
         self._run_extras(generator.organization, extras, options)
 
-    def _extend(self, slug: str, extras: list[tuple[scale.ScaleGenerator, int]], options: dict[str, Any]) -> None:
+    def _extend(self, slug: str, extras: list[tuple[scale.ScaleGenerator, Any]], options: dict[str, Any]) -> None:
         """No --users: add the other apps' scale data to an organisation built before."""
         if not extras or options["reset"]:
             raise CommandError(NEEDS_USERS)
@@ -195,7 +198,7 @@ class Command(BaseCommand):
         self._run_extras(organization, extras, options)
 
     def _run_extras(
-        self, organization: Organization, extras: list[tuple[scale.ScaleGenerator, int]], options: dict[str, Any]
+        self, organization: Organization, extras: list[tuple[scale.ScaleGenerator, Any]], options: dict[str, Any]
     ) -> None:
         for generator, count in extras:
             # Each generator has its own seeded sequence: adding one never changes what another builds.

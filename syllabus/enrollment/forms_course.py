@@ -1,0 +1,225 @@
+"""Forms of the course team's pages. They parse and validate input only; the services decide and write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.enrollment.models import SelfEnrollment, Status
+
+DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+SORT_CHOICES = [("name", _("Name")), ("progress", _("Progress")), ("activity", _("Last activity"))]
+
+
+def add_service_error(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's refusal on the field it names (or on the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def end_of_day(day: dt.date | None) -> dt.datetime | None:
+    """A due day as its last minute in the person's time zone (the middleware activates it)."""
+    if day is None:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)), timezone.get_current_timezone())
+
+
+def _ids(values: list[str]) -> list[int]:
+    out = []
+    for value in values:
+        try:
+            out.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+class IdsField(forms.Field):
+    """Several integer ids (checkboxes or a multiple select); anything not a number is dropped."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            value = [value]
+        return _ids([str(v) for v in value])
+
+
+class ParticipantFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Enrolled, completed or waiting")), *Status.choices]
+    )
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    q = forms.CharField(label=_("Name or email"), required=False, max_length=100)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: Any, groups: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "filter_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", _("Any group")), *((g.pk, g.name) for g in groups)]  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters (an invalid one is ignored, never an error page)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "status": data.get("status") or "",
+            "group_id": data.get("group"),
+            "search": data.get("q") or "",
+            "sort": data.get("sort") or "name",
+        }
+
+
+class EnrollForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "enroll_%s")
+        super().__init__(*args, **kwargs)
+
+    members = IdsField(label=_("People"), required=False)
+    due_on = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Optional. Due at the end of that day, in your time zone."),
+    )
+
+    def clean_members(self) -> list[int]:
+        members: list[int] = self.cleaned_data["members"]
+        if not members:
+            raise ValidationError(_("Choose at least one person to enroll."))
+        return members
+
+    @property
+    def due_at(self) -> dt.datetime | None:
+        return end_of_day(self.cleaned_data.get("due_on"))
+
+
+class ReasonForm(forms.Form):
+    """Decline a request, remove someone: the reason is required (the person or the audit trail reads it)."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApproveForm(forms.Form):
+    reason = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000)
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("add_to_group", _("Add to group")),
+        ("remove_from_group", _("Remove from group")),
+        ("message", _("Send a message")),
+    ]
+    action = forms.ChoiceField(label=_("With the selected people"), choices=ACTIONS)
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    selected = IdsField(label=_("Selected people"), required=False)
+
+    def __init__(self, *args: Any, groups: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", _("Choose a group")), *((g.pk, g.name) for g in groups)]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("selected"):
+            raise ValidationError(_("Select at least one person in the table."))
+        if data.get("action") in ("add_to_group", "remove_from_group") and not data.get("group"):
+            self.add_error("group", _("Choose the group."))
+        return data
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(label=_("Description"), required=False, max_length=500)
+
+
+class GroupMembersForm(forms.Form):
+    enrollments = IdsField(label=_("Participants"), required=False)
+
+
+class MessageForm(forms.Form):
+    TO = [
+        ("selected", _("The people selected")),
+        ("group", _("A group")),
+        ("everyone", _("Everyone in the course")),
+    ]
+    to = forms.ChoiceField(label=_("To"), choices=TO, widget=forms.RadioSelect, initial="everyone")
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    selected = IdsField(label=_("Selected people"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}))
+
+    def __init__(self, *args: Any, groups: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", _("Choose a group")), *((g.pk, g.name) for g in groups)]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("to") == "group" and not data.get("group"):
+            self.add_error("group", _("Choose the group."))
+        if data.get("to") == "selected" and not data.get("selected"):
+            self.add_error("to", _("Nobody is selected: choose a group or everyone."))
+        return data
+
+
+class OptionsForm(forms.Form):
+    self_enrollment = forms.ChoiceField(
+        label=_("Self-enrollment"), choices=SelfEnrollment.choices, widget=forms.RadioSelect
+    )
+    capacity = forms.IntegerField(
+        label=_("Places"), required=False, min_value=1, help_text=_("Leave empty for no limit.")
+    )
+    waitlist = forms.BooleanField(label=_("Keep a waiting list when the course is full"), required=False)
+    opens_at = forms.DateTimeField(
+        label=_("Self-enrollment opens"),
+        required=False,
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In your time zone. Leave empty to open now."),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Self-enrollment closes"),
+        required=False,
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In your time zone. Leave empty to stay open."),
+    )
+    enrollment_key = forms.CharField(
+        label=_("Enrollment key"),
+        required=False,
+        max_length=64,
+        help_text=_("People enrolling themselves must type it. Leave empty for no key."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    default_due_days = forms.IntegerField(
+        label=_("Due after (days)"),
+        required=False,
+        min_value=1,
+        help_text=_("Self-enrollments are due this many days after enrolling. Leave empty for no due date."),
+    )
+
+
+class ParticipantCorrectionForm(forms.Form):
+    """Mark one activity complete for the learner: the reason is kept in the audit trail."""
+
+    activity = forms.UUIDField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class ResetForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand: the learner's progress in every activity is cleared (their transcript keeps a "
+            "completion already recorded)."
+        ),
+    )
