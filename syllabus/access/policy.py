@@ -46,6 +46,14 @@ def _line_ids_inline_limit() -> int:
     return LINE_IDS_INLINE if cap is None else min(LINE_IDS_INLINE, cap // 2)
 
 
+def _ids_of(ids: list[int]) -> Any:
+    """A filter value for "pk in these ids". On PostgreSQL one array parameter: Django prepares every value of an
+    IN list on its own, 15 ms for 2,000 ids in each query that uses it."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return ids
+
+
 def _reporting_line_sql() -> str:
     """Everyone below a manager (the manager's id is bound three times: `_reporting_line_params`).
 
@@ -184,7 +192,7 @@ class Principal:
             assert self.membership is not None
             known = self.__dict__.get("reporting_line_ids")  # read already in this request (cached_property)
             if known is not None and len(known) <= _line_ids_inline_limit():
-                q |= Q(**{f"{prefix}pk__in": sorted(known)})
+                q |= Q(**{f"{prefix}pk__in": _ids_of(sorted(known))})
             else:
                 params = _reporting_line_params(self.membership.pk)
                 line = RawSQL(_reporting_line_sql(), params)  # noqa: S611 (no user input, see above)

@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from syllabus.access.policy import Principal, principal_for
@@ -194,6 +195,8 @@ class OutlineSection:
     count: int
     # Only the expanded section lists its activities; the others load theirs when opened (items_url).
     activities: list[OutlineActivity]
+    count_text: str = ""  # "3 activities"
+    progress_text: str = ""  # "1 of 3 completed", when tracked
     expanded: bool = False
     items_url: str = ""  # the htmx fragment (catalog:course-section)
     open_url: str = ""  # without JavaScript: this page with the section open
@@ -257,6 +260,18 @@ def _outline_activities(
     return activities
 
 
+def _section_texts(count: int, done: int | None) -> tuple[str, str]:
+    """("3 activities", "1 of 3 completed") for a section's summary; no progress text when not tracked."""
+    counted = ngettext("%(count)s activity", "%(count)s activities", count) % {"count": count}
+    if done is None:
+        return counted, ""
+    progress = ngettext("%(done)s of %(count)s completed", "%(done)s of %(count)s completed", count) % {
+        "done": done,
+        "count": count,
+    }
+    return counted, progress
+
+
 def _sections_page(
     outline: learning.Outline, requested: str | None, *, open_section: str, current: int | None
 ) -> Page[int]:
@@ -301,10 +316,14 @@ def _course_page(
     section_base = "" if preview else _reverse_or_blank("catalog:course-section", course.pk, uuid.UUID(int=0))
     course_url = reverse("catalog:course", args=[course.pk])
     sections = []
+    texts: dict[tuple[int, int | None], tuple[str, str]] = {}  # translated once per distinct count
     for index in indexes:
         section = outline.sections[index]
         opened = preview or index == expanded
         state, done = progress[index] if progress is not None else ("", 0)
+        key = (section.count, done if progress is not None else None)
+        if key not in texts:
+            texts[key] = _section_texts(section.count, key[1])
         sections.append(
             OutlineSection(
                 uid=section.uid,
@@ -315,6 +334,8 @@ def _course_page(
                 expanded=opened,
                 items_url=section_base.replace(str(uuid.UUID(int=0)), section.uid) if section_base else "",
                 open_url=f"{course_url}?{urlencode({'section': section.uid})}#section-{section.uid}",
+                count_text=texts[key][0],
+                progress_text=texts[key][1],
                 state=state,
                 done=done,
                 state_icon=learning.STATE_ICONS.get(state, ""),

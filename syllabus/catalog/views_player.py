@@ -253,9 +253,7 @@ def player_outline(
             section_context = {"uid": section.uid, "title": section.title, "heading": mark_safe(heading)}
             continue
         link = url_for(outline.activities[section.start].uid) if section.count else ""
-        drawn.append(
-            f'<li class="player-section-item">{_heading(section.uid, section.title, texts[key], icon, link)}</li>'
-        )
+        drawn.append(f"<li>{_heading(section.uid, section.title, texts[key], icon, link)}</li>")
     if position is None or current_section is None:
         return PlayerOutline(mark_safe("\n".join(drawn)), mark_safe(""), None, [], None, None, None)
     items = [

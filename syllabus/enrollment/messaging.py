@@ -17,7 +17,8 @@ def deliver(message_id: int) -> int:
     message = CourseMessage.objects.select_related("course", "sender").filter(pk=message_id).first()
     if message is None:
         return 0
-    course_title = message.course.title
+    # A header may not span lines: a title edited to hold a line break must not stop every message of the course.
+    course_title = " ".join(message.course.title.split())
     sender_name = message.sender.display_name if message.sender else ""
     emails = [
         EmailMessage(

@@ -33,9 +33,16 @@ def can_view_participants(principal: Principal, course: Course) -> bool:
     return can_manage_participants(principal, course) or principal.holds_org_wide("enrollment.view")
 
 
+def acts_on_self(principal: Principal, membership_id: int) -> bool:
+    """True when someone would use powers they hold over others on their own training. Only organisation-wide
+    assigners (administrators) may: a manager of their own unit, or a course's team, enrolls through the course
+    page like everyone else, and cannot re-date or drop their own assigned training."""
+    return is_self(principal, membership_id) and not principal.holds_org_wide("enrollment.assign")
+
+
 def can_enroll(principal: Principal, course: Course, membership: Membership) -> bool:
     """Enroll `membership` in `course` on someone's behalf."""
-    if membership.organization_id != course.organization_id:
+    if membership.organization_id != course.organization_id or acts_on_self(principal, membership.pk):
         return False
     return can_manage_participants(principal, course) or principal.can("enrollment.assign", membership)
 
@@ -46,6 +53,8 @@ def enrollable_membership_ids(principal: Principal, course: Course, ids: Iterabl
     if not ids:
         return set()
     scope = None if can_manage_participants(principal, course) else principal.membership_q("enrollment.assign")
+    if principal.membership is not None and acts_on_self(principal, principal.membership.pk):
+        ids.discard(principal.membership.pk)
     ordered, allowed = sorted(ids), set[int]()
     # In slices: SQLite bounds the parameters of one query, and a team may be thousands of people.
     for start in range(0, len(ordered), 900):
@@ -87,11 +96,13 @@ def can_decide(principal: Principal, enrollment: Enrollment) -> bool:
 
 
 def can_withdraw(principal: Principal, enrollment: Enrollment) -> bool:
-    """The person leaves what they chose themselves (or a request still waiting); others remove as assigners."""
-    if is_self(principal, enrollment.membership_id) and (
-        enrollment.method == Method.SELF or enrollment.status in ("pending", "waitlisted")
-    ):
-        return True
+    """The person leaves what they chose themselves; training assigned to them (by a manager, a rule...) only
+    those who assign may remove, even while it waits for a place."""
+    if is_self(principal, enrollment.membership_id):
+        if enrollment.method == Method.SELF:
+            return True
+        if acts_on_self(principal, enrollment.membership_id):
+            return False
     course = enrollment.course
     if course is not None and can_manage_participants(principal, course):
         return True
@@ -99,6 +110,8 @@ def can_withdraw(principal: Principal, enrollment: Enrollment) -> bool:
 
 
 def can_assign_due(principal: Principal, enrollment: Enrollment) -> bool:
+    if acts_on_self(principal, enrollment.membership_id):
+        return False
     course = enrollment.course
     if course is not None and can_manage_participants(principal, course):
         return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -86,17 +87,17 @@ def org_unit_choices(
     (2,000 here) took 300 ms to render, for a manager whose 2,000 people are in 40 of them. Without member counts:
     `accounts.selectors.org_unit_choices` counts them, reading the whole membership table (90 ms at 100,000 people).
     """
-    units = OrgUnit.objects.for_organization(organization)
     narrow = principal is not None and not principal.holds_org_wide("enrollment.view")
+    has_team: Any = Value(True)
     if narrow:
         assert principal is not None
         people = Membership.objects.filter(team_scope(organization=organization, principal=principal), is_active=True)
-        units = units.annotate(
-            has_team=ExpressionWrapper(Q(pk__in=people.values("org_unit_id")), output_field=BooleanField())
-        )
-    else:
-        units = units.annotate(has_team=Value(True))
-    rows = list(units.values_list("pk", "name", "depth", "parent_id", "path", "has_team"))
+        has_team = ExpressionWrapper(Q(pk__in=people.values("org_unit_id")), output_field=BooleanField())
+    rows: list[tuple[int, str, int, int | None, str, bool]] = list(
+        OrgUnit.objects.for_organization(organization)
+        .annotate(has_team=has_team)
+        .values_list("pk", "name", "depth", "parent_id", "path", "has_team")  # type: ignore[misc]
+    )
     if narrow:
         shown: set[int] = {also} if also is not None else set()
         for pk, _name, _depth, _parent, path, has_team in rows:

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 
 from syllabus.access.policy import NOT_ALLOWED, principal_for
 from syllabus.accounts.models import Membership, User
@@ -49,7 +49,8 @@ ALREADY_COMPLETE = "That activity is already complete."
 COUNT_REQUIRED = "Give how many activities must be completed (at least 1)."
 COUNT_TOO_HIGH = "The course has only {count} activities."
 SCORE_RANGE = "The minimum score is a percentage between 0 and 100."
-DAYS_RANGE = "Give a number of days of at least 1, or leave it empty."
+DAYS_RANGE = "Give a number of days between 1 and 36500, or leave it empty."
+MAX_VALID_DAYS = 36500
 TITLE_REQUIRED = "Give the course title."
 PROVIDER_REQUIRED = "Say who provided the training."
 DATE_REQUIRED = "Give the date you completed it."
@@ -57,6 +58,7 @@ DATE_FUTURE = "The completion date cannot be in the future."
 NOT_PENDING = "This has already been decided."
 DECLINE_REASON = "Give a reason: the person will read it."
 OWN_RECORD = "You cannot approve your own training."
+OWN_PROGRESS = "You cannot change your own progress: another member of the course team can."
 
 
 def _deny() -> PermissionDenied:
@@ -343,23 +345,27 @@ def _complete_course(enrollment: Enrollment, current: Standing, *, by: User | No
 
 
 def heartbeat_record(*, enrollment: Enrollment, activity_uid: uuid.UUID, at: dt.datetime | None = None) -> int:
-    """The player says "still here" on an activity: add the time since the last beat (capped). Returns seconds."""
+    """The player says "still here" on an activity: add the time since the learner's last beat on any
+    activity of the course, at most MAX_BEAT_SECONDS. One clock per enrollment, so beating on every activity at
+    once counts the minute once, not once per activity. Returns the seconds added."""
     at = at or clock.now()
     if enrollment.status not in LEARNING_STATES or enrollment.version_id is None:
         return 0
     if str(activity_uid) not in requirements(enrollment.version_id).rule_signals:
         raise ValidationError({"activity": NOT_IN_COURSE})
     with transaction.atomic():
+        last_any = ActivityProgress.objects.filter(enrollment=enrollment).aggregate(last=Max("last_heartbeat_at"))[
+            "last"
+        ]
         row = _row(enrollment, activity_uid, at)
-        last = row.last_heartbeat_at
-        if last is None:
-            seconds = 0
-        else:
-            seconds = int((at - last).total_seconds())
-            if seconds < MIN_BEAT_SECONDS:
+        seconds = 0
+        if last_any is not None:
+            elapsed = int((at - last_any).total_seconds())
+            if elapsed < MIN_BEAT_SECONDS:
                 return 0
-            seconds = min(seconds, MAX_BEAT_SECONDS)
+            seconds = min(elapsed, MAX_BEAT_SECONDS)
         # Conditional on the beat we read: a concurrent beat for the same row counts once.
+        last = row.last_heartbeat_at
         query = Q(pk=row.pk) & (Q(last_heartbeat_at=last) if last is not None else Q(last_heartbeat_at__isnull=True))
         changed = ActivityProgress.objects.filter(query).update(
             last_heartbeat_at=at, last_seen_at=at, time_spent_seconds=F("time_spent_seconds") + seconds
@@ -401,6 +407,9 @@ def _require_teacher(by: User, enrollment: Enrollment) -> None:
     course = enrollment.course
     if course is None or not enrollment_policy.can_manage_participants(principal, course):
         raise _deny()
+    if enrollment_policy.is_self(principal, enrollment.membership_id):
+        # Four eyes on the transcript: nobody completes or resets their own training on a learner's behalf.
+        raise PermissionDenied(OWN_PROGRESS)
 
 
 def activity_mark_complete(*, enrollment: Enrollment, activity_uid: uuid.UUID, by: User, reason: str) -> None:
@@ -488,7 +497,7 @@ def completion_settings_update(
             errors["min_score"] = SCORE_RANGE
     else:
         min_score = None
-    if valid_for_days is not None and valid_for_days < 1:
+    if valid_for_days is not None and not 1 <= valid_for_days <= MAX_VALID_DAYS:
         errors["valid_for_days"] = DAYS_RANGE
     if errors:
         raise ValidationError(errors)

@@ -292,9 +292,11 @@ def framework_export(*, organization: Organization) -> str:
     rows = (
         Skill.objects.for_organization(organization)
         .filter(is_active=True)
-        .order_by("path")
-        .values_list("code", "name", "parent__code", "description", "scale__name")
+        .values_list("path", "code", "name", "parent__code", "description", "scale__name")
     )
+    # Tree order by the numeric ids along the path: ordering by the path's text would put "/100/" before "/99/".
+    ordered = sorted(rows, key=lambda row: [int(part) for part in row[0].strip("/").split("/") if part])
     return framework_csv.write(
-        (code, name, parent or "", description, scale or "") for code, name, parent, description, scale in rows
+        (code, name, parent or "", description, scale or "")
+        for _path, code, name, parent, description, scale in ordered
     )

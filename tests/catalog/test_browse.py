@@ -397,7 +397,7 @@ def test_the_course_page_opens_one_section_and_loads_the_others_when_opened(as_p
     fallback = f"{course_url(course)}?section={second}#section-{second}"
     assert f'href="{fallback}"' in html
     fragment = client.get(section_url(course, second), headers={"HX-Request": "true"})
-    assert fragment.status_code == 200 and fragment["Vary"] == "HX-Request"
+    assert fragment.status_code == 200 and "HX-Request" in fragment["Vary"]
     body = fragment.content.decode()
     assert "<html" not in body and "Step 2.1" in body and "Step 2.3" in body and "Step 1.1" not in body
     first = course.published_version.snapshot["sections"][1]["activities"][0]["uid"]
@@ -468,9 +468,10 @@ def test_the_course_page_costs_the_same_and_grows_only_by_headings_for_5_or_60_s
     with django_assert_max_num_queries(len(measured.captured_queries)):
         large = client.get(course_url(many)).content.decode()
     # 180 activities, one page of 25 sections, one of them open: 20 more closed sections than the small course.
-    closed = small.split('<details class="course-section-details"')[2].split("</details>")[0]
+    closed = small.split('<li class="course-section"')[2].split("</li>\n")[0]
     assert large.count('<details class="course-section-details"') == 25 and large.count("course-activities") == 1
-    assert len(large) - len(small) <= 20 * (len(closed) + 60)
+    # Each closed section (titles and counts a few characters longer), and the pager.
+    assert len(large) - len(small) <= 20 * (len(closed) + 20) + 600
 
 
 def test_the_outline_of_a_version_is_read_once_and_never_confused_with_another(world, admin, django_assert_num_queries):

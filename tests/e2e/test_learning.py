@@ -5,9 +5,10 @@ spent is reported; axe checks and phone widths for the course page and the playe
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from syllabus.catalog.models import Course
 from syllabus.enrollment import services
@@ -175,3 +176,50 @@ def test_learning_reads_on_a_phone(world: World, course: Course, phone_page: Pag
         expect(phone_page.get_by_role("progressbar")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert_no_problems(phone_page)
+
+
+def test_the_course_page_loads_a_section_when_it_is_opened_by_keyboard_and_passes_axe(
+    world: World, course: Course, axe_page: Page
+) -> None:
+    services.enrollment_self(course=course, by=world.learner.user)
+    sign_in(axe_page, world.learner.user.email, PASSWORD)
+    axe_page.goto(url("catalog:course", course.pk))
+    outline = axe_page.locator(".course-outline")
+    # The first section is open with its activities; "Leaving" is closed, its activities not even on the page.
+    expect(outline.get_by_role("heading", level=3)).to_have_text(["Basics", "Leaving"])
+    expect(outline.get_by_role("link", name="Welcome")).to_be_visible()
+    expect(outline.get_by_role("link", name="Evacuation")).to_have_count(0)
+    leaving = outline.locator("details", has=axe_page.get_by_role("heading", name="Leaving"))
+    summary = leaving.locator("summary")
+    expect(summary).to_contain_text("1 activity")
+    expect(summary).to_contain_text("0 of 1 completed")
+    axe_check(axe_page)
+    summary.focus()
+    with axe_page.expect_response(lambda response: "/sections/" in response.url) as loaded:
+        axe_page.keyboard.press("Enter")
+    assert loaded.value.status == 200
+    expect(leaving).to_have_attribute("open", "")
+    expect(leaving.get_by_role("link", name="Evacuation")).to_be_visible()
+    expect(leaving).to_contain_text("Not started")
+    axe_check(axe_page)
+    # Closed and opened again: shown from the page, not asked for again.
+    axe_page.keyboard.press("Enter")
+    expect(leaving.get_by_role("link", name="Evacuation")).to_be_hidden()
+    axe_page.keyboard.press("Enter")
+    expect(leaving.get_by_role("link", name="Evacuation")).to_be_visible()
+    assert_no_problems(axe_page)
+
+
+def test_without_javascript_a_closed_section_opens_through_its_link(
+    world: World, course: Course, browser: Browser, live_server: Any
+) -> None:
+    services.enrollment_self(course=course, by=world.learner.user)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, world.learner.user.email, PASSWORD)
+    page.goto(url("catalog:course", course.pk))
+    page.get_by_role("heading", name="Leaving").click()  # the native disclosure opens without script
+    page.get_by_role("link", name="Show the activities of “Leaving”").click()
+    expect(page.get_by_role("link", name="Evacuation")).to_be_visible()
+    assert "section=" in page.url
+    context.close()

@@ -417,3 +417,70 @@ def test_the_catalogs_course_pages_link_to_the_team_pages_by_right(as_person, wo
     assert url("participants", published.pk) in html
     assert url("options", published.pk) not in html
     assert reverse("progress:completion-settings", args=[published.pk]) not in html
+
+
+# --- large courses -----------------------------------------------------------------------------------------------
+
+
+def test_a_large_course_pages_in_enrollment_order_each_page_sorted_by_name(as_person, world, published, monkeypatch):
+    from syllabus.enrollment import selectors_course
+
+    monkeypatch.setattr(selectors_course, "EXACT_SORT_LIMIT", 3)
+    monkeypatch.setattr(selectors_course, "PARTICIPANTS_PER_PAGE", 2)
+    enroll(published, world, "Zoe Zed", "Adam Ant", "Yann Yew", "Bea Bee", "Carl Cox")
+    client = as_person(world.instructor)
+
+    def page(**params: Any) -> tuple[list[str], Any]:
+        response = client.get(url("participants", published.pk), params)
+        rows = response.context["page_obj"].object_list
+        return [r.membership.user.display_name for r in rows], response
+
+    from syllabus.enrollment.models import Enrollment
+
+    in_enrollment_order = list(
+        Enrollment.objects.filter(course=published)
+        .order_by("pk")
+        .values_list("membership__user__display_name", flat=True)
+    )
+    first, response = page()
+    assert first == sorted(in_enrollment_order[:2])  # the first two enrolled, by name
+    assert response.context["page_obj"].sorted_within
+    assert "each page is sorted on its own" in html_of(response)
+    assert page(page=2)[0] == sorted(in_enrollment_order[2:4])
+    assert page(page=3)[0] == in_enrollment_order[4:]
+    # A search narrows it below the limit: one order again.
+    narrowed, response = page(q="Bee")
+    assert narrowed == ["Bea Bee"] and not response.context["page_obj"].sorted_within
+
+
+def test_a_large_course_sorted_by_progress_keeps_the_progress_order_across_pages(
+    as_person, world, published, monkeypatch
+):
+    from syllabus.enrollment import selectors_course
+
+    monkeypatch.setattr(selectors_course, "EXACT_SORT_LIMIT", 3)
+    monkeypatch.setattr(selectors_course, "PARTICIPANTS_PER_PAGE", 2)
+    rows = enroll(published, world, "Zoe Zed", "Adam Ant", "Yann Yew", "Bea Bee")
+    for row, percent in zip(rows, (10, 80, 50, 80), strict=True):
+        Enrollment.objects.filter(pk=row.pk).update(progress_percent=percent)
+    client = as_person(world.instructor)
+    names = [
+        [
+            r.membership.user.display_name
+            for r in client.get(url("participants", published.pk), {"sort": "progress", "page": n})
+            .context["page_obj"]
+            .object_list
+        ]
+        for n in (1, 2)
+    ]
+    assert names == [["Adam Ant", "Bea Bee"], ["Yann Yew", "Zoe Zed"]]
+
+
+def test_rows_carry_their_person_without_a_query_per_row(world, published, django_assert_num_queries):
+    from syllabus.enrollment import selectors_course as selectors
+
+    enroll(published, world, "Alice Able", "Bob Baker")
+    with django_assert_num_queries(3):  # count, the page, its groups
+        page = selectors.participants_page(selectors.participants(course=published), 1, sort="name")
+        people = [(row.membership.user.display_name, row.membership.user.email) for row in page.object_list]
+    assert [name for name, _email in people] == ["Alice Able", "Bob Baker"] and all(email for _n, email in people)

@@ -156,3 +156,36 @@ def test_inactive_member_is_not_enrolled(world: World, published) -> None:
     gone = MembershipFactory(organization=world.org, is_active=False)
     with pytest.raises(ValidationError):
         services.enrollment_create(course=published, membership=gone, by=world.org_admin.user)
+
+
+def test_guessing_the_key_stops_after_a_few_tries(world: World, published) -> None:
+    services.options_update(course=published, by=world.instructor.user, enrollment_key="blue-door")
+    for _ in range(services.KEY_ATTEMPTS):
+        with pytest.raises(ValidationError, match="not right"):
+            services.enrollment_self(course=published, by=world.learner.user, key="guess")
+    with pytest.raises(ValidationError, match="Too many wrong"):
+        services.enrollment_self(course=published, by=world.learner.user, key="blue-door")
+    # Someone else is not held by the learner's guesses.
+    assert services.enrollment_self(course=published, by=world.engineer.user, key="blue-door").status == Status.ACTIVE
+
+
+def test_a_manager_of_their_own_unit_cannot_assign_or_drop_their_own_training(world: World, published) -> None:
+    from tests.factories import grant
+
+    grant(world.report, "manager", org_unit=world.sales)  # Rita manages Sales, where she sits herself
+    with pytest.raises(PermissionDenied):
+        services.enrollment_create(course=published, membership=world.report, by=world.report.user)
+    assigned = services.enrollment_create(course=published, membership=world.report, by=world.manager.user)
+    with pytest.raises(PermissionDenied):
+        services.enrollment_withdraw(enrollment=assigned, by=world.report.user)
+    with pytest.raises(PermissionDenied):
+        services.enrollment_due_set(enrollment=assigned, by=world.report.user, due_at=None)
+
+
+def test_assigned_training_on_the_waiting_list_is_not_left_by_the_learner(world: World, published) -> None:
+    services.options_update(course=published, by=world.instructor.user, capacity=1)
+    services.enrollment_self(course=published, by=world.learner.user)
+    waiting = services.enrollment_create(course=published, membership=world.report, by=world.manager.user)
+    assert waiting.status == Status.WAITLISTED
+    with pytest.raises(PermissionDenied):
+        services.enrollment_withdraw(enrollment=waiting, by=world.report.user)

@@ -449,3 +449,36 @@ def test_assign_pages_queries_do_not_grow(as_person, world: World, size: int, dj
     assert course is not None
     with django_assert_max_num_queries(17):
         client.post(ASSIGN, {"course": course.pk, "who": "team", "action": "review"})
+
+
+# --- at scale ----------------------------------------------------------------------------------------------------
+
+
+def test_a_managers_department_filter_offers_the_units_of_their_people_and_above(as_person, world: World) -> None:
+    choices = dict(as_person(world.manager).get(TEAM).context["form"].fields["org_unit"].choices)
+    # Rita in Sales, Ivan in Sales East, under HQ; Engineering has none of their people.
+    assert {world.hq.pk, world.sales.pk, world.sales_east.pk} <= set(choices)
+    assert world.engineering.pk not in choices
+    # The unit chosen stays on offer, even without their people.
+    chosen = as_person(world.manager).get(TEAM, {"org_unit": world.engineering.pk})
+    assert world.engineering.pk in dict(chosen.context["form"].fields["org_unit"].choices)
+    # Someone who sees everyone is offered every unit.
+    every = dict(as_person(world.org_admin).get(TEAM).context["form"].fields["org_unit"].choices)
+    assert world.engineering.pk in every
+
+
+def test_the_team_page_filters_on_the_ids_of_the_line_read_once(as_person, world: World, published) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _team_of(world, 3, published)
+    client = as_person(world.manager)
+    client.get(TEAM)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(TEAM)
+    assert len(response.context["rows"]) == 5
+    assert sum("RECURSIVE" in query["sql"] for query in queries.captured_queries) == 1
+    # The people's names come with the page's query: no query per row when the table is drawn.
+    assert [row.membership.user.display_name for row in response.context["rows"]][:2] == sorted(
+        row.membership.user.display_name for row in response.context["rows"]
+    )[:2]

@@ -176,3 +176,21 @@ def test_the_participant_page_keeps_a_constant_number_of_queries(
     with django_assert_max_num_queries(19):
         response = teacher.get(path)
     assert len(response.context["groups_of_person"]) == count
+
+
+def test_nobody_completes_their_own_training_on_a_learners_behalf(world, published) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    import pytest
+    from django.core.exceptions import PermissionDenied
+
+    from syllabus.catalog import versions
+    from syllabus.enrollment import services as enrollment_services
+    from syllabus.progress import services as progress_services
+
+    own = enrollment_services.enrollment_self(course=published, by=world.instructor.user)
+    uid = uuid.UUID(versions.activities(published.published_version.snapshot)[0]["uid"])
+    with pytest.raises(PermissionDenied):
+        progress_services.activity_mark_complete(enrollment=own, activity_uid=uid, by=world.instructor.user, reason="x")
+    with pytest.raises(PermissionDenied):
+        progress_services.progress_reset(enrollment=own, by=world.instructor.user, reason="x")

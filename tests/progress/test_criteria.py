@@ -15,6 +15,7 @@ from syllabus.catalog.models import Activity
 from syllabus.core import clock
 from syllabus.core.events import emit
 from syllabus.enrollment import services as enrollment_services
+from syllabus.enrollment.services import common as seats
 from syllabus.enrollment.models import Status
 from syllabus.progress import services
 from syllabus.progress.models import Completion, CompletionSettings
@@ -130,5 +131,5 @@ def test_a_course_with_enrollments_cannot_be_deleted(world: World, published) ->
 
 def test_the_last_place_is_taken_once(world: World, published) -> None:
     options = enrollment_services.options_update(course=published, by=world.instructor.user, capacity=1)
-    assert enrollment_services._take_seat(options) is True
-    assert enrollment_services._take_seat(options) is False
+    assert seats._take_seat(options) is True
+    assert seats._take_seat(options) is False

@@ -329,6 +329,83 @@ def test_the_player_costs_the_same_for_5_or_50_sections(
     assert html.count("data-activity-uid=") == 3 and html.count("data-outline-toggle") == 49
 
 
+def test_the_player_grows_only_by_the_section_headings_for_5_or_60_sections(
+    client: Client, world: World, django_assert_max_num_queries: Any
+) -> None:
+    few = course_of(world, sections=5, title="Few")
+    many = course_of(world, sections=60, title="Many")
+    for course in (few, many):
+        enroll(course, world.learner)
+    signed_in(client, world.learner)
+    # The same place in both: the second activity of the third section.
+    few_url, many_url = activity_url(few, uids(few)[7]), activity_url(many, uids(many)[7])
+    client.get(few_url), client.get(many_url)
+    with CaptureQueriesContext(connection) as measured:
+        small = client.get(few_url).content.decode()
+    with django_assert_max_num_queries(len(measured)):
+        large = client.get(many_url).content.decode()
+    heading = re.search(r"<li><h3><a [^>]*>Part 2</a></h3><p>.*?</p></li>", small)
+    assert heading is not None
+    # 55 more headings (a title a character longer at most), nothing else.
+    assert len(large) - len(small) <= 55 * (len(heading[0]) + 2)
+    assert large.count("data-activity-uid=") == 3
+
+
+def test_previous_and_next_cross_sections_in_outline_order(client: Client, world: World, small: Course) -> None:
+    enroll(small, world.learner)
+    signed_in(client, world.learner)
+    order = uids(small)
+    last_of_first = client.get(activity_url(small, order[2])).context
+    assert last_of_first["previous"]["url"] == activity_url(small, order[1])
+    assert last_of_first["next"]["url"] == activity_url(small, order[3])
+    assert last_of_first["next"]["title"] == "Step 2.1"
+    start = client.get(activity_url(small, order[0])).context
+    end = client.get(activity_url(small, order[-1])).context
+    assert start["previous"] is None and start["next"]["title"] == "Step 1.2"
+    assert end["next"] is None and end["previous"]["title"] == "Step 2.2"
+    # The outline lists the current section's activities only, the one shown marked.
+    assert [item["title"] for item in end["items"]] == ["Step 2.1", "Step 2.2", "Step 2.3"]
+    assert [item["current"] for item in end["items"]] == [False, False, True]
+
+
+# --- the course page with progress ---------------------------------------------------------------------------------
+
+
+def test_the_course_page_shows_each_section_completion_and_opens_where_the_learner_is(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    course = course_of(world, sections=30, title="Long")
+    enroll(course, world.learner)
+    order = uids(course)
+    signed_in(client, world.learner)
+    for uid in order[:3] + order[84:85]:  # all of Part 1, the first step of Part 29: viewed, so completed
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get(activity_url(course, uid))
+    response = client.get(reverse("catalog:course", args=[course.pk]))
+    page = response.context["page"]
+    # The page of sections holding the learner's last activity, with that section open.
+    assert page.sections_page.number == 2
+    assert [(s.title, s.expanded) for s in page.sections if s.expanded] == [("Part 29", True)]
+    part_29 = next(s for s in page.sections if s.title == "Part 29")
+    assert (part_29.state, part_29.done) == ("in_progress", 1)
+    assert [a.state for a in part_29.activities] == ["completed", "not_started", "not_started"]
+    html = response.content.decode()
+    assert "1 of 3 completed" in html and "0 of 3 completed" in html and "Not started" in html
+    first_page = client.get(reverse("catalog:course", args=[course.pk]), {"page": 1}).context["page"]
+    assert (first_page.sections[0].state, first_page.sections[0].done) == ("completed", 3)
+    assert "3 of 3 completed" in client.get(reverse("catalog:course", args=[course.pk]), {"page": 1}).content.decode()
+    # A section loaded on demand carries the learner's states too.
+    fragment = client.get(
+        reverse("catalog:course-section", args=[course.pk, section_uids(course)[0]]), headers={"HX-Request": "true"}
+    )
+    assert fragment.content.decode().count("Completed") == 3
+
+
+def test_the_course_team_sees_the_course_page_without_progress(client: Client, world: World, small: Course) -> None:
+    page = signed_in(client, world.instructor).get(reverse("catalog:course", args=[small.pk])).context["page"]
+    assert [s.state for s in page.sections] == ["", ""] and page.sections[0].activities[0].url
+
+
 def test_a_section_of_the_outline_costs_the_same_whatever_its_size(
     client: Client, world: World, django_assert_max_num_queries: Any
 ) -> None:
