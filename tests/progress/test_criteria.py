@@ -15,8 +15,8 @@ from syllabus.catalog.models import Activity
 from syllabus.core import clock
 from syllabus.core.events import emit
 from syllabus.enrollment import services as enrollment_services
-from syllabus.enrollment.services import common as seats
 from syllabus.enrollment.models import Status
+from syllabus.enrollment.services import common as seats
 from syllabus.progress import services
 from syllabus.progress.models import Completion, CompletionSettings
 from tests.conftest import World

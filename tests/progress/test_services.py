@@ -110,7 +110,9 @@ def test_beating_on_every_activity_at_once_counts_the_time_once(world: World, pu
     for minute in range(10):
         for uid in uids:
             services.heartbeat_record(
-                enrollment=enrollment, activity_uid=uid, at=start + dt.timedelta(minutes=minute, seconds=uids.index(uid))
+                enrollment=enrollment,
+                activity_uid=uid,
+                at=start + dt.timedelta(minutes=minute, seconds=uids.index(uid)),
             )
     enrollment.refresh_from_db()
     # Ten minutes of wall clock (plus the seconds between the beats): never three times that.
