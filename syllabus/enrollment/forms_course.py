@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.accounts.models import Organization
+from syllabus.enrollment import services
 from syllabus.enrollment.models import SelfEnrollment, Status
 
 DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -25,11 +28,47 @@ def add_service_error(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def end_of_day(day: dt.date | None) -> dt.datetime | None:
-    """A due day as its last minute in the person's time zone (the middleware activates it)."""
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the error summary at the top of a form page (catalog/authoring/_error_summary.html)."""
+
+    label: str  # the field's label, "" for an error about the whole form
+    message: str
+    target: str  # the id of the field's input, to link to (and focus); "" for none
+
+
+def error_summary(*forms_: forms.Form) -> list[ErrorLink]:
+    """Every error of the bound forms of a page, each linking to its field, for the summary shown at the top: the
+    focus goes there after a failed POST, so keyboard and screen reader users learn what to fix and reach it."""
+    out: list[ErrorLink] = []
+    for form in forms_:
+        if not form.is_bound:
+            continue
+        out += [ErrorLink("", str(message), "") for message in form.non_field_errors()]
+        for name, errors in form.errors.items():
+            if name == NON_FIELD_ERRORS or name not in form.fields:
+                continue
+            bound = form[name]
+            # A group of radios or checkboxes has no input with its own id: its first option stands for it.
+            if isinstance(bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple) and bound.auto_id:
+                target = f"{bound.auto_id}_0"
+            else:
+                target = bound.id_for_label or bound.auto_id or ""
+            out += [ErrorLink(str(bound.label), str(message), target) for message in errors]
+    return out
+
+
+def zone_name(organization: Organization) -> str:
+    """The time zone due days are counted in (as `services.due_at_end_of_day` counts them)."""
+    return organization.default_time_zone or "UTC"
+
+
+def end_of_day(day: dt.date | None, organization: Organization) -> dt.datetime | None:
+    """A due day as its last second in the organisation's time zone, as the manager's form and audience rules count
+    it: the same day means the same moment whoever typed it."""
     if day is None:
         return None
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)), timezone.get_current_timezone())
+    return services.due_at_end_of_day(day, organization)
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -80,16 +119,19 @@ class ParticipantFilterForm(forms.Form):
 
 
 class EnrollForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "enroll_%s")
         super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["due_on"].help_text = _("Optional. Due at the end of that day (%(zone)s).") % {
+            "zone": zone_name(organization)
+        }
 
     members = IdsField(label=_("People"), required=False)
     due_on = forms.DateField(
         label=_("Due date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Optional. Due at the end of that day, in your time zone."),
     )
 
     def clean_members(self) -> list[int]:
@@ -100,7 +142,7 @@ class EnrollForm(forms.Form):
 
     @property
     def due_at(self) -> dt.datetime | None:
-        return end_of_day(self.cleaned_data.get("due_on"))
+        return end_of_day(self.cleaned_data.get("due_on"), self.organization)
 
 
 class ReasonForm(forms.Form):

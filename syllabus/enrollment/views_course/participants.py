@@ -102,7 +102,7 @@ def _participants_page(
         else selectors.pending_count(course=course),
         "can_manage": can_manage,
         "back": list_query(request.GET),
-        "enroll_form": enroll_form or EnrollForm(),
+        "enroll_form": enroll_form or EnrollForm(organization=organization),
         "bulk_form": bulk_form or BulkForm(groups=groups),
         "decline_form": ReasonForm(),
     }
@@ -142,7 +142,7 @@ def participants_enroll(
 ) -> HttpResponse:
     course = course_or_404(organization, principal, pk)
     require(policy.can_manage_participants(principal, course))
-    form = EnrollForm(request.POST)
+    form = EnrollForm(request.POST, organization=organization)
     if not form.is_valid():
         return _participants_page(request, organization, principal, course, enroll_form=form, status=400)
     people = selectors.memberships_by_ids(organization=organization, ids=form.cleaned_data["members"])
