@@ -19,11 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.fields.json import KT
 
 from syllabus.access.policy import Principal
 from syllabus.audiences import selectors as audience_selectors
 from syllabus.catalog import learning
-from syllabus.catalog.models import CatalogSettings, Course, CourseStaff, Visibility
+from syllabus.catalog.models import CatalogEntry, CatalogSettings, Course, CourseStaff, CourseVersion, Visibility
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     CourseStaff.Role.OWNER: frozenset({"course.edit", "course.teach", "course.manage"}),
@@ -135,6 +136,29 @@ def can_learn(principal: Principal, course: Course) -> bool:
     return course.audience_id is not None and audience_selectors.is_member(
         audience=course.audience_id, membership=principal.membership
     )
+
+
+def cover_asset_ids(course: Course) -> set[int]:
+    """The cover images the course shows people who have not enrolled: its published version's (the course page)
+    and its catalog entry's version's (the catalog card). One query, reading one key of each snapshot."""
+    if course.published_version_id is None:
+        return set()
+    covers = (
+        CourseVersion.objects.filter(
+            Q(pk=course.published_version_id)
+            | Q(pk__in=CatalogEntry.objects.filter(course=course).values("version_id"))
+        )
+        .annotate(cover=KT("snapshot__cover_asset_id"))
+        .values_list("cover", flat=True)
+    )
+    # SQLite answers an int, PostgreSQL text (->>); a missing key or JSON null is NULL on both.
+    return {int(cover) for cover in covers if cover is not None and str(cover).isdigit()}
+
+
+def may_see_cover(principal: Principal, course: Course, asset_id: int) -> bool:
+    """Whoever may open the course's page may see its cover (the catalog card and the page show it before anyone
+    enrolls); every other file of the course waits for an enrollment (learning_version_id)."""
+    return asset_id in cover_asset_ids(course) and can_learn(principal, course)
 
 
 def learning_version_id(principal: Principal, course: Course) -> int | None:

@@ -371,6 +371,10 @@ def _staff_links(principal: Principal, course: Course, page: CoursePage) -> None
         page.staff_links.append((str(_("Published version")), reverse("catalog:course", args=[course.pk])))
     elif not page.preview:
         page.staff_links.append((str(_("Preview the draft")), reverse("catalog:course-preview", args=[course.pk])))
+    # The enrollment app's page (the catalog does not import it); that page checks who may see the participants.
+    participants = _reverse_or_blank("enrollment:participants", course.pk)
+    if participants:
+        page.staff_links.append((str(_("Participants")), participants))
 
 
 def _learner_view(

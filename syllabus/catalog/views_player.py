@@ -62,6 +62,9 @@ View = Callable[..., HttpResponseBase]
 BAD_JSON = "The request body is not a JSON object."
 NO_FILE = "Choose a file to upload."
 SIGNAL_RECORDED = "Thank you: that is recorded."
+# A report a kind refused as implausible (`"accepted": false` in its reply): the video kind's, for a stretch that
+# grew faster than it could have been watched (beyond 4x speed). The browser shows this instead of its percentage.
+REPORT_NOT_ACCEPTED = "This stretch was played too fast to count; watch it at normal speed."
 KIND_UNAVAILABLE = "This activity cannot be shown: its kind is not available on this site."
 # Files shown in the page (or a tab) rather than downloaded.
 INLINE_TYPES = re.compile(r"^(image/(png|jpeg|gif|webp)|video/(mp4|webm)|application/pdf|text/vtt)$")
@@ -280,6 +283,62 @@ def player_outline(
     )
 
 
+@dataclass
+class CourseEnd:
+    """What the last activity's pager offers instead of "Next": the way back to the course page and, for a learner,
+    what is left (the first activity not completed) or, once the course is completed, their dashboard and
+    transcript."""
+
+    course_url: str
+    tracked: bool = False
+    completed: bool = False
+    left: int = 0
+    left_text: str = ""
+    next: dict[str, Any] | None = None
+    dashboard_url: str = ""
+    transcript_url: str = ""
+
+
+def _reverse_or_blank(name: str) -> str:
+    # The learner's dashboard and transcript belong to the progress app; without it they are simply not linked.
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
+def course_end(
+    outline: learning.Outline,
+    current_uid: str,
+    url_for: Callable[[str], str],
+    *,
+    state: learning.PlayerState | None,
+    course_url: str,
+) -> CourseEnd:
+    """The end of the course as the last activity shows it, from the learner's state (no query): how many
+    activities are not completed yet and the first of them (other than this one), or "completed"."""
+    end = CourseEnd(course_url=course_url)
+    if state is None:
+        return end
+    end.tracked = True
+    if state.completed:
+        end.completed = True
+        end.dashboard_url = _reverse_or_blank("progress:dashboard")
+        end.transcript_url = _reverse_or_blank("progress:transcript")
+        return end
+    states = state.states
+    done = sum(1 for uid, value in states.items() if value == "completed" and uid in outline.positions)
+    end.left = len(outline.activities) - done
+    if end.left:
+        end.left_text = ngettext("%(count)s activity left", "%(count)s activities left", end.left) % {"count": end.left}
+        following = next(
+            (a for a in outline.activities if a.uid != current_uid and states.get(a.uid) != "completed"), None
+        )
+        if following is not None:
+            end.next = learning.outline_item(following, url=url_for(following.uid), states=states)
+    return end
+
+
 def _section_url_pattern(course: Course) -> str:
     """The address of a section's outline fragment (progress:outline-section) with a placeholder for the section's
     uid (player.js fills it in), or "" if that page does not exist."""
@@ -332,9 +391,10 @@ def _render_player(
     )
     body: SafeString = kind.render_learner(context) if kind is not None else mark_safe("")
     state = None if preview or version_id is None else learning.player_state(principal, course, version_id, uid)
-    drawn = player_outline(
-        outline, uid, _url_template(name, course.pk), states=state.states if state is not None else None
-    )
+    url_for = _url_template(name, course.pk)
+    drawn = player_outline(outline, uid, url_for, states=state.states if state is not None else None)
+    course_url = reverse("catalog:course-preview" if preview else "catalog:course", args=[course.pk])
+    end = None if drawn.next is not None else course_end(outline, uid, url_for, state=state, course_url=course_url)
     response = render(
         request,
         "catalog/player/activity.html",
@@ -355,7 +415,8 @@ def _render_player(
             "state": state,
             "section_url": "" if preview else _section_url_pattern(course),
             "section_placeholder": str(_PLACEHOLDER),
-            "course_url": reverse("catalog:course-preview" if preview else "catalog:course", args=[course.pk]),
+            "course_url": course_url,
+            "end": end,
         },
     )
     if kind is not None:
@@ -413,6 +474,22 @@ def activity_preview(
 # --- signals ---------------------------------------------------------------------------------------------------
 
 
+def progress_answer(state: learning.PlayerState, uid: str) -> dict[str, Any]:
+    """The learner's progress as the heartbeat answers it (progress.views_player.heartbeat), for the page to show
+    without reloading: heartbeat.js's SyllabusProgress.show(answer) moves the progress bar and the activity's tick.
+    """
+    activity_state = state.states.get(uid) or "not_started"
+    return {
+        "activity": uid,
+        "percent": state.percent,
+        "percent_text": _("%(percent)s%% complete") % {"percent": state.percent},
+        "completed": state.completed,
+        "state": activity_state,
+        "state_label": learning.state_label(activity_state),
+        "state_icon": learning.STATE_ICONS.get(activity_state, ""),
+    }
+
+
 def _is_json(request: HttpRequest) -> bool:
     return request.content_type == "application/json"
 
@@ -463,7 +540,14 @@ def activity_signal(
                 messages.error(request, message)
         return redirect(back)
     if _is_json(request):
-        return JsonResponse({"signals": [item.signal for item in emitted], **context.reply})
+        # The events were dispatched as the block above committed: the learner's state already counts this signal.
+        answer: dict[str, Any] = {"signals": [item.signal for item in emitted], **context.reply}
+        if answer.get("accepted") is False:
+            answer.setdefault("message", _(REPORT_NOT_ACCEPTED))
+        state = learning.player_state(principal, course, version.pk, str(entry["uid"]))
+        if state is not None:
+            answer["progress"] = progress_answer(state, str(entry["uid"]))
+        return JsonResponse(answer)
     messages.success(request, _(SIGNAL_RECORDED))
     return HttpResponseRedirect(back, status=303)
 
@@ -499,17 +583,19 @@ def activity_open(
 
 
 def may_download(principal: Principal, course: Course, asset_id: int) -> bool:
-    """The team sees every file of the course; learners the files of the version they learn only."""
+    """The team sees every file of the course; learners the files of the version they learn only; whoever may see
+    the course's page, its cover (shown on the catalog card and the page before anyone enrolls)."""
     if course_access.can_see_draft(principal, course):
         return True
     version_id = course_access.learning_version_id(principal, course)
-    if version_id is None:
-        return False
-    if course.published_version is not None and course.published_version.pk == version_id:
-        asset_ids = course.published_version.asset_ids
-    else:
-        asset_ids = CourseVersion.objects.filter(pk=version_id).values_list("asset_ids", flat=True).first()
-    return asset_id in {int(i) for i in asset_ids or []}
+    if version_id is not None:
+        if course.published_version is not None and course.published_version.pk == version_id:
+            asset_ids = course.published_version.asset_ids
+        else:
+            asset_ids = CourseVersion.objects.filter(pk=version_id).values_list("asset_ids", flat=True).first()
+        if asset_id in {int(i) for i in asset_ids or []}:
+            return True
+    return course_access.may_see_cover(principal, course, asset_id)
 
 
 def _byte_number(digits: str) -> int:

@@ -8,12 +8,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import Organization
 from syllabus.enrollment import services
 from syllabus.enrollment.models import SelfEnrollment, Status
+from syllabus.enrollment.selectors_course import MessageCounts
 
 DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 SORT_CHOICES = [("name", _("Name")), ("progress", _("Progress")), ("activity", _("Last activity"))]
@@ -189,20 +190,61 @@ class GroupMembersForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    TO = [
-        ("selected", _("The people selected")),
-        ("group", _("A group")),
-        ("everyone", _("Everyone in the course")),
-    ]
-    to = forms.ChoiceField(label=_("To"), choices=TO, widget=forms.RadioSelect, initial="everyone")
+    """Whom to write to, each choice with the number of people it reaches. Nothing is chosen beforehand (a message
+    to everyone by mistake cannot be taken back), "The people selected" is offered only when someone is, and the
+    people who completed the course get it only when asked for."""
+
+    to = forms.ChoiceField(
+        label=_("To"), widget=forms.RadioSelect, error_messages={"required": _("Choose who receives the message.")}
+    )
     group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    include_completed = forms.BooleanField(required=False)
     selected = IdsField(label=_("Selected people"), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}))
 
-    def __init__(self, *args: Any, groups: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, groups: list[Any], counts: MessageCounts, selected_count: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [("", _("Choose a group")), *((g.pk, g.name) for g in groups)]  # type: ignore[attr-defined]
+        choices = []
+        if selected_count:
+            choices.append(
+                (
+                    "selected",
+                    ngettext("The person selected (%(count)s)", "The people selected (%(count)s)", selected_count)
+                    % {"count": selected_count},
+                )
+            )
+        choices.append(("group", gettext("A group")))
+        choices.append(
+            (
+                "everyone",
+                ngettext(
+                    "Everyone still in the course (%(count)s person)",
+                    "Everyone still in the course (%(count)s people)",
+                    counts.learning,
+                )
+                % {"count": counts.learning},
+            )
+        )
+        self.fields["to"].choices = choices  # type: ignore[attr-defined]
+        self.fields["group"].choices = [  # type: ignore[attr-defined]
+            ("", gettext("Choose a group")),
+            *((g.pk, _group_label(g.name, *counts.groups.get(g.pk, (0, 0)))) for g in groups),
+        ]
+        if counts.completed:
+            self.fields["to"].help_text = _(
+                "Everyone and a group mean the people still learning, waiting for a place or for approval; "
+                "those who completed the course only if you check the box below."
+            )
+            self.fields["include_completed"].label = ngettext(
+                "Also write to the person who completed the course",
+                "Also write to the %(count)s people who completed the course",
+                counts.completed,
+            ) % {"count": counts.completed}
+        else:
+            del self.fields["include_completed"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -211,6 +253,18 @@ class MessageForm(forms.Form):
         if data.get("to") == "selected" and not data.get("selected"):
             self.add_error("to", _("Nobody is selected: choose a group or everyone."))
         return data
+
+
+def _group_label(name: str, learning: int, completed: int) -> str:
+    label = ngettext("%(name)s (%(count)s person)", "%(name)s (%(count)s people)", learning) % {
+        "name": name,
+        "count": learning,
+    }
+    if completed:
+        return ngettext(
+            "%(label)s, and %(count)s who completed", "%(label)s, and %(count)s who completed", completed
+        ) % {"label": label, "count": completed}
+    return label
 
 
 class OptionsForm(forms.Form):
@@ -226,14 +280,12 @@ class OptionsForm(forms.Form):
         required=False,
         input_formats=DATETIME_INPUTS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("In your time zone. Leave empty to open now."),
     )
     closes_at = forms.DateTimeField(
         label=_("Self-enrollment closes"),
         required=False,
         input_formats=DATETIME_INPUTS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("In your time zone. Leave empty to stay open."),
     )
     enrollment_key = forms.CharField(
         label=_("Enrollment key"),
@@ -248,6 +300,14 @@ class OptionsForm(forms.Form):
         min_value=1,
         help_text=_("Self-enrollments are due this many days after enrolling. Leave empty for no due date."),
     )
+
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
+        """`zone`: the person's time zone (the middleware activates it), in which the window's times are read."""
+        super().__init__(*args, **kwargs)
+        self.fields["opens_at"].help_text = _("In your time zone (%(zone)s). Leave empty to open now.") % {"zone": zone}
+        self.fields["closes_at"].help_text = _("In your time zone (%(zone)s). Leave empty to stay open.") % {
+            "zone": zone
+        }
 
 
 class ParticipantCorrectionForm(forms.Form):

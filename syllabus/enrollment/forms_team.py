@@ -154,6 +154,9 @@ class AssignForm(ServiceErrors):
     ) -> None:
         super().__init__(data, initial=initial)
         self.organization = organization
+        self.fields["due"].help_text = _("Optional. Due at the end of that day (%(zone)s).") % {
+            "zone": organization.default_time_zone or "UTC"
+        }
         course_field: CourseChoiceField = self.fields["course"]  # type: ignore[assignment]
         course_field.queryset = courses
         # Only the courses of the current search are offered; any valid course id validates (a course picked
@@ -190,6 +193,9 @@ class DueForm(ServiceErrors):
     def __init__(self, data: Any, *, organization: Organization, prefix: str | None = None, **kwargs: Any) -> None:
         super().__init__(data, prefix=prefix, **kwargs)
         self.organization = organization
+        self.fields["due"].help_text = _("Due at the end of that day (%(zone)s). Empty: no due date.") % {
+            "zone": organization.default_time_zone or "UTC"
+        }
 
     def due_at(self) -> dt.datetime | None:
         day = self.cleaned_data.get("due")

@@ -237,12 +237,45 @@ def live_enrollment_ids(*, course: Course, ids: list[int]) -> list[int]:
     )
 
 
-def everyone_ids(*, course: Course, group_id: int | None = None) -> list[int]:
-    """Live enrollments of the course (or of one group), for a message to everyone."""
+def everyone_ids(*, course: Course, group_id: int | None = None, include_completed: bool = True) -> list[int]:
+    """Live enrollments of the course (or of one group), for a message to everyone; without those who completed
+    the course unless `include_completed`."""
     qs = Enrollment.objects.filter(course=course, status__in=LIVE_STATES)
+    if not include_completed:
+        qs = qs.exclude(status=Status.COMPLETED)
     if group_id is not None:
         qs = qs.filter(Exists(GroupMember.objects.filter(enrollment=OuterRef("pk"), group_id=group_id)))
     return list(qs.values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class MessageCounts:
+    """How many people each choice of the message page reaches: still learning (active, pending, waitlisted) and,
+    apart, those who completed the course."""
+
+    learning: int
+    completed: int
+    groups: dict[int, tuple[int, int]]  # group id -> (learning, completed)
+
+
+def message_counts(*, course: Course) -> MessageCounts:
+    """The recipients' counts of the message page (two queries, however many groups and people)."""
+    done = Q(status=Status.COMPLETED)
+    totals = Enrollment.objects.filter(course=course, status__in=LIVE_STATES).aggregate(
+        learning=Count("pk", filter=~done), completed=Count("pk", filter=done)
+    )
+    done_member = Q(enrollment__status=Status.COMPLETED)
+    rows = (
+        GroupMember.objects.filter(group__course=course, enrollment__status__in=LIVE_STATES)
+        .values("group_id")
+        .annotate(learning=Count("pk", filter=~done_member), completed=Count("pk", filter=done_member))
+        .order_by()
+    )
+    return MessageCounts(
+        learning=totals["learning"] or 0,
+        completed=totals["completed"] or 0,
+        groups={row["group_id"]: (row["learning"], row["completed"]) for row in rows},
+    )
 
 
 # --- people to enroll --------------------------------------------------------------------------------------------

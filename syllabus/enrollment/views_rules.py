@@ -8,6 +8,7 @@ forbidden (403).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -28,14 +29,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.accounts.models import Organization, User
 from syllabus.catalog.models import Course, CourseVersion
+from syllabus.core import clock
 from syllabus.core.tenancy import current_organization
-from syllabus.enrollment import policy, selectors, services
+from syllabus.enrollment import policy, selectors, selectors_course, services
+from syllabus.enrollment.forms_course import error_summary
 from syllabus.enrollment.forms_rules import RuleCreateForm, RuleEditForm
 from syllabus.enrollment.models import EnrollmentRule
 
 View = Callable[..., HttpResponse]
 # While a rule waits for its first run, the list refreshes itself this often (htmx; a reload does the same).
 POLL_SECONDS = 3
+# A first run not done this long after the rule was added means the background worker is not running (or is far
+# behind): the page says so instead of spinning on, and asks less often.
+STALE_AFTER = dt.timedelta(minutes=5)
+STALE_POLL_SECONDS = 30
 
 
 def rules_view(view: View) -> View:
@@ -78,6 +85,7 @@ class RuleRow:
     due: str
     on_leave: str
     pending: bool
+    stalled: bool  # pending for longer than STALE_AFTER: the worker is probably not running
 
 
 def due_words(rule: EnrollmentRule) -> str:
@@ -94,6 +102,7 @@ def due_words(rule: EnrollmentRule) -> str:
 
 def _rows(course: Course, organization: Organization) -> list[RuleRow]:
     rules = selectors.rule_list(organization=organization, course_id=course.pk).order_by("audience__name", "pk")
+    stale_before = clock.now() - STALE_AFTER
     return [
         RuleRow(
             rule=rule,
@@ -102,6 +111,7 @@ def _rows(course: Course, organization: Organization) -> list[RuleRow]:
             if rule.on_leave == EnrollmentRule.OnLeave.WITHDRAW
             else _("Kept"),
             pending=rule.is_active and rule.last_applied_at is None,
+            stalled=rule.is_active and rule.last_applied_at is None and rule.created_at <= stale_before,
         )
         for rule in rules
     ]
@@ -119,11 +129,14 @@ def _is_fragment(request: HttpRequest) -> bool:
 @require_GET
 def rule_list(request: HttpRequest, organization: Organization, principal: Principal, course: Course) -> HttpResponse:
     rows = _rows(course, organization)
+    waiting = any(row.pending and not row.stalled for row in rows)
     context: dict[str, Any] = {
         "course": course,
         "rows": rows,
         "polling": any(row.pending for row in rows),
-        "poll_seconds": POLL_SECONDS,
+        "poll_seconds": POLL_SECONDS if waiting else STALE_POLL_SECONDS,
+        "waiting": waiting,
+        "stalled": any(row.stalled for row in rows),
     }
     if _is_fragment(request) and request.GET.get("part") == "rules":
         response = render(request, "enrollment/rules/_rules.html", context)
@@ -133,6 +146,7 @@ def rule_list(request: HttpRequest, organization: Organization, principal: Princ
         if older and course.published_version_id is not None:
             current = CourseVersion.objects.only("major", "minor").filter(pk=course.published_version_id).first()
         context.update(
+            selectors_course.course_header(principal, course, "rules"),
             older_versions=older,
             older_learners=sum(row.learners for row in older),
             current_version=current,
@@ -177,7 +191,13 @@ def rule_create(request: HttpRequest, organization: Organization, principal: Pri
                 % {"count": count, "audience": audience.name},
             )
             return redirect("enrollment:rules", pk=course.pk)
-    context = {"course": course, "form": form, "rule": None, "has_audiences": form.has_audiences()}
+    context = {
+        "course": course,
+        "form": form,
+        "rule": None,
+        "has_audiences": form.has_audiences(),
+        "error_summary": error_summary(form),
+    }
     return render(request, "enrollment/rules/form.html", context)
 
 
@@ -210,7 +230,8 @@ def rule_edit(
         else:
             messages.success(request, _("The rule for %(audience)s was saved.") % {"audience": rule.audience.name})
             return redirect("enrollment:rules", pk=course.pk)
-    return render(request, "enrollment/rules/form.html", {"course": course, "form": form, "rule": rule})
+    context = {"course": course, "form": form, "rule": rule, "error_summary": error_summary(form)}
+    return render(request, "enrollment/rules/form.html", context)
 
 
 @rules_view

@@ -31,6 +31,7 @@ from syllabus.catalog.models import Course
 from syllabus.core.tenancy import current_organization
 from syllabus.enrollment import policy, services
 from syllabus.enrollment import selectors_team as selectors
+from syllabus.enrollment.forms_course import error_summary
 from syllabus.enrollment.forms_team import (
     WHO_DIRECT,
     WHO_PERSON,
@@ -412,7 +413,12 @@ def _summary(course: Course, result: services.BulkResult) -> str:
 
 
 def _assign_context(form: AssignForm, values: dict[str, Any]) -> dict[str, Any]:
-    return {"form": form, "course_q": values.get("course_q", ""), "person_q": values.get("person_q", "")}
+    return {
+        "form": form,
+        "course_q": values.get("course_q", ""),
+        "person_q": values.get("person_q", ""),
+        "error_summary": error_summary(form),
+    }
 
 
 @organization_view

@@ -97,6 +97,8 @@ def transcript_pdf(
             "person_name": person_name,
             "year": year,
             "generated_at": generated_at,
+            # "Generated on" names the zone its time is in (the one active for the request, as for the dates).
+            "time_zone": timezone.get_current_timezone_name(),
             "fonts": PDF_FONTS,
         },
     )

@@ -30,6 +30,7 @@ from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.accounts.models import Membership, Organization, User
 from syllabus.core import clock
 from syllabus.core.tenancy import current_organization
+from syllabus.enrollment.forms_course import error_summary
 from syllabus.progress import selectors_learner as selectors
 from syllabus.progress import services, transcripts
 from syllabus.progress.models import ExternalTraining
@@ -41,6 +42,8 @@ NOT_A_MEMBER = gettext_lazy("You are not a member of this organisation, so you h
 SUBMITTED = gettext_lazy("Thank you: your manager will review “%(title)s”.")
 APPROVED = gettext_lazy("“%(title)s” is approved and now on %(name)s’s transcript.")
 DECLINED = gettext_lazy("“%(title)s” is declined; %(name)s will see your reason.")
+DECLINE_REFUSED = gettext_lazy("“%(title)s” was not declined: %(errors)s")
+DECLINE_REFUSED_KEY = "progress.external_decline_refused"
 # Evidence shown in a browser tab rather than downloaded (the rest is a download).
 INLINE_EVIDENCE = re.compile(r"^(image/(png|jpeg|gif|webp)|application/pdf)$")
 # Even if an evidence file were opened as a page, it could run nothing and reach nothing.
@@ -259,6 +262,7 @@ def external(request: HttpRequest, organization: Organization, principal: Princi
         "form": form,
         "page_obj": page,
         "today": clock.today(),
+        "error_summary": error_summary(form),
         "can_decide_external": principal.can("enrollment.assign"),
     }
     return render(request, "progress/learner/external.html", context, status=status)
@@ -317,7 +321,26 @@ def _approvals_page(
 def external_approvals(request: HttpRequest, organization: Organization, principal: Principal) -> HttpResponse:
     if not principal.can("enrollment.assign"):
         raise PermissionDenied(NOT_ALLOWED)
+    # A refused decline comes back here (post, redirect, get) with its error and what was typed, once.
+    refused = request.session.pop(DECLINE_REFUSED_KEY, None) if request.method == "GET" else None
+    if isinstance(refused, dict) and isinstance(refused.get("pk"), int):
+        pk = refused["pk"]
+        errors = [str(error) for error in refused.get("errors", [])]
+        return _approvals_page(
+            request, organization, principal, errors={pk: errors}, reasons={pk: str(refused.get("reason", ""))}
+        )
     return _approvals_page(request, organization, principal)
+
+
+def _back_to_approvals(request: HttpRequest, record: ExternalTraining | None = None) -> HttpResponse:
+    """The approvals list again, on the page the decision was made from (at the record's decline box)."""
+    url = reverse("progress:external-approvals")
+    page = request.POST.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        url = f"{url}?{urlencode({'page': page})}"
+    if record is not None:
+        url = f"{url}#decline-{record.pk}"
+    return redirect(url)
 
 
 @organization_view
@@ -344,8 +367,10 @@ def external_decide(
     except ValidationError as exc:
         if record.status != ExternalTraining.Status.PENDING or not hasattr(exc, "error_dict"):
             messages.error(request, " ".join(exc.messages))
-            return redirect("progress:external-approvals")
-        return _approvals_page(
-            request, organization, principal, errors={record.pk: exc.messages}, reasons={record.pk: reason}, status=400
-        )
-    return redirect("progress:external-approvals")
+            return _back_to_approvals(request)
+        # Back on the approvals page (not left at this POST-only address), with the error at the decline box and
+        # announced at the top; the reason typed so far is kept.
+        request.session[DECLINE_REFUSED_KEY] = {"pk": record.pk, "errors": exc.messages, "reason": reason[:2000]}
+        messages.error(request, DECLINE_REFUSED % {"title": record.title, "errors": " ".join(exc.messages)})
+        return _back_to_approvals(request, record)
+    return _back_to_approvals(request)

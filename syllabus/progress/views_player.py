@@ -153,6 +153,7 @@ def heartbeat(request: HttpRequest, organization: Organization, principal: Princ
     percent = summary["progress_percent"]
     return JsonResponse(
         {
+            "activity": str(uid),
             "seconds": seconds,
             "time_spent": summary["time_spent_seconds"],
             "percent": percent,

@@ -21,10 +21,17 @@ class NavItem:
     platform_only: bool = False
     # A reason beyond capabilities to show the item (e.g. sitting on a course team); asked only when needed.
     also_if: Callable[[Principal], bool] | None = None
+    # Other pages this item stands for (marked current there too), e.g. home, which shows the learner's dashboard.
+    also_current: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
+
+    @property
+    def current_urls(self) -> tuple[str, ...]:
+        """The addresses where this item is the current page (_nav.html marks it aria-current there)."""
+        return (self.url, *(reverse(name) for name in self.also_current))
 
 
 def _sits_on_a_course_team(principal: Principal) -> bool:
@@ -34,7 +41,7 @@ def _sits_on_a_course_team(principal: Principal) -> bool:
 
 
 MAIN: tuple[NavItem, ...] = (
-    NavItem(_("My learning"), "progress:dashboard"),
+    NavItem(_("My learning"), "progress:dashboard", also_current=("web:home",)),
     NavItem(_("Catalog"), "catalog:browse"),
     # A manager's reporting line, an org-unit scope, or the whole organisation.
     NavItem(_("My team"), "enrollment:team", ("enrollment.view",)),

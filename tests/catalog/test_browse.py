@@ -306,6 +306,19 @@ def test_the_team_previews_the_draft_bannered_and_finds_the_authoring_page(as_pe
     assert f'href="{edit}"' in html and f'href="{edit}"' in published
 
 
+def test_the_course_team_finds_the_participants_from_the_course_page_and_learners_do_not(as_person, world, admin):
+    course = published_course(world.org, admin, "Fire safety")
+    staff(course, world.instructor)
+    try:
+        participants = reverse("enrollment:participants", args=[course.pk])
+    except NoReverseMatch:
+        pytest.skip("the enrollment app is not installed")
+    link = f'href="{participants}">Participants</a>'
+    assert link in as_person(world.instructor).get(course_url(course)).content.decode()
+    assert link in as_person(world.instructor).get(preview_url(course)).content.decode()
+    assert link not in as_person(world.learner).get(course_url(course)).content.decode()
+
+
 def test_a_draft_never_published_has_a_preview_but_no_learner_page(as_person, world):
     course = CourseFactory(organization=world.org, title="New course")
     staff(course, world.instructor)

@@ -20,6 +20,7 @@ from syllabus.catalog.events import ActivitySignalled
 from syllabus.catalog.models import CatalogSettings, CourseAsset
 from syllabus.catalog.views_player import ASSET_CSP, parse_range
 from syllabus.core import events as core_events
+from syllabus.enrollment.models import Enrollment
 from tests.catalog.kinds.builders import EveryKind, course_of_every_kind, fixture_bytes, upload
 from tests.catalog.learners import enroll
 from tests.conftest import World
@@ -257,11 +258,87 @@ def test_the_video_reports_real_intervals_and_watched_is_signalled_once(
         second = post_json(client, url, {"signal": "progress", "duration": 4.0, "intervals": [[0, 1], [1, 2.2]]})
         third = post_json(client, url, {"signal": "progress", "duration": 4.0, "intervals": [[0, 4]]})
     # Coverage is measured against the file's real length (4.012 s, read at upload), not the 4.0 the player says.
-    assert first.json() == {"signals": [], "accepted": True, "coverage": 24.9, "percent": 50}
+    assert {key: value for key, value in first.json().items() if key != "progress"} == {
+        "signals": [],
+        "accepted": True,
+        "coverage": 24.9,
+        "percent": 50,
+    }
     assert second.json()["signals"] == ["watched"] and second.json()["coverage"] == 54.8
     assert third.json()["signals"] == []
     assert [s.signal for s in signals] == ["watched"]
     assert signals[0].data == {"percent": 50, "coverage": 54.8}
+
+
+@pytest.fixture
+def builtin_roles(transactional_db: None) -> None:
+    """Put back the built-in roles (a data migration) that the flush after a transactional test removes."""
+    from syllabus.access.capabilities import BUILTIN_ROLES
+    from syllabus.access.models import Role
+
+    for role in BUILTIN_ROLES:
+        Role.objects.update_or_create(
+            organization=None, key=role.key, defaults={"name": role.name, "description": role.description}
+        )
+
+
+# Transactional, so the signal's events are dispatched as the view's block commits, as in production (the test
+# transaction of other tests would hold them until the test ends, after the answer is written).
+@pytest.mark.django_db(transaction=True)
+def test_a_signal_answers_the_learners_progress_as_the_heartbeat_does(
+    builtin_roles: None, client: Client, world: World
+) -> None:
+    made = course_of_every_kind(world)
+    enroll(made.course, world.learner)
+    url = activity_url(made, made.video, "catalog:activity-signal")
+    signed_in(client, world, "learner")
+    partly = post_json(client, url, {"signal": "progress", "duration": 4.0, "intervals": [[0, 1]]}).json()
+    assert partly["progress"]["state"] == "not_started" and partly["progress"]["percent"] == 0
+    answer = post_json(client, url, {"signal": "progress", "duration": 4.0, "intervals": [[0, 4]]}).json()
+    assert answer["signals"] == ["watched"]
+    enrollment = Enrollment.objects.get(membership=world.learner, course=made.course)
+    assert enrollment.progress_percent > 0
+    # The keys of the heartbeat's answer (progress:heartbeat), for heartbeat.js's SyllabusProgress.show.
+    assert answer["progress"] == {
+        "activity": str(made.video.uid),
+        "percent": enrollment.progress_percent,
+        "percent_text": f"{enrollment.progress_percent}% complete",
+        "completed": False,
+        "state": "completed",
+        "state_label": "Completed",
+        "state_icon": "\u2713",
+    }
+    # The team (not enrolled) is not tracked: no progress in the answer.
+    team = post_json(
+        signed_in(client, world, "instructor"),
+        url,
+        {"signal": "progress", "duration": 4.0, "intervals": [[0, 1]]},
+    ).json()
+    assert "progress" not in team
+
+
+def test_a_report_played_too_fast_says_why_it_did_not_count(client: Client, world: World) -> None:
+    by = world.instructor.user
+    course = services.course_create(organization=world.org, by=by, title="Long video")
+    video = services.activity_create(
+        section=services.section_create(course=course, by=by, title="Watch"),
+        by=by,
+        kind="video",
+        title="An hour of safety",
+        data={"source": "url", "video_url": "https://media.example.org/hour.mp4"},
+        completion={"rule": "watched", "percent": 90},
+    )
+    publish(course, by=world.org_admin.user)
+    enroll(course, world.learner)
+    url = reverse("catalog:activity-signal", args=[course.pk, video.uid])
+    # The whole hour reported a moment after the first report: more than could have been watched even at 4x.
+    signed_in(client, world, "learner")
+    post_json(client, url, {"signal": "progress", "duration": 3600, "intervals": [[0, 1]]})
+    answer = post_json(client, url, {"signal": "progress", "duration": 3600, "intervals": [[0, 3600]]}).json()
+    assert answer["accepted"] is False and answer["signals"] == []
+    assert answer["message"] == "This stretch was played too fast to count; watch it at normal speed."
+    accepted = post_json(client, url, {"signal": "progress", "duration": 3600, "intervals": [[0, 2]]}).json()
+    assert accepted["accepted"] is True and "message" not in accepted
 
 
 def test_a_learner_cannot_claim_a_shorter_video_than_the_uploaded_file(
@@ -453,6 +530,42 @@ def test_an_asset_id_of_another_course_is_not_found_through_this_course(
     url = reverse("catalog:asset", kwargs={"pk": every.course.pk, "asset_id": foreign, "name": "policy.pdf"})
     assert signed_in(client, world, "learner").get(url).status_code == 404
     assert signed_in(client, world, "instructor").get(url).status_code == 404
+
+
+def test_the_cover_reaches_whoever_may_see_the_course_but_no_other_file_before_enrolling(
+    client: Client, world: World
+) -> None:
+    made = course_of_every_kind(world, title="Covered")
+    cover = services.course_cover_set(
+        course=made.course, by=world.instructor.user, upload=upload("pixel.png", content_type="image/png")
+    )
+    publish(made.course, by=world.org_admin.user)
+    made.course.refresh_from_db()
+    cover_url = reverse("catalog:asset", args=[made.course.pk, cover.pk, "cover"])
+    pdf_url = asset_of(made, made.file.config["asset_id"])
+    # Not enrolled: the catalog card and the course page show the cover; the activities' files stay closed.
+    learner = signed_in(client, world, "learner")
+    assert f'src="{cover_url}"' in learner.get(reverse("catalog:course", args=[made.course.pk])).content.decode()
+    assert learner.get(cover_url).status_code == 200
+    assert learner.get(pdf_url).status_code == 404
+    # Not any file that merely is an image: an activity's caption file of the same course stays closed.
+    assert learner.get(asset_of(made, made.video.config["captions"][0]["asset_id"])).status_code == 404
+    # Another organisation sees nothing.
+    outsider = signed_in(client, world, "outsider")
+    assert outsider.get(cover_url).status_code == 404
+    assert outsider.get(pdf_url).status_code == 404
+
+
+def test_a_cover_is_not_shown_to_people_the_course_is_hidden_from(client: Client, world: World) -> None:
+    made = course_of_every_kind(world, title="Hidden")
+    cover = services.course_cover_set(
+        course=made.course, by=world.instructor.user, upload=upload("pixel.png", content_type="image/png")
+    )
+    publish(made.course, by=world.org_admin.user)
+    services.course_archive(course=made.course, by=world.org_admin.user)
+    cover_url = reverse("catalog:asset", args=[made.course.pk, cover.pk, "cover"])
+    assert signed_in(client, world, "learner").get(cover_url).status_code == 404
+    assert signed_in(client, world, "instructor").get(cover_url).status_code == 200
 
 
 # --- per-page CSP ----------------------------------------------------------------------------------------------

@@ -4,12 +4,15 @@ with its outline, axe checks and a phone-width screen."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from syllabus.catalog import services
 from syllabus.catalog.models import Category, Course
+from tests.catalog.kinds.builders import upload
 from tests.conftest import World
 from tests.e2e.harness import BROWSER_TEST, OpenPage, axe_check, path_is, problems_of, sign_in, url
 from tests.factories import PASSWORD, publish
@@ -133,3 +136,24 @@ def test_the_catalog_and_a_course_read_on_a_phone(world: World, catalog: dict[st
         assert width <= 375, f"{path} scrolls sideways on a phone ({width}px)"
     phone_page.goto(url("catalog:browse"))
     expect(cards(phone_page).first).to_be_visible()
+
+
+def test_a_learner_who_has_not_enrolled_sees_the_course_covers(
+    world: World, catalog: dict[str, Course], page: Page, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    course = catalog["resuscitation"]
+    services.course_cover_set(
+        course=course, by=world.instructor.user, upload=upload("pixel.png", content_type="image/png")
+    )
+    publish(course, by=world.org_admin.user)
+    sign_in(page, world.learner.user.email, PASSWORD)
+    page.goto(url("catalog:browse"))
+    card_cover = cards(page).filter(has_text="Resuscitation").locator("img")
+    expect(card_cover).to_have_js_property("complete", True)
+    assert card_cover.evaluate("image => image.naturalWidth") > 0
+    page.goto(url("catalog:course", course.pk))
+    cover = page.locator("img.course-cover")
+    expect(cover).to_have_js_property("complete", True)
+    assert cover.evaluate("image => image.naturalWidth") > 0
+    assert problems_of(page).csp_violations == [] and problems_of(page).page_errors == []

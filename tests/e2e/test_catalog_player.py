@@ -98,8 +98,15 @@ def test_watching_the_video_to_the_end_completes_it_but_seeking_there_does_not(
     world: World, every: EveryKind, page: Page
 ) -> None:
     sign_in(page, world.learner.user.email, PASSWORD)
+    # No heartbeat: whatever the outline shows below comes from the video's own reports.
+    page.route("**/heartbeat/", lambda route: route.abort())
     page.goto(activity_path(every, "video"))
     expect(page.locator("video")).to_have_attribute("data-video-tracking", "")
+    outline = page.get_by_role("navigation", name="Course outline")
+    item = outline.locator("[data-activity-uid]", has_text="Induction video")
+    bar = outline.get_by_role("progressbar")
+    expect(item).to_contain_text("In progress")
+    before = int(bar.get_attribute("aria-valuenow") or "0")
     # Jump to the last half second and play from there: only that half second counts.
     page.evaluate(
         "() => { const v = document.querySelector('video'); v.muted = true; v.currentTime = 3.5; return v.play(); }"
@@ -118,6 +125,35 @@ def test_watching_the_video_to_the_end_completes_it_but_seeking_there_does_not(
     )
     progress.refresh_from_db()
     assert progress.watched_at is not None and progress.watched_seconds > 3.5
+    # Watched: the outline ticks the video and the progress bar moves at once, without waiting for a heartbeat.
+    expect(item).to_contain_text("Completed")
+    expect(item.locator("[data-state-icon]")).to_have_text("✓")
+    expect(bar).not_to_have_attribute("aria-valuenow", str(before))
+    assert int(bar.get_attribute("aria-valuenow") or "0") > before
+    assert_no_problems(page)
+
+
+def test_a_report_the_server_refuses_tells_the_learner_why(world: World, every: EveryKind, page: Page) -> None:
+    """A stretch played faster than it could be watched is refused (`accepted: false`, see test_player's
+    too-fast test): the live region says why rather than a percentage."""
+    sign_in(page, world.learner.user.email, PASSWORD)
+    page.route(
+        "**/signal/",
+        lambda route: route.fulfill(
+            json={
+                "signals": [],
+                "accepted": False,
+                "coverage": 0,
+                "percent": 50,
+                "message": "This stretch was played too fast to count; watch it at normal speed.",
+            }
+        ),
+    )
+    page.goto(activity_path(every, "video"))
+    status = page.get_by_role("status").filter(has_text="too fast")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    expect(page.locator("video")).to_have_js_property("ended", True, timeout=15_000)
+    expect(status).to_have_text("This stretch was played too fast to count; watch it at normal speed.")
     assert_no_problems(page)
 
 

@@ -188,8 +188,12 @@ def test_learner_pages_have_no_serious_accessibility_violations(
         axe_page.get_by_role("button", name="Submit for approval").click()
         expect(axe_page.locator("[aria-invalid=true]").first).to_be_visible()
     if name == "approvals":
+        axe_page.get_by_text("Decline…").click()
         axe_page.get_by_role("button", name="Decline Forklift licence").click()
+        # Back on the approvals page (not the POST-only decide address), the error at the field.
+        expect(axe_page).to_have_url(re.compile(r"/learn/external/approvals/#decline-\d+$"))
         expect(axe_page.get_by_label("Reason for declining")).to_have_attribute("aria-invalid", "true")
+        expect(axe_page.get_by_role("alert")).to_contain_text("was not declined")
     axe_check(axe_page)
 
 

@@ -65,7 +65,10 @@ def test_an_org_admin_attaches_an_audience_and_a_person_added_later_is_enrolled(
 ) -> None:
     sign_in(page, world.org_admin.user.email, PASSWORD)
     page.goto(url("enrollment:rules", course.pk))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Enrollment rules")
+    expect(page.get_by_role("heading", level=2, name="Enrollment rules")).to_be_visible()
+    # The course header with its tabs, as on the course's other pages.
+    tabs = page.get_by_role("navigation", name="Course pages")
+    expect(tabs.get_by_role("link", name="Enrollment rules")).to_have_attribute("aria-current", "page")
     expect(page.get_by_text("No rules yet")).to_be_visible()
 
     page.get_by_role("link", name="Add a rule").click()

@@ -72,6 +72,14 @@ def test_a_learner_enrolls_and_completes_a_course_in_the_player(world: World, co
     expect(outline.get_by_text("Completed", exact=False).first).to_be_visible()
     expect(outline.locator("[data-player-completed]")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("^Next:"))).to_have_count(0)
+    # The last activity is no dead end: the course is completed, with the way to the dashboard and transcript.
+    pager = page.get_by_role("navigation", name="Previous and next activity")
+    expect(pager).to_contain_text("Course completed")
+    expect(pager.get_by_role("link", name="Go to my learning")).to_have_attribute("href", url("progress:dashboard"))
+    expect(pager.get_by_role("link", name="See my transcript")).to_have_attribute("href", url("progress:transcript"))
+    expect(pager.get_by_role("link", name="Back to the course page")).to_have_attribute(
+        "href", url("catalog:course", course.pk)
+    )
 
     page.get_by_role("link", name="Fire safety").click()
     expect(panel).to_contain_text("Completed on")
@@ -223,3 +231,40 @@ def test_without_javascript_a_closed_section_opens_through_its_link(
     expect(page.get_by_role("link", name="Evacuation")).to_be_visible()
     assert "section=" in page.url
     context.close()
+
+
+def test_the_last_activity_leads_to_what_is_left(world: World, course: Course, page: Page) -> None:
+    services.enrollment_self(course=course, by=world.learner.user)
+    sign_in(page, world.learner.user.email, PASSWORD)
+    page.goto(url("progress:resume", course.pk))  # the first activity: viewed, so completed
+    page.get_by_role("button", name="Leaving").click()
+    page.get_by_role("navigation", name="Course outline").get_by_role("link", name="Evacuation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Evacuation")
+    pager = page.get_by_role("navigation", name="Previous and next activity")
+    expect(pager).to_contain_text("1 activity left — next: Extinguishers")
+    pager.get_by_role("link", name="next: Extinguishers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Extinguishers")
+    assert_no_problems(page)
+
+
+@pytest.mark.parametrize("phone", [False, True])
+def test_the_current_outline_item_keeps_its_state_icon_beside_its_title(
+    world: World, open_page: Any, phone: bool
+) -> None:
+    long_title = "How to choose and use the right extinguisher for electrical and kitchen fires"
+    course = course_of(world, [("Basics", ["Welcome", long_title])])
+    services.enrollment_self(course=course, by=world.learner.user)
+    page = open_page(phone=phone)
+    sign_in(page, world.learner.user.email, PASSWORD)
+    page.goto(url("progress:resume", course.pk))
+    page.get_by_role("link", name=f"Next: {long_title}").click()
+    outline = page.get_by_role("navigation", name="Course outline")
+    current = outline.locator("[aria-current=page]")
+    expect(current).to_have_text(long_title)
+    icon = outline.locator("[data-activity-uid]", has=page.locator("[aria-current=page]")).locator("[data-state-icon]")
+    icon_box, title_box = icon.bounding_box(), current.bounding_box()
+    assert icon_box is not None and title_box is not None
+    # Side by side: the icon left of the title, on its first line (not on a line of its own above it).
+    assert icon_box["x"] + icon_box["width"] <= title_box["x"]
+    assert abs(icon_box["y"] - title_box["y"]) < icon_box["height"]
+    assert_no_problems(page)

@@ -170,5 +170,27 @@ def test_errors_are_tied_to_their_fields_for_screen_readers(world: World, course
     axe_page.get_by_label("Self-enrollment opens").fill("2031-01-02T10:00")
     axe_page.get_by_label("Self-enrollment closes").fill("2031-01-01T10:00")
     axe_page.get_by_role("button", name="Save").click()
-    expect(axe_page.get_by_text("Enrollment must open before it closes.")).to_be_visible()
+    expect(axe_page.get_by_text("Enrollment must open before it closes.", exact=True)).to_be_visible()
+    # The summary at the top takes the focus and links to the field.
+    summary = axe_page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name=re.compile("Self-enrollment closes")).click()
+    expect(axe_page.get_by_label("Self-enrollment closes")).to_be_focused()
     axe_check(axe_page)
+
+
+def test_the_bulk_actions_come_after_the_table(world: World, course: Course, page: Page) -> None:
+    sign_in(page, world.instructor.user.email, PASSWORD)
+    page.goto(url("enrollment:participants", course.pk))
+    table = page.get_by_role("table", name="Participants")
+    expect(table).to_be_visible()
+    # People pick the rows first, then what to do with them: reading and Tab order follow.
+    after = page.evaluate(
+        """() => {
+          const table = document.querySelector("table.participants");
+          const bar = document.querySelector("fieldset.bulk-actions");
+          return Boolean(table.compareDocumentPosition(bar) & Node.DOCUMENT_POSITION_FOLLOWING);
+        }"""
+    )
+    assert after
+    expect(table.locator("td[data-label=Progress]").first).to_have_text(re.compile(r"^\d+%$"))

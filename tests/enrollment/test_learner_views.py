@@ -45,7 +45,7 @@ def panel_of(html: str) -> str:
 
 
 def messages_of(html: str) -> list[str]:
-    return re.findall(r'<p class="message message-\w+">([^<]+)</p>', html)
+    return re.findall(r'<p class="message message-\w+"[^>]*>([^<]+)</p>', html)
 
 
 # --- the panel -----------------------------------------------------------------------------------------------------

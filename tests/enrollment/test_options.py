@@ -186,6 +186,97 @@ def test_the_message_page_keeps_a_constant_number_of_queries(
         )
     query = "&".join(f"selected={pk}" for pk in result.created)
     owner.get(f"{url('message', published.pk)}?{query}")
-    with django_assert_max_num_queries(19):
+    # 21: the page, plus the recipients' counts of each choice (two queries, however many people and groups).
+    with django_assert_max_num_queries(21):
         response = owner.get(f"{url('message', published.pk)}?{query}")
     assert len(response.context["selected_people"]) == count
+
+
+# --- the review's fixes: who a message goes to, the time zones named ---------------------------------------------
+
+
+def _completed(enrollment: Any) -> None:
+    from syllabus.enrollment.models import Enrollment
+
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=Status.COMPLETED)
+
+
+def test_the_message_page_chooses_nobody_beforehand_and_counts_each_choice(owner, world, published):
+    lena = services.enrollment_create(course=published, membership=world.learner, by=world.instructor.user)
+    eddie = services.enrollment_create(course=published, membership=world.engineer, by=world.instructor.user)
+    rita = services.enrollment_create(course=published, membership=world.report, by=world.instructor.user)
+    _completed(rita)
+    group = services.group_create(course=published, by=world.instructor.user, name="Night shift")
+    services.group_members_change(group=group, by=world.instructor.user, add=[eddie.pk, rita.pk])
+    page = owner.get(url("message", published.pk))
+    form = page.context["form"]
+    assert form["to"].value() is None  # a message to everyone by mistake cannot be taken back
+    body = page.content.decode()
+    assert "checked" not in str(form["to"])
+    # "The people selected" only when someone is; everyone means those still in the course, with their number.
+    assert [value for value, _ in form.fields["to"].choices] == ["group", "everyone"]
+    assert "Everyone still in the course (2 people)" in body
+    assert "Night shift (1 person), and 1 who completed" in body
+    assert "Also write to the person who completed the course" in body
+    selected = owner.get(f"{url('message', published.pk)}?selected={lena.pk}")
+    assert selected.context["form"]["to"].value() == "selected"
+    assert "The person selected (1)" in selected.content.decode()
+
+
+def test_people_who_completed_get_a_message_only_when_asked_for(
+    owner, world, published, django_capture_on_commit_callbacks
+):
+    services.enrollment_create(course=published, membership=world.learner, by=world.instructor.user)
+    _completed(services.enrollment_create(course=published, membership=world.report, by=world.instructor.user))
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(url("message", published.pk), {"to": "everyone", "subject": "Room", "body": "B12"})
+    assert [m.to for m in mail.outbox] == [[world.learner.user.email]]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(
+            url("message", published.pk),
+            {"to": "everyone", "include_completed": "on", "subject": "Refresher", "body": "New edition"},
+        )
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([world.learner.user.email, world.report.user.email])
+
+
+def test_a_message_without_a_choice_is_refused_with_a_summary_linking_to_the_field(owner, world, published):
+    services.enrollment_create(course=published, membership=world.learner, by=world.instructor.user)
+    response = owner.post(url("message", published.pk), {"subject": "S", "body": "B"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Choose who receives the message." in body
+    assert "data-error-summary" in body and 'href="#id_to_0"' in body
+    assert not CourseMessage.objects.exists()
+
+
+def test_the_options_window_names_the_persons_time_zone(owner, world, published):
+    user = world.instructor.user
+    user.time_zone = "Europe/Paris"
+    user.save()
+    body = owner.get(url("options", published.pk)).content.decode()
+    assert "In your time zone (Europe/Paris). Leave empty to open now." in body
+    assert "In your time zone (Europe/Paris). Leave empty to stay open." in body
+
+
+def test_options_errors_are_summarised_at_the_top(owner, world, published):
+    response = owner.post(url("options", published.pk), options_data(capacity="0"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "data-error-summary" in body and 'href="#id_capacity"' in body
+
+
+def test_a_due_day_typed_by_an_instructor_is_counted_in_the_organisations_time_zone(owner, world, published):
+    from syllabus.enrollment.models import Enrollment
+
+    world.org.default_time_zone = "Europe/London"
+    world.org.save()
+    user = world.instructor.user
+    user.time_zone = "Pacific/Auckland"  # far from London: the same day would be another moment
+    user.save()
+    page = owner.get(url("participants", published.pk)).content.decode()
+    assert "Optional. Due at the end of that day (Europe/London)." in page
+    owner.post(url("participants-enroll", published.pk), {"members": [world.learner.pk], "due_on": "2031-06-30"})
+    due_at = Enrollment.objects.get(course=published, membership=world.learner).due_at
+    assert due_at == services.due_at_end_of_day(dt.date(2031, 6, 30), world.org)
+    assert due_at == dt.datetime(2031, 6, 30, 23, 59, 59, tzinfo=ZoneInfo("Europe/London"))

@@ -240,7 +240,8 @@ def test_the_list_costs_the_same_for_3_or_30_rules(
 ) -> None:
     _rules(world, published, count)
     client = as_person(world.org_admin)
-    with django_assert_max_num_queries(14):
+    # 16: the list, plus the course header with its tabs (as on the course's other pages).
+    with django_assert_max_num_queries(16):
         response = client.get(rules_url(published))
     assert len(response.context["rows"]) == count
     assert {row.rule.enrollment_count for row in response.context["rows"]} == {1}
@@ -272,3 +273,37 @@ def test_the_page_shows_learners_on_older_versions_and_the_button_moves_them(
     assert set(Enrollment.objects.filter(course=published).values_list("version_id", flat=True)) == {
         published.published_version_id
     }
+
+
+# --- the review's fixes: the course header, what "in the background" means, a worker that does not run ----------
+
+
+def test_the_rules_page_has_the_course_header_with_its_tab(world: World, published: Course, as_person: SignIn) -> None:
+    body = as_person(world.org_admin).get(rules_url(published)).content.decode()
+    assert f"<h1>{published.title}</h1>" in body and 'class="course-tabs"' in body
+    assert re.search(rf'<a href="{re.escape(rules_url(published))}" aria-current="page">Enrollment rules</a>', body)
+
+
+def test_a_pending_rule_says_what_the_background_means_and_that_the_table_refreshes(
+    world: World, published: Course, sales: Audience, as_person: SignIn
+) -> None:
+    services.rule_create(course=published, audience=sales, by=world.org_admin.user)  # queued, not run here
+    text = _text(as_person(world.org_admin).get(rules_url(published)))
+    assert "being enrolled by the background worker" in text and "refreshes by itself every 3 seconds" in text
+    assert "Still waiting for the background worker" not in text
+
+
+def test_a_rule_still_not_run_after_five_minutes_asks_to_check_the_worker(
+    world: World, published: Course, sales: Audience, as_person: SignIn
+) -> None:
+    from syllabus.core import clock
+    from syllabus.enrollment.views_rules import STALE_AFTER
+
+    services.rule_create(course=published, audience=sales, by=world.org_admin.user)  # the worker never runs it
+    EnrollmentRule.objects.update(created_at=clock.now() - STALE_AFTER - STALE_AFTER / 5)
+    page = as_person(world.org_admin).get(rules_url(published))
+    text = _text(page)
+    assert "Still waiting for the background worker — check that it is running." in text
+    assert "Enrolling in the background" not in text and page.context["rows"][0].stalled
+    # It keeps looking, less often: the rule shows its result once a worker picks it up.
+    assert 'hx-trigger="every 30s"' in text

@@ -335,6 +335,10 @@ def test_whole_team_assignment_confirms_then_enrolls_everyone_with_the_due_date(
     assert review.status_code == 200
     assert (review.context["people"], review.context["already"], review.context["to_enroll"]) == (2, 1, 1)
     assert "1 person will be enrolled." in review.content.decode()
+    # The new due date does not touch the people already enrolled, and the page says so.
+    assert "The person already enrolled keeps their enrollment and their current due date: the new due date " in (
+        review.content.decode()
+    )
     assert Enrollment.objects.count() == 1
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -482,3 +486,51 @@ def test_the_team_page_filters_on_the_ids_of_the_line_read_once(as_person, world
     assert [row.membership.user.display_name for row in response.context["rows"]][:2] == sorted(
         row.membership.user.display_name for row in response.context["rows"]
     )[:2]
+
+
+# --- the review's fixes: Enter, the person picker, errors at the top, the organisation's time zone -------------
+
+
+def test_the_searches_are_a_form_of_their_own_so_enter_reviews_and_no_token_reaches_a_url(
+    as_person, world: World, published
+) -> None:
+    import re
+
+    body = as_person(world.manager).get(ASSIGN).content.decode()
+    search = re.search(r'<form method="get"[^>]*id="assign-search".*?</form>', body, re.S)
+    assert search is not None and "csrfmiddlewaretoken" not in search.group(0)
+    post = body[body.index('id="assign-form"') :]
+    # Every search field and "Find" button belongs to the GET form; the POST form's first submit button is Review.
+    assert 'name="course_q"' in post and 'name="person_q"' in post
+    searches = re.findall(r"<input[^>]*name=\"(?:course|person)_q\"[^>]*>", post)
+    assert len(searches) == 2 and all('form="assign-search"' in tag for tag in searches)
+    buttons = re.findall(r"<button[^>]*>", post)
+    assert next(b for b in buttons if 'form="assign-search"' not in b).count('value="review"') == 1
+    # The htmx searches do not send the form (and its token) either.
+    assert 'hx-include="closest form"' not in body
+
+
+def test_a_search_keeps_the_picks_carried_by_the_get_form(as_person, world: World, published) -> None:
+    body = (
+        as_person(world.manager)
+        .get(ASSIGN, {"course_q": "zzz", "course": published.pk, "who": "person", "person": world.report.pk})
+        .content.decode()
+    )
+    assert f'name="course" value="{published.pk}" data-carry="course"' in body
+    assert 'name="who" value="person" data-carry="who"' in body
+    assert f'name="person" value="{world.report.pk}" data-carry="person"' in body
+
+
+def test_the_assign_due_date_names_the_organisations_time_zone(as_person, world: World, published) -> None:
+    world.org.default_time_zone = "Europe/London"
+    world.org.save()
+    body = as_person(world.manager).get(ASSIGN).content.decode()
+    assert "Optional. Due at the end of that day (Europe/London)." in body
+
+
+def test_assign_errors_are_summarised_at_the_top_linking_to_the_fields(as_person, world: World, published) -> None:
+    response = as_person(world.manager).post(ASSIGN, {"who": "person", "action": "review"})
+    body = response.content.decode()
+    assert "data-error-summary" in body
+    assert body.index("data-error-summary") < body.index('id="assign-form"')
+    assert 'href="#id_course_0"' in body and 'href="#id_person_0"' in body

@@ -241,10 +241,16 @@ def test_declining_needs_a_reason_which_the_person_reads(world: World, client: A
     record = submit(world.report)
     client.force_login(world.manager.user)
     response = client.post(decide_url(record), {"action": "decline", "reason": "  "})
-    assert response.status_code == 400
-    body = response.content.decode()
+    # Back on the approvals page (not left at the POST-only decide address), at the record's decline box...
+    assert response.status_code == 302 and response["Location"] == f"{APPROVALS}#decline-{record.pk}"
+    body = client.get(response["Location"]).content.decode()
+    # ...with the error linked to the field, the box open, and the error announced at the top.
     assert f'id="decline-reason-{record.pk}-error"' in body and services.DECLINE_REASON in body
-    assert f'aria-describedby="decline-reason-{record.pk}-error"' in body
+    assert f'aria-describedby="decline-reason-{record.pk}-help decline-reason-{record.pk}-error"' in body
+    assert f'id="decline-{record.pk}" open' in body
+    assert 'role="alert"' in body
+    # Shown once: a reload is the plain page again.
+    assert f'id="decline-reason-{record.pk}-error"' not in client.get(APPROVALS).content.decode()
     record.refresh_from_db()
     assert record.status == ExternalTraining.Status.PENDING
     client.post(decide_url(record), {"action": "decline", "reason": "This certificate has expired."})
@@ -313,3 +319,23 @@ def test_the_approvals_list_and_the_own_list_cost_the_same_for_3_or_30(
     client.force_login(world.report.user)
     with django_assert_max_num_queries(own):
         client.get(EXTERNAL)
+
+
+def test_approve_stands_apart_from_the_decline_box(world: World, client: Any) -> None:
+    record = submit(world.report)
+    client.force_login(world.manager.user)
+    body = client.get(APPROVALS).content.decode()
+    approve = body.index('value="approve"')
+    decline_box = body.index(f'<details class="external-decline" id="decline-{record.pk}"')
+    # Approve comes first in a form of its own; the reason and Decline are behind "Decline…", closed.
+    assert approve < decline_box and "</form>" in body[approve:decline_box]
+    assert f'id="decline-{record.pk}">' in body
+
+
+def test_external_form_errors_are_summarised_at_the_top(world: World, client: Any) -> None:
+    client.force_login(world.report.user)
+    response = client.post(EXTERNAL, {"title": "", "provider": ""})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "data-error-summary" in body and 'href="#id_title"' in body and 'href="#id_completed_on"' in body
+    assert body.index("data-error-summary") < body.index('id="id_title"')

@@ -368,6 +368,83 @@ def test_previous_and_next_cross_sections_in_outline_order(client: Client, world
     assert [item["current"] for item in end["items"]] == [False, False, True]
 
 
+def end_of(html: str) -> str:
+    found = re.search(r'<div class="player-end" data-player-end>(.*?)</div>', html, re.S)
+    assert found is not None
+    return re.sub(r"\s+", " ", found[1])
+
+
+def test_the_last_activity_says_what_is_left_and_leads_back_to_the_course(
+    client: Client, world: World, small: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    enroll(small, world.learner)
+    signed_in(client, world.learner)
+    order = uids(small)
+    with django_capture_on_commit_callbacks(execute=True):
+        for uid in order[:2]:
+            client.get(activity_url(small, uid))  # viewed: completed
+    html = client.get(activity_url(small, order[-1])).content.decode()
+    end = end_of(html)
+    # Four of six left (this visit is not committed in the test transaction); the first not completed is next.
+    assert f'4 activities left — <a href="{activity_url(small, order[2])}">next: Step 1.3</a>' in end
+    assert f'href="{reverse("catalog:course", args=[small.pk])}">Back to the course page</a>' in end
+    assert "Course completed" not in end
+    # Not on any other activity: there "Next" leads on.
+    assert "data-player-end" not in client.get(activity_url(small, order[0])).content.decode()
+
+
+def test_the_last_activity_of_a_completed_course_leads_to_the_dashboard_and_transcript(
+    client: Client, world: World, small: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    enroll(small, world.learner)
+    signed_in(client, world.learner)
+    with django_capture_on_commit_callbacks(execute=True):
+        for uid in uids(small):
+            client.get(activity_url(small, uid))
+    end = end_of(client.get(activity_url(small, uids(small)[-1])).content.decode())
+    assert "Course completed" in end and "left" not in end
+    assert f'href="{reverse("progress:dashboard")}"' in end
+    assert f'href="{reverse("progress:transcript")}"' in end
+    assert "Back to the course page" in end
+
+
+def test_only_the_last_activity_left_is_said_without_a_link_to_itself(
+    client: Client, world: World, small: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    enroll(small, world.learner)
+    signed_in(client, world.learner)
+    with django_capture_on_commit_callbacks(execute=True):
+        for uid in uids(small)[:-1]:
+            client.get(activity_url(small, uid))
+    end = end_of(client.get(activity_url(small, uids(small)[-1])).content.decode())
+    assert "1 activity left — this one" in end and "next:" not in end
+
+
+def test_the_team_on_the_last_activity_gets_back_to_the_course_page_only(
+    client: Client, world: World, small: Course
+) -> None:
+    end = end_of(signed_in(client, world.instructor).get(activity_url(small, uids(small)[-1])).content.decode())
+    assert "Back to the course page" in end and "left" not in end and "Course completed" not in end
+
+
+def test_the_last_activity_costs_the_same_queries_for_5_or_50_sections(
+    client: Client, world: World, django_assert_max_num_queries: Any
+) -> None:
+    few = course_of(world, sections=5, title="Few")
+    many = course_of(world, sections=50, title="Many")
+    for course in (few, many):
+        enrollment = enroll(course, world.learner)
+        for uid in uids(course)[::2]:
+            services.activity_opened(enrollment=enrollment, activity_uid=uuid.UUID(uid))
+    signed_in(client, world.learner)
+    few_url, many_url = activity_url(few, uids(few)[-1]), activity_url(many, uids(many)[-1])
+    client.get(few_url), client.get(many_url)
+    with CaptureQueriesContext(connection) as measured:
+        assert "data-player-end" in client.get(few_url).content.decode()
+    with django_assert_max_num_queries(len(measured)):
+        assert "activities left" in client.get(many_url).content.decode()
+
+
 # --- the course page with progress ---------------------------------------------------------------------------------
 
 

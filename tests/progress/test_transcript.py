@@ -92,7 +92,8 @@ def test_the_transcript_lists_course_and_external_completions_with_their_details
     assert "2.1" in fire and "92.5%" in fire and ">1:30<" in fire and "Course" in fire
     assert f'href="{reverse("catalog:course", args=[course.pk])}"' in fire
     handling = next(row for row in rows if "Manual handling" in row)
-    assert ">0:00<" in handling and ">Expired<" in handling
+    # 59 seconds is not nothing: "< 0:01", not "0:00".
+    assert "&lt; 0:01" in handling and ">0:00<" not in handling and ">Expired<" in handling
     first_aid = next(row for row in rows if "First aid at work" in row)
     assert "External training" in first_aid and "Red Cross" in first_aid and "88%" in first_aid
     assert ">7:30<" in first_aid and "Never" in first_aid
@@ -317,3 +318,48 @@ def test_a_managers_view_of_a_transcript_costs_the_same_queries_for_3_or_30_line
         line(world.report, f"Course {n}")
     with django_assert_max_num_queries(few):
         client.get(person_url(world.report))
+
+
+# --- the review's fixes: the time column, one date format, "Never", the zone of "Generated on" ------------------
+
+
+def test_the_page_names_the_time_column_unit_and_shows_a_few_seconds_as_under_a_minute(
+    world: World, client: Any
+) -> None:
+    line(world.report, "Short video", seconds=20)
+    line(world.report, "No time", seconds=0)
+    client.force_login(world.report.user)
+    page = client.get(MINE).content.decode()
+    assert '<th scope="col">Time spent (h:mm)</th>' in page
+    rows = page.split("<tbody>")[1].split("<tr>")[1:]
+    short = next(row for row in rows if "Short video" in row)
+    nothing = next(row for row in rows if "No time" in row)
+    assert "&lt; 0:01" in short and "less than a minute" in short
+    assert ">0:00<" in nothing and "&lt; 0:01" not in nothing
+
+
+def test_the_pdf_writes_dates_as_the_page_does_never_for_no_expiry_and_names_the_zone(
+    world: World, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[str] = []
+    render = transcripts.render_to_string
+
+    def keep(*args: Any, **kwargs: Any) -> str:
+        html = render(*args, **kwargs)
+        drawn.append(html)
+        return html
+
+    monkeypatch.setattr(transcripts, "render_to_string", keep)
+    at = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    line(world.report, "Fire safety", at=at, seconds=30)
+    user = world.report.user
+    user.time_zone = "Europe/Paris"
+    user.save()
+    client.force_login(user)
+    page = client.get(MINE).content.decode()
+    response = client.get(MINE, {"format": "pdf"})
+    assert response.status_code == 200
+    [html] = drawn
+    assert "Nov. 27, 2026" in page and "Nov. 27, 2026" in html  # the same format in both (DATE_FORMAT)
+    assert "Never" in html and "&lt; 0:01" in html and "Time spent (h:mm)" in html
+    assert re.search(r"Generated on [^<]+\(Europe/Paris\)", html)

@@ -3,7 +3,10 @@
    A stretch grows on `timeupdate` while the video plays at normal pace; a seek (or any jump larger than the
    elapsed time could explain) ends it and starts a new one at the new position, so jumping to the end watches
    nothing. Every report holds everything played since the page opened: the server takes the union, and a report
-   it refuses is simply sent again later. */
+   it refuses is simply sent again later (the learner is told why, e.g. played too fast to count).
+
+   The answer also carries the learner's progress in the course ("progress"), shown at once in the outline's
+   progress bar and the activity's tick by the player's window.SyllabusProgress.show (progress/heartbeat.js). */
 (function () {
   "use strict";
 
@@ -43,6 +46,12 @@
     video.setAttribute("data-video-tracking", "");
     const status = video.parentElement.querySelector("[data-video-progress]");
     const progressText = video.getAttribute("data-progress-text") || "%s%";
+    if (status) {
+      // A live region must be on the page before its text changes for screen readers to announce the change.
+      status.setAttribute("role", "status");
+      status.textContent = "";
+      status.hidden = false;
+    }
     let ranges = [];
     let current = null;
     let lastTime = 0;
@@ -134,9 +143,11 @@
             dirty = true;
             return;
           }
-          if (body.accepted === false) dirty = true; // sent again with the next report
-          if (status && typeof body.coverage === "number") {
-            status.hidden = false;
+          if (body.progress && window.SyllabusProgress) window.SyllabusProgress.show(body.progress);
+          if (body.accepted === false) {
+            dirty = true; // sent again with the next report
+            if (status && body.message) status.textContent = body.message;
+          } else if (status && typeof body.coverage === "number") {
             status.textContent = progressText.replace("%s", String(Math.floor(body.coverage)));
           }
         })

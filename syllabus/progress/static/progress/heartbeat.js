@@ -2,7 +2,11 @@
 
    The server adds the time since the previous beat (capped), so a beat lost or a tab left in the background
    never inflates the total. The answer carries the learner's progress, which updates the outline's progress bar
-   and the current activity's state (a video watched or a policy confirmed shows without reloading). */
+   and the current activity's state.
+
+   The same update is offered to the activities' own scripts as window.SyllabusProgress.show(answer): a completion
+   signal's answer (catalog:activity-signal) carries the progress in the same shape under "progress", so a video
+   watched shows in the outline at once rather than at the next beat. */
 (function () {
   "use strict";
 
@@ -14,7 +18,11 @@
     }
   }
 
+  // `body`: {percent, percent_text, completed, state, state_label, state_icon, activity}; `uid` defaults to
+  // body.activity (the activity the answer is about).
   function showProgress(body, uid) {
+    if (!body) return;
+    uid = uid || body.activity;
     const bar = document.querySelector("[data-player-progress-bar]");
     if (bar && typeof body.percent === "number") {
       bar.value = body.percent;
@@ -35,6 +43,8 @@
       if (icon && body.state_icon) icon.textContent = body.state_icon;
     }
   }
+
+  window.SyllabusProgress = Object.freeze({ show: showProgress });
 
   function start(article) {
     const url = article.getAttribute("data-heartbeat-url");

@@ -15,4 +15,22 @@
       el.form.requestSubmit();
     }
   });
+  // After an action (a POST and its redirect) the page opens with its message: focus it, so keyboard and screen
+  // reader users start at the outcome. Not when the page has an error summary (which takes the focus itself),
+  // nor when the address points somewhere (#fragment) or something already has the focus: it never steals focus.
+  function focusMessages() {
+    var box = document.querySelector("[data-messages]");
+    if (!box || document.querySelector("[data-error-summary]") || window.location.hash) {
+      return;
+    }
+    if (document.activeElement && document.activeElement !== document.body) {
+      return;
+    }
+    box.focus();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusMessages);
+  } else {
+    focusMessages();
+  }
 })();
