@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,31 +20,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from syllabus.access import selectors, services
 from syllabus.access.capabilities import BY_CODE
+from syllabus.access.decorators import organization_view
 from syllabus.access.forms import RoleAssignmentForm, RoleForm, add_service_error
 from syllabus.access.models import Role, RoleAssignment
-from syllabus.access.policy import Principal, principal_for
+from syllabus.access.policy import Principal
 from syllabus.accounts.models import Membership, Organization
 from syllabus.accounts.selectors import org_unit_choices
-from syllabus.core.tenancy import current_organization, get_for_tenant_or_404
+from syllabus.core.tenancy import get_for_tenant_or_404
 
 ROLE_VIEWERS = ("role.view", "role.manage", "role.assign")
 
 View = Callable[..., HttpResponse]
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        principal = principal_for(request.user, organization)
-        return view(request, organization, principal, *args, **kwargs)
-
-    return wrapper
 
 
 def _require_any(principal: Principal, capabilities: tuple[str, ...], obj: Any = None) -> None:

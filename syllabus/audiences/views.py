@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,30 +17,16 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Organization, User
 from syllabus.audiences import rules, selectors, services
 from syllabus.audiences.forms import AudienceForm, MembersAtForm, parse_rules, rule_error_messages
 from syllabus.audiences.models import Audience
-from syllabus.core.tenancy import current_organization
 
 PAGE_SIZE = 25
 VIEWERS = ("audience.view", "audience.manage")
 View = Callable[..., HttpResponse]
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def _require_any(principal: Principal, *capabilities: str) -> None:

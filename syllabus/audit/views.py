@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
@@ -24,33 +21,20 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from syllabus.access.policy import Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import Principal
 from syllabus.accounts.models import Membership, Organization, User
 from syllabus.audit import selectors, services, verification
 from syllabus.audit.csv_export import csv_lines
 from syllabus.audit.forms import CHAIN_PLATFORM, AuditFilterForm, EraseForm
 from syllabus.core import clock
-from syllabus.core.tenancy import current_organization, get_for_tenant_or_404
+from syllabus.core.tenancy import get_for_tenant_or_404
 
 AUDIT_CAPABILITY = "audit.view"
 PAGE_SIZE = 50
 ANCHORS_SHOWN = 10
 
 View = Callable[..., HttpResponseBase]
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def _wants_fragment(request: HttpRequest) -> bool:

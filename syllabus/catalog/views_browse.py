@@ -7,12 +7,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,29 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from syllabus.access.policy import Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog import course_access, learning, richtext, selectors, versions
 from syllabus.catalog import selectors_browse as browse
 from syllabus.catalog.models import CatalogEntry, Course, CourseVersion, Level
-from syllabus.core.tenancy import current_organization
 
 PAGE_SIZE = 20
 View = Callable[..., HttpResponse]
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def _is_fragment(request: HttpRequest) -> bool:

@@ -20,13 +20,10 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import wraps
 from html import escape  # the standard library's: Django's is wrapped for lazy strings, 7x slower per call
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import (
@@ -48,14 +45,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Organization, User
 from syllabus.catalog import course_access, learning, services, versions
 from syllabus.catalog.activity_kinds import base as kinds
 from syllabus.catalog.events import ActivityOpened, ActivitySignalled
 from syllabus.catalog.models import Course, CourseAsset, CourseVersion
 from syllabus.core.events import emit
-from syllabus.core.tenancy import current_organization
 
 View = Callable[..., HttpResponseBase]
 
@@ -73,20 +70,6 @@ CHUNK_BYTES = 256 * 1024
 MAX_SIGNAL_BYTES = 64 * 1024
 # Byte positions in a Range header longer than this are beyond any file (and int() refuses > 4300 digits).
 MAX_RANGE_DIGITS = 18
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 # --- lookups -------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog import selectors, services
@@ -27,7 +28,6 @@ from syllabus.catalog.views_authoring import feedback
 from syllabus.catalog.views_authoring.common import (
     PAGE_SIZE,
     course_state,
-    organization_view,
     url_or_empty,
     user_of,
 )

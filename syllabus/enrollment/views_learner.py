@@ -7,24 +7,19 @@ key field (the panel reads it from the session). A course this person may not se
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from syllabus.access.policy import Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization, User
 from syllabus.catalog import selectors as catalog_selectors
 from syllabus.catalog.models import Course
-from syllabus.core.tenancy import current_organization
 from syllabus.enrollment import panel, services
 from syllabus.enrollment.models import LIVE_STATES, Enrollment, Status
 
@@ -38,20 +33,6 @@ REQUEST_WITHDRAWN = "Your request for a place in {title} has been withdrawn."
 WAITLIST_LEFT = "You have left the waiting list of {title}."
 NOT_YOURS_TO_LEAVE = "You were enrolled in this course by someone else: ask them to remove you."
 NOT_ENROLLED = "You are not enrolled in this course."
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def _course_or_404(principal: Principal, organization: Organization, pk: int) -> Course:

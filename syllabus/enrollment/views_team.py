@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -25,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Membership, Organization, User
 from syllabus.catalog.models import Course
-from syllabus.core.tenancy import current_organization
 from syllabus.enrollment import policy, services
 from syllabus.enrollment import selectors_team as selectors
 from syllabus.enrollment.forms_course import error_summary
@@ -46,21 +44,6 @@ from syllabus.enrollment.models import Enrollment, Method, Status
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            url = reverse("accounts:choose-organization")
-            return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def _user(request: HttpRequest) -> User:

@@ -4,43 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
-from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from syllabus.access.policy import Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization, User
-from syllabus.core.tenancy import current_organization
 from syllabus.enrollment import selectors_course as course_selectors
 from syllabus.progress import services
 from syllabus.progress.models import CompletionSettings
 
 View = Callable[..., HttpResponse]
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 class CompletionSettingsForm(forms.Form):

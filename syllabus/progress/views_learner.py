@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -26,10 +24,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Membership, Organization, User
 from syllabus.core import clock
-from syllabus.core.tenancy import current_organization
 from syllabus.enrollment.forms_course import error_summary
 from syllabus.progress import selectors_learner as selectors
 from syllabus.progress import services, transcripts
@@ -48,20 +46,6 @@ DECLINE_REFUSED_KEY = "progress.external_decline_refused"
 INLINE_EVIDENCE = re.compile(r"^(image/(png|jpeg|gif|webp)|application/pdf)$")
 # Even if an evidence file were opened as a page, it could run nothing and reach nothing.
 EVIDENCE_CSP = "default-src 'none'; sandbox"
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def _member(principal: Principal) -> Membership:

@@ -16,11 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
-from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
@@ -29,11 +25,11 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from syllabus.access.policy import Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog import course_access, learning
 from syllabus.catalog.models import Course, CourseVersion
-from syllabus.core.tenancy import current_organization
 from syllabus.enrollment.models import Enrollment
 from syllabus.progress import player, services
 from syllabus.progress.models import ActivityProgress
@@ -44,20 +40,6 @@ BAD_ACTIVITY = "Say which activity is open."
 # Stands for an activity's uid in its address, replaced per item (one reverse() per fragment).
 _PLACEHOLDER = uuid.UUID(int=0)
 MAX_BODY_BYTES = 4 * 1024
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def _course_or_404(organization: Organization, pk: int) -> Course:

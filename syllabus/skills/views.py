@@ -5,23 +5,19 @@ the export. Any member reads; managing needs `skill.manage`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.access.decorators import organization_view
+from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Organization, User
-from syllabus.core.tenancy import current_organization
 from syllabus.skills import forms, framework_csv, imports, selectors, services
 from syllabus.skills.models import ProficiencyScale, Skill
 
@@ -29,20 +25,6 @@ MANAGE = services.MANAGE
 # The preview lists at most this many rows to create or update (the counts are exact).
 PREVIEW_ROWS = 500
 View = Callable[..., HttpResponse]
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def _require_reader(principal: Principal) -> None:

@@ -6,42 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Organization, User
 from syllabus.catalog import course_access, course_header, selectors
 from syllabus.catalog.course_header import CourseState, Tab, course_state  # noqa: F401 (re-exported)
 from syllabus.catalog.models import Course
 from syllabus.catalog.views_authoring import feedback as feedback_reads
-from syllabus.core.tenancy import current_organization
 
 View = Callable[..., HttpResponse]
 PAGE_SIZE = 25
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def user_of(request: HttpRequest) -> User:

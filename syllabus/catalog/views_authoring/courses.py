@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog import selectors, services
@@ -27,7 +28,6 @@ from syllabus.catalog.views_authoring.common import (
     course_state,
     error_summary,
     error_text,
-    organization_view,
     require_author,
     url_or_empty,
     user_of,

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog import services
@@ -33,7 +34,6 @@ from syllabus.catalog.views_authoring.common import (
     course_or_404,
     error_text,
     is_fragment,
-    organization_view,
     user_of,
     vary,
 )

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog import selectors, services, versions
@@ -22,7 +23,6 @@ from syllabus.catalog.views_authoring.common import (
     course_context,
     course_or_404,
     error_text,
-    organization_view,
     user_of,
 )
 from syllabus.catalog.views_authoring.diffs import diff_rows, outline_of

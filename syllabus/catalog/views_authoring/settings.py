@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog import course_access, services
 from syllabus.catalog.forms import CatalogSettingsForm, CategoryForm
 from syllabus.catalog.models import Category
 from syllabus.catalog.views_authoring import reads
-from syllabus.catalog.views_authoring.common import organization_view, user_of
+from syllabus.catalog.views_authoring.common import user_of
 
 CAPABILITY = "catalog.manage"
 

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts import selectors as account_selectors
 from syllabus.accounts.models import Membership, Organization
@@ -24,7 +25,6 @@ from syllabus.catalog.views_authoring.common import (
     course_or_404,
     error_text,
     is_fragment,
-    organization_view,
     user_of,
     vary,
 )

@@ -4,40 +4,22 @@ concerned), the header, returning to the participants list with its filters, and
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Organization, User
 from syllabus.catalog.models import Course
-from syllabus.core.tenancy import current_organization
 from syllabus.enrollment import selectors_course as selectors
 
 View = Callable[..., HttpResponse]
 # Query parameters of the participants list kept when an action returns to it.
 LIST_PARAMS = ("status", "group", "q", "sort", "page")
-
-
-def organization_view(view: View) -> View:
-    """Signed in and acting in an organisation (else choose one first); passes it and the principal on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.path})}")
-        return view(request, organization, principal_for(request.user, organization), *args, **kwargs)
-
-    return wrapper
 
 
 def user_of(request: HttpRequest) -> User:

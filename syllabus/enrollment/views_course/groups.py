@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog.models import Course
@@ -19,7 +20,7 @@ from syllabus.enrollment import policy, services
 from syllabus.enrollment import selectors_course as selectors
 from syllabus.enrollment.forms_course import GroupForm, GroupMembersForm, add_service_error
 from syllabus.enrollment.models import CourseGroup
-from syllabus.enrollment.views_course.common import course_or_404, error_text, organization_view, require, user_of
+from syllabus.enrollment.views_course.common import course_or_404, error_text, require, user_of
 
 
 def _team_course(organization: Organization, principal: Principal, pk: int) -> Course:

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.enrollment import policy, services
 from syllabus.enrollment import selectors_course as selectors
 from syllabus.enrollment.forms_course import IdsField, MessageForm, OptionsForm, add_service_error, error_summary
 from syllabus.enrollment.models import EnrollmentOptions
-from syllabus.enrollment.views_course.common import course_or_404, organization_view, require, user_of
+from syllabus.enrollment.views_course.common import course_or_404, require, user_of
 
 SELECTED_SHOWN = 50
 

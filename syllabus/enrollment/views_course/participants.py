@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
 from syllabus.catalog.models import Course
@@ -39,7 +40,6 @@ from syllabus.enrollment.views_course.common import (
     error_text,
     is_fragment,
     list_query,
-    organization_view,
     require,
     user_of,
     vary,
