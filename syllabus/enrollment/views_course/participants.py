@@ -1,4 +1,4 @@
-"""The participants of a course: the table (50 a page, filters, sort), requests waiting for a decision, enrolling
+"""The participants of a course: the table (25 a page, filters, sort), requests waiting for a decision, enrolling
 people found by name or email, bulk actions on selected rows, and one participant's page with the course team's
 corrections (mark an activity complete, reset progress, remove from the course)."""
 
