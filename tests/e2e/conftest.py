@@ -11,6 +11,7 @@ visitor's browser does; `axe_page` bypasses it, because injecting axe-core is an
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,6 +41,26 @@ class SerialLiveServer(WSGIServer):
         super().__init__(*args, **kwargs)
         # LiveServerThread.run() already installed the shared connections in the thread that serves requests.
         self.connections_override = connections_override
+        self.busy = threading.Lock()
+        self.accepting = True
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        return self.accepting
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.busy:
+            super().process_request(request, client_address)
+
+    def quiesce(self) -> None:
+        """Refuse new requests and wait for the one being answered, before pytest-django flushes the database.
+
+        A page's last request (the player's first heartbeat, say) can still be running when the test ends: its
+        writes would land in the middle of the flush ("FOREIGN KEY constraint failed"). Closing the browser
+        context does not stop a request the server has already read.
+        """
+        self.accepting = False
+        with self.busy:
+            pass
 
 
 LiveServerThread.server_class = SerialLiveServer
@@ -52,6 +73,15 @@ def builtin_roles(transactional_db: None) -> None:
         Role.objects.update_or_create(
             organization=None, key=role.key, defaults={"name": role.name, "description": role.description}
         )
+
+
+@pytest.fixture(autouse=True)
+def quiet_live_server(builtin_roles: None, live_server: Any) -> Iterator[None]:
+    """Answer this test's requests, and none once it ends: set up after the database, so torn down before its flush."""
+    server: SerialLiveServer = live_server.thread.httpd
+    server.accepting = True
+    yield
+    server.quiesce()
 
 
 @pytest.fixture(scope="session")
