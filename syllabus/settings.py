@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "syllabus.catalog.activity_kinds.acknowledgement",
     "syllabus.enrollment",
     "syllabus.progress",
+    "syllabus.notifications",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,12 @@ CELERY_BEAT_SCHEDULE["enrollment-rules"] = {
     "task": "syllabus.enrollment.tasks.apply_all_rules",
     "schedule": crontab(hour=2, minute=45),
     "options": {"expires": 6 * 60 * 60},
+}
+# Notifications held for quiet hours or a digest, retries, and deliveries whose queued task was lost.
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "syllabus.notifications.tasks.sweep",
+    "schedule": 60.0,
+    "options": {"expires": 55},
 }
 # Ended sign-in sessions and the staged rows of finished HR imports are deleted after 30 days.
 CELERY_BEAT_SCHEDULE["accounts-prune"] = {
@@ -317,6 +324,8 @@ UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000, minimum
 # --- email -------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "syllabus@localhost")
+# Where people reach this Syllabus: links in emails are made absolute with it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- REST API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

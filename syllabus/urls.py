@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("syllabus.skills.urls")),
     path("", include("syllabus.enrollment.urls")),
     path("", include("syllabus.progress.urls")),
+    path("", include("syllabus.notifications.urls")),
     path("api/", include("syllabus.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -61,6 +61,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("report.view_all", _("See reports about the whole organisation"), writes=False),
     Capability("compliance.manage", _("Manage compliance programs and exemptions")),
     Capability("certificate.manage", _("Issue and revoke certificates")),
+    Capability("notification.manage", _("Word notifications for the organisation and make types mandatory")),
     Capability("audience.view", _("See audiences and who is in them"), writes=False),
     Capability("audience.manage", _("Create, change and delete audiences")),
 )

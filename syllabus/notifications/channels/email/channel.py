@@ -1,0 +1,109 @@
+"""The email channel: a plain-text and an HTML body, in the recipient's language, sent by the worker.
+
+The mail server's answer decides the outcome: a refused recipient (5xx) is a bounce and never retried; anything
+else (connection refused, timeouts, 4xx) is temporary and retried by `delivery`.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from syllabus.notifications.channels.base import Channel, PermanentFailure, TemporaryFailure
+from syllabus.notifications.models import Delivery, Notification
+from syllabus.notifications.types import EMAIL
+
+
+def absolute(path: str) -> str:
+    if not path:
+        return ""
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _message(deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
+    notifications: list[Notification] = [delivery.notification for delivery in deliveries]
+    recipient = notifications[0].recipient
+    with translation.override(recipient.locale or "en"):
+        if len(deliveries) == 1 and deliveries[0].mode != "digest":
+            subject = notifications[0].subject
+        else:
+            subject = ngettext(
+                "Your Syllabus digest: %(count)d notification",
+                "Your Syllabus digest: %(count)d notifications",
+                len(notifications),
+            ) % {"count": len(notifications)}
+        items = [
+            {
+                "subject": notification.subject,
+                "paragraphs": [part.strip() for part in notification.body.split("\n\n") if part.strip()],
+                "body": notification.body,
+                "url": absolute(notification.url),
+            }
+            for notification in notifications
+        ]
+        context = {
+            "digest": len(items) > 1 or deliveries[0].mode == "digest",
+            "items": items,
+            "subject": subject,
+            "preferences_url": absolute(reverse("notifications:preferences")),
+            "recipient_name": recipient.display_name or recipient.email,
+        }
+        text = render_to_string("notifications/email/message.txt", context)
+        html = render_to_string("notifications/email/message.html", context)
+    # A header may not span lines.
+    subject = " ".join(subject.split())
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient.email]
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+class EmailChannel(Channel):
+    key = EMAIL
+    label = gettext_lazy("Email")
+    supports_digest = True
+    respects_quiet_hours = True
+    uses_deliveries = True
+
+    def is_available_for(self, email: str) -> bool:
+        return bool(email)
+
+    def send(self, deliveries: Sequence[Delivery]) -> None:
+        message = _message(deliveries)
+        try:
+            with get_connection() as connection:
+                sent = connection.send_messages([message])
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _text in exc.recipients.values()]
+            if codes and all(500 <= code < 600 for code in codes):
+                raise PermanentFailure(_("The mail server refused the address: %s") % _answer(exc)) from exc
+            raise TemporaryFailure(_answer(exc)) from exc
+        except smtplib.SMTPResponseException as exc:
+            if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):  # 53x: our own authentication
+                raise PermanentFailure(_("The mail server refused the message: %s") % _answer(exc)) from exc
+            raise TemporaryFailure(_answer(exc)) from exc
+        if not sent:
+            raise TemporaryFailure(_("The mail backend sent nothing."))
+
+
+def _answer(exc: smtplib.SMTPException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+            for code, text in exc.recipients.values()
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {text}"
+    return str(exc)

@@ -1,0 +1,70 @@
+"""Notification types ("providers"): what can be sent, to whom it matters, and how it is worded by default.
+
+The app that owns the occasion declares its types in `<app>/notification_types.py` and registers them in its
+AppConfig.ready() with `register`. A type declares its placeholders (each with a sample value for previews), its
+default wording (translatable), the channels it uses unless the person chooses otherwise, and two flags:
+
+- `mandatory`: nobody may turn its default channels off (password reset, security alerts);
+- `org_mandatory_allowed`: an organisation may make it mandatory for its people (compliance escalations);
+- `urgent`: sent at once, never held for quiet hours or a digest (a reset link is useless tomorrow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+
+IN_APP = "in_app"
+EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    label: str | Promise
+    sample: str | Promise
+
+
+@dataclass(frozen=True)
+class NotificationType:
+    key: str
+    label: str | Promise
+    description: str | Promise
+    # The settings page groups types under these headings ("Enrollment", "Account security"...).
+    category: str | Promise
+    subject: str | Promise
+    body: str | Promise
+    placeholders: Mapping[str, Placeholder] = field(default_factory=dict)
+    default_channels: tuple[str, ...] = (IN_APP, EMAIL)
+    mandatory: bool = False
+    org_mandatory_allowed: bool = False
+    urgent: bool = False
+    # Account-level types (security) are not tied to an organisation: they cannot be reworded per organisation.
+    account_level: bool = False
+
+
+_types: dict[str, NotificationType] = {}
+
+
+def register(kind: NotificationType) -> None:
+    known = _types.get(kind.key)
+    if known is not None and known != kind:
+        raise ValueError(f"notification type {kind.key!r} is registered twice with different declarations")
+    _types[kind.key] = kind
+
+
+def get(key: str) -> NotificationType:
+    try:
+        return _types[key]
+    except KeyError:
+        raise LookupError(f"unknown notification type {key!r}") from None
+
+
+def all_types() -> list[NotificationType]:
+    return sorted(_types.values(), key=lambda kind: (str(kind.category), str(kind.label)))
+
+
+def unregister(key: str) -> None:
+    """For tests that declare a throwaway type."""
+    _types.pop(key, None)
