@@ -29,6 +29,10 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
+            if isinstance(key, int):
+                # DRF reports errors of a list's items as a dict keyed by index: items[0].field, as lists do.
+                errors.extend(_flatten(value, f"{prefix}[{key}]"))
+                continue
             field = key if key != "non_field_errors" else ""
             errors.extend(_flatten(value, f"{prefix}.{field}" if prefix and field else (field or prefix)))
     elif isinstance(detail, list):
