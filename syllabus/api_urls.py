@@ -14,6 +14,7 @@ from syllabus.audit import api as audit_api
 from syllabus.enrollment import api as enrollment_api
 from syllabus.enrollment import api_groups as enrollment_groups_api
 from syllabus.enrollment import api_rules as enrollment_rules_api
+from syllabus.notifications import api as notifications_api
 from syllabus.progress import api as progress_api
 
 v1: list[URLPattern | URLResolver] = [
@@ -91,6 +92,39 @@ v1: list[URLPattern | URLResolver] = [
         "courses/<int:pk>/enrollment-options/",
         enrollment_rules_api.EnrollmentOptionsApi.as_view(),
         name="course-enrollment-options",
+    ),
+    # notifications: the caller's centre and preferences; the types; the organisation's wording and delivery log
+    path("notifications/", notifications_api.NotificationListApi.as_view(), name="notifications"),
+    path(
+        "notifications/unread-count/",
+        notifications_api.NotificationUnreadCountApi.as_view(),
+        name="notifications-unread-count",
+    ),
+    path("notifications/read-all/", notifications_api.NotificationReadAllApi.as_view(), name="notifications-read-all"),
+    path(
+        "notifications/preferences/",
+        notifications_api.NotificationPreferencesApi.as_view(),
+        name="notification-preferences",
+    ),
+    path("notifications/<int:pk>/read/", notifications_api.NotificationReadApi.as_view(), name="notification-read"),
+    path(
+        "notifications/<int:pk>/unread/", notifications_api.NotificationUnreadApi.as_view(), name="notification-unread"
+    ),
+    path("notification-types/", notifications_api.NotificationTypeListApi.as_view(), name="notification-types"),
+    path(
+        "notification-types/<str:key>/mandatory/",
+        notifications_api.NotificationTypeMandatoryApi.as_view(),
+        name="notification-type-mandatory",
+    ),
+    path(
+        "notification-types/<str:key>/templates/<str:language>/",
+        notifications_api.NotificationTemplateApi.as_view(),
+        name="notification-type-template",
+    ),
+    path(
+        "notification-deliveries/",
+        notifications_api.NotificationDeliveryListApi.as_view(),
+        name="notification-deliveries",
     ),
     path("", include("syllabus.catalog.api_urls")),
     path("", include("syllabus.skills.api_urls")),

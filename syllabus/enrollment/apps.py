@@ -13,10 +13,20 @@ class EnrollmentConfig(AppConfig):
         from syllabus.catalog import course_header, learner_records
         from syllabus.catalog import learning as catalog_learning
         from syllabus.core import privacy as privacy_registry
-        from syllabus.enrollment import demo, learning, panel, privacy, records, selectors_course, subscriptions
+        from syllabus.enrollment import (
+            demo,
+            learning,
+            notifying,
+            panel,
+            privacy,
+            records,
+            selectors_course,
+            subscriptions,
+        )
         from syllabus.enrollment.scale import register_scale
 
         subscriptions.connect()
+        notifying.connect()  # its notification types, and the events that send them
         privacy_registry.register("enrollment", export=privacy.export_person, erase=privacy.erase_person)
         demo.register_demo()  # its part of `manage.py seed_demo`
         register_scale()  # its options of `manage.py generate_scale`

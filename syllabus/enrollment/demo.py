@@ -7,8 +7,8 @@ Made through `enrollment.services` by the people who would do it, so permissions
   attaches the "Clinical staff" audience to the clinical fire safety course, due 30 days after enrollment.
 - Managers assign training to their teams: Amelia Hughes (Cardiology: Chloe Adams' manager), Tomasz Kowalski
   (Emergency) and Grace Mensah (Nursing). Some of it is now overdue.
-- People enroll themselves and ask for places: one request approved, one declined, and Chloe's still waiting
-  for Amelia.
+- People enroll themselves and ask for places: one request approved, one declined, Chloe's still waiting
+  for Amelia and Harriet's for Grace.
 - Sophie Turner keeps the induction course's participants in site groups and has written to the basic life
   support participants.
 
@@ -16,8 +16,14 @@ The services only know "now", so rows meant to have happened earlier (assigned s
 a message sent on Monday) are created first and their dates moved back with a plain UPDATE afterwards. The
 progress app's demo step (`syllabus.progress.demo`, run next) adds activity progress and completions.
 
+Notifications come from the real flows once the seed commits (`enrollment.notifying`): the requests still
+waiting reach Amelia, Grace and the course team, the decided ones reach their requesters, and people hear of the
+training assigned to them that they have not completed (Chloe: information governance, clinical fire safety).
+Approvers hear nothing of requests decided within the seed, and nobody of training completed since.
+
 Idempotent: enrollments are looked up by person and course, options and rules by course, groups by name,
-messages by subject; only what is missing is made. Registered in EnrollmentConfig.ready().
+messages by subject; only what is missing is made, and a notification is never sent twice (dedupe keys).
+Registered in EnrollmentConfig.ready().
 """
 
 from __future__ import annotations
@@ -141,6 +147,13 @@ FEEDBACK_REQUESTS: tuple[tuple[str, str, int, str | None, str], ...] = (
         CHLOE,
         "I have started mentoring our two new starters on the ward and would like to give them better feedback.",
         2,
+        None,
+        "",
+    ),
+    (
+        _email("harriet.price"),
+        "I lead the night shift from next month and will run the team's check-ins.",
+        1,
         None,
         "",
     ),

@@ -1,36 +1,48 @@
-"""Delivering a course message by email, in the worker (one email per recipient, so nobody sees the others)."""
+"""Delivering a course message, in the worker, through the notifications app: each recipient gets their own
+notification (in the notification centre, and by email unless they chose otherwise), so nobody sees the others."""
 
 from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.urls import reverse
 
 from syllabus.enrollment.models import CourseMessage
+from syllabus.enrollment.notifying import BATCH, COURSE_MESSAGE
+from syllabus.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
 
 
 def deliver(message_id: int) -> int:
-    """Send the message to each recipient; returns how many were handed to the mail server."""
-    message = CourseMessage.objects.select_related("course", "sender").filter(pk=message_id).first()
+    """Notify each active recipient once (dedupe: delivering again sends nothing); returns how many were told."""
+    message = CourseMessage.objects.select_related("course", "sender", "organization").filter(pk=message_id).first()
     if message is None:
         return 0
-    # A header may not span lines: a title edited to hold a line break must not stop every message of the course.
-    course_title = " ".join(message.course.title.split())
-    sender_name = message.sender.display_name if message.sender else ""
-    emails = [
-        EmailMessage(
-            subject=f"[{course_title}] {message.subject}",
-            body=f"{message.body}\n\n— {sender_name}, {course_title}",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[email],
+    context = {
+        "course": message.course.title,
+        "sender": message.sender.display_name if message.sender else message.organization.name,
+        "message_subject": message.subject,
+        "message_body": message.body,
+    }
+    url = reverse("catalog:course", args=[message.course_id])
+    user_ids = sorted(set(message.recipients.filter(is_active=True).values_list("user_id", flat=True)))
+    sent = 0
+    for start in range(0, len(user_ids), BATCH):
+        sent += len(
+            notifications.notify_many(
+                [
+                    notifications.Notice(
+                        recipient_id=user_id,
+                        type=COURSE_MESSAGE,
+                        dedupe_key=f"course-message:{message.pk}",
+                        context=context,
+                        organization_id=message.organization_id,
+                        url=url,
+                    )
+                    for user_id in user_ids[start : start + BATCH]
+                ]
+            )
         )
-        for email in message.recipients.filter(is_active=True).values_list("user__email", flat=True)
-        if email
-    ]
-    with get_connection() as connection:
-        sent = connection.send_messages(emails) or 0
     logger.info("course message %s sent to %s people", message_id, sent)
     return sent

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from syllabus.core import clock
 from syllabus.notifications.channels import base as channels
@@ -29,13 +30,13 @@ SWEEP_BATCH = 500
 
 def _claim(ids: Iterable[int], now: dt.datetime) -> list[Delivery]:
     ids = list(ids)
-    # The claim stamp tells this worker's rows from another's that claimed a moment before.
-    stamp = now
+    # A random token tells this worker's rows from another's that claimed at the same moment.
+    token = uuid.uuid4()
     Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING, not_before__lte=now).update(
-        status=DeliveryStatus.SENDING, claimed_at=stamp
+        status=DeliveryStatus.SENDING, claimed_at=now, claim=token
     )
     return list(
-        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING, claimed_at=stamp)
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING, claim=token)
         .select_related("notification__recipient", "notification__organization")
         .order_by("pk")
     )
@@ -80,8 +81,14 @@ def _send(channel_key: str, batch: list[Delivery], now: dt.datetime) -> str:
     return DeliveryStatus.SENT
 
 
+def _mine(delivery: Delivery) -> QuerySet[Delivery]:
+    """The row, if this worker's claim still holds it: a claim the sweep put back may belong to another worker now,
+    whose outcome must not be overwritten (a late "failed, retry" would make the sweep send it twice)."""
+    return Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, claim=delivery.claim)
+
+
 def _finish(delivery: Delivery, status: str, now: dt.datetime, *, error: str = "", in_digest: bool = False) -> None:
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+    _mine(delivery).update(
         status=status,
         sent_at=now if status == DeliveryStatus.SENT else None,
         attempts=delivery.attempts + 1,
@@ -96,8 +103,8 @@ def _retry(delivery: Delivery, now: dt.datetime, *, error: str) -> str:
         status, not_before = DeliveryStatus.FAILED, delivery.not_before
     else:
         status, not_before = DeliveryStatus.PENDING, now + RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-        status=status, attempts=attempts, not_before=not_before, last_error=error[:500], claimed_at=None
+    _mine(delivery).update(
+        status=status, attempts=attempts, not_before=not_before, last_error=error[:500], claimed_at=None, claim=None
     )
     return status
 
@@ -107,7 +114,7 @@ def sweep() -> dict[str, int]:
     retries, and deliveries whose queued task was lost). Safe to run twice at once."""
     now = clock.now()
     Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=DeliveryStatus.PENDING, claimed_at=None
+        status=DeliveryStatus.PENDING, claimed_at=None, claim=None
     )
     totals: dict[str, int] = defaultdict(int)
     last_pk = 0

@@ -69,6 +69,8 @@ class Delivery(models.Model):
     not_before = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Which worker's claim holds the row: a time alone could be shared by two workers claiming at once.
+    claim = models.UUIDField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     in_digest = models.BooleanField(default=False)

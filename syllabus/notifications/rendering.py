@@ -14,6 +14,7 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils import formats, translation
@@ -52,7 +53,7 @@ def template_errors(text: str, kind: NotificationType) -> list[str]:
 
 
 def format_value(value: Any, *, time_zone: str) -> str:
-    """A context value as the recipient reads it: dates in their language, times in their time zone."""
+    """A context value as the recipient reads it: dates and numbers in their language, times in their time zone."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -60,10 +61,14 @@ def format_value(value: Any, *, time_zone: str) -> str:
             zone = zoneinfo.ZoneInfo(time_zone or "UTC")
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             zone = zoneinfo.ZoneInfo("UTC")
-        local = value.astimezone(zone) if value.tzinfo else value
+        # A naive datetime is a caller's slip (USE_TZ is on); read it as UTC rather than print "(None)".
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        local = aware.astimezone(zone)
         return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
     if isinstance(value, dt.date):
         return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return formats.localize(value)  # "1,5" for a French reader
     return str(value)
 
 

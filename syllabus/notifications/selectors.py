@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from syllabus.accounts.models import Organization, User
-from syllabus.notifications.models import Delivery, Notification, Preference
+from syllabus.notifications.models import Delivery, Notification, OrganizationTypeSetting, Preference, Template
 
 
 def centre_q(user: User, organization: Organization | None) -> Q:
@@ -33,10 +33,40 @@ def preferences_of(user: User) -> dict[tuple[str, str], Preference]:
     return {(row.type_key, row.channel): row for row in Preference.objects.filter(user=user)}
 
 
-def delivery_log(*, organization: Organization) -> QuerySet[Delivery]:
-    """Every delivery of the organisation's notifications, newest first (the admin's delivery log)."""
+def delivery_log(
+    *, organization: Organization, status: str = "", channel: str = "", type_key: str = ""
+) -> QuerySet[Delivery]:
+    """Every delivery of the organisation's notifications, newest first (the admin's delivery log); empty filters
+    are ignored."""
+    rows = Delivery.objects.filter(notification__organization=organization)
+    if status:
+        rows = rows.filter(status=status)
+    if channel:
+        rows = rows.filter(channel=channel)
+    if type_key:
+        rows = rows.filter(notification__type_key=type_key)
+    return rows.select_related("notification__recipient").order_by("-notification__created_at", "-pk")
+
+
+def template_get(*, organization: Organization, type_key: str, language: str) -> Template | None:
+    """The organisation's own wording of a type in a language (None: the built-in wording applies)."""
     return (
-        Delivery.objects.filter(notification__organization=organization)
-        .select_related("notification__recipient")
-        .order_by("-notification__created_at", "-pk")
+        Template.objects.filter(organization=organization, type_key=type_key, language=language)
+        .select_related("updated_by")
+        .first()
+    )
+
+
+def templates_of(organization: Organization) -> dict[tuple[str, str], Template]:
+    """Every wording the organisation wrote, by (type, language)."""
+    rows = Template.objects.filter(organization=organization).select_related("updated_by")
+    return {(row.type_key, row.language): row for row in rows}
+
+
+def mandatory_in(organization: Organization) -> set[str]:
+    """The types the organisation made mandatory."""
+    return set(
+        OrganizationTypeSetting.objects.filter(organization=organization, mandatory=True).values_list(
+            "type_key", flat=True
+        )
     )

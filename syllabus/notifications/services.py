@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 CONTEXT_UNKNOWN = "Notification {type} has no placeholder {names}."
 CONTEXT_MISSING = "Notification {type} needs {names}."
 CONTEXT_VALUE = "Placeholder {name} of {type} must be text, a number or a date, not {kind}."
-PREFERENCE_LOCKED = "“{type}” is required by your organisation on this channel: it cannot be turned off."
+# Said of built-in mandatory types (security) and of types the organisation made mandatory alike.
+PREFERENCE_LOCKED = "“{type}” is required on this channel: it cannot be turned off."
 PREFERENCE_NO_DIGEST = "This channel has no digest."
 PREFERENCE_UNKNOWN_TYPE = "There is no notification type “{type}”."
 PREFERENCE_UNKNOWN_CHANNEL = "There is no channel “{channel}”."
@@ -159,16 +160,28 @@ def notify(notice: Notice) -> Notification | None:
     return created[0] if created else None
 
 
+# Notices per round of queries: keeps every IN (...) list under SQLite's 32,766 bound parameters.
+BATCH = 1000
+
+
 def notify_many(notices: Sequence[Notice]) -> list[Notification]:
-    """Send many notices with a constant number of queries; those whose dedupe key was used are dropped.
+    """Send many notices with a constant number of queries per `BATCH`; those whose dedupe key was used are
+    dropped.
 
     Raises ValueError for a programming error (unknown type, wrong placeholders): never for delivery trouble.
     """
-    if not notices:
-        return []
     kinds = {notice.type: registry.get(notice.type) for notice in notices}
     for notice in notices:
         _check_context(notice, kinds[notice.type])
+    created: list[Notification] = []
+    for start in range(0, len(notices), BATCH):
+        created.extend(_notify_batch(notices[start : start + BATCH], kinds))
+    return created
+
+
+def _notify_batch(notices: Sequence[Notice], kinds: Mapping[str, registry.NotificationType]) -> list[Notification]:
+    if not notices:
+        return []
     # One notice per (person, key) even within the batch.
     unique: dict[tuple[int, str], Notice] = {}
     for notice in notices:
@@ -229,7 +242,7 @@ def notify_many(notices: Sequence[Notice]) -> list[Notification]:
             if not channel.uses_deliveries:
                 notification.in_app = True
                 continue
-            if not channel.is_available_for(user.email):
+            if not channel.is_available_for(user):
                 continue
             deliveries.append(
                 Delivery(
@@ -278,7 +291,10 @@ def _save(plans: list[tuple[Notification, list[Delivery]]]) -> list[tuple[Notifi
         pass
     saved = []
     for notification, deliveries in plans:
+        # The failed bulk insert may have numbered some rows before it was rolled back.
         notification.pk = None
+        for delivery in deliveries:
+            delivery.pk = None
         try:
             with transaction.atomic():
                 notification.save(force_insert=True)

@@ -1,12 +1,14 @@
 """Notification types ("providers"): what can be sent, to whom it matters, and how it is worded by default.
 
-The app that owns the occasion declares its types in `<app>/notification_types.py` and registers them in its
-AppConfig.ready() with `register`. A type declares its placeholders (each with a sample value for previews), its
-default wording (translatable), the channels it uses unless the person chooses otherwise, and two flags:
+The app that owns the occasion declares its types in a module of its own (`enrollment/notifying.py`, next to
+the event handlers that send them) and registers them in its AppConfig.ready() with `register`. A type declares
+its placeholders (each with a sample value for previews), its default wording (translatable), the channels it uses
+unless the person chooses otherwise, and these flags:
 
 - `mandatory`: nobody may turn its default channels off (password reset, security alerts);
 - `org_mandatory_allowed`: an organisation may make it mandatory for its people (compliance escalations);
-- `urgent`: sent at once, never held for quiet hours or a digest (a reset link is useless tomorrow).
+- `urgent`: sent at once, never held for quiet hours or a digest (a reset link is useless tomorrow);
+- `account_level`: belongs to the person, not to one of their organisations, and is not reworded per organisation.
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ class ProgressConfig(AppConfig):
         from syllabus.audit import actions
         from syllabus.catalog import learning as catalog_learning
         from syllabus.core import privacy as privacy_registry
-        from syllabus.progress import demo, player, privacy, subscriptions, views_learner
+        from syllabus.progress import demo, notifying, player, privacy, subscriptions, views_learner
         from syllabus.web import home
 
         subscriptions.connect()
+        notifying.connect()  # its notification types, and the events that send them
         home.register(views_learner.dashboard)  # a member's "/" is their learning
         privacy_registry.register("progress", export=privacy.export_person, erase=privacy.erase_person)
         demo.register_demo()  # its part of `manage.py seed_demo`

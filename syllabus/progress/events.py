@@ -44,6 +44,16 @@ class ProgressReset:
 
 
 @dataclass(frozen=True)
+class ExternalTrainingSubmitted:
+    """A person recorded training taken elsewhere; it waits for someone who assigns them training to decide."""
+
+    organization_id: int
+    external_id: int
+    membership_id: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
 class ExternalTrainingDecided:
     organization_id: int
     external_id: int

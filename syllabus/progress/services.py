@@ -595,6 +595,14 @@ def external_submit(
             target=record,
             after={"external_id": record.pk, "evidence": bool(record.evidence)},
         )
+        emit(
+            events.ExternalTrainingSubmitted(
+                organization_id=record.organization_id,
+                external_id=record.pk,
+                membership_id=record.membership_id,
+                actor_id=by.pk,
+            )
+        )
     return record
 
 

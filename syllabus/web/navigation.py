@@ -71,6 +71,13 @@ ADMIN: tuple[NavItem, ...] = (
     NavItem(_("Audit trail"), "audit:trail", ("audit.view",)),
     # Not "Catalog settings": links are found by name, and that would also answer to the learners' "Catalog".
     NavItem(_("Categories and publishing"), "catalog:settings", ("catalog.manage",)),
+    # Not "Notifications": the header's bell answers to that name, and links are found by their name.
+    NavItem(
+        _("Notification settings"),
+        "notifications:admin_types",
+        ("notification.manage",),
+        also_current=("notifications:admin_log",),
+    ),
     NavItem(_("API tokens"), "accounts:tokens", ()),
     NavItem(_("All organisations"), "accounts:platform-organizations", platform_only=True),
 )

@@ -230,3 +230,49 @@ def test_seed_demo_twice_creates_nothing_more_and_reset_deletes_the_evidence_fil
     assert counts() == before
     assert not any(default_storage.exists(name) for name in old_files)
     assert all(default_storage.exists(name) for name in ExternalTraining.objects.values_list("evidence", flat=True))
+
+
+def test_seed_demo_leaves_unread_notifications_for_the_demo_learner_and_managers(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from syllabus.enrollment import notifying as enrollment_notifying
+    from syllabus.notifications import selectors as notification_selectors
+    from syllabus.notifications.models import Notification
+    from syllabus.progress import notifying as progress_notifying
+
+    # The seed's events are handled once it commits, by the real handlers.
+    with django_capture_on_commit_callbacks(execute=True):
+        run()
+    chloe, amelia, grace = member(CHLOE), member(AMELIA), member("grace.mensah@northwind.example")
+
+    def unread(person: Membership) -> dict[str, list[str]]:
+        rows = notification_selectors.notification_list(
+            user=person.user, organization=person.organization, unread_only=True
+        )
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(row.type_key, []).append(row.subject)
+        return found
+
+    # Chloe: the training assigned to her that she has not completed, and the external training approved.
+    learner = unread(chloe)
+    assert sorted(learner[enrollment_notifying.ASSIGNED]) == [
+        "You have been enrolled in Fire safety for clinical areas",
+        "You have been enrolled in Information governance and data protection",
+    ]
+    assert len(learner[progress_notifying.EXTERNAL_APPROVED]) == 1
+    # Her manager: her request for a place and her external training, both still waiting.
+    manager = unread(amelia)
+    assert manager[enrollment_notifying.APPROVAL_REQUESTED] == [
+        "Chloe Adams asks for a place in Giving and receiving feedback"
+    ]
+    assert len(manager[progress_notifying.EXTERNAL_SUBMITTED]) == 1
+    # The manager of the sign-in table (Nursing): Harriet's request. The requests Grace decided tell her nothing.
+    assert unread(grace)[enrollment_notifying.APPROVAL_REQUESTED] == [
+        "Harriet Price asks for a place in Giving and receiving feedback"
+    ]
+    # Seeding again sends nothing twice.
+    before = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "nothing changed" in run()
+    assert Notification.objects.count() == before

@@ -1,7 +1,8 @@
 """The anatomy of a notification channel, and the registry of channels.
 
-A channel is a plugin folder `notifications/channels/<key>/` holding `channel.py` with one `Channel` subclass, a
-README and its tests under tests/notifications/channels/. See channels/README.md for the checklist.
+A channel is a plugin folder `notifications/channels/<key>/` holding `channel.py` with one `Channel` subclass
+(and its message templates), registered in NotificationsConfig.ready(), tested in
+tests/notifications/test_<key>_channel.py. See channels/README.md for the checklist.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.utils.functional import Promise
 
 if TYPE_CHECKING:
+    from syllabus.accounts.models import User
     from syllabus.notifications.models import Delivery
 
 
@@ -42,8 +44,9 @@ class Channel(ABC):
         Raise TemporaryFailure or PermanentFailure; any other exception counts as temporary.
         """
 
-    def is_available_for(self, email: str) -> bool:
-        """Whether this person can be reached at all on this channel (email: they have an address)."""
+    def is_available_for(self, user: User) -> bool:
+        """Whether this person can be reached at all on this channel (email: they have an address). When not, no
+        delivery is written for them: the log shows what was attempted, not what could never be."""
         return True
 
 

@@ -233,6 +233,7 @@ SIGN_INS: tuple[tuple[str, str, str], ...] = (
     ("amara.osei@northwind.example", "Northwind + Contoso", "Org admin; instructor at Contoso"),
     ("grace.mensah@northwind.example", "Northwind", "Manager (Nursing)"),
     ("priya.raman@northwind.example", "Northwind", "Manager (Operations)"),
+    ("amelia.hughes@northwind.example", "Northwind", "Manager (Cardiology), Chloe's manager"),
     ("sophie.turner@northwind.example", "Northwind", "Instructor"),
     ("marcus.reid@northwind.example", "Northwind", "Instructor"),
     ("samuel.okafor@northwind.example", "Northwind", "Reviewer"),

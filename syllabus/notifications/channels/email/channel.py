@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from syllabus.accounts.models import User
 from syllabus.notifications.channels.base import Channel, PermanentFailure, TemporaryFailure
 from syllabus.notifications.models import Delivery, Notification
 from syllabus.notifications.types import EMAIL
@@ -52,6 +53,8 @@ def _message(deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
             for notification in notifications
         ]
         context = {
+            # Rendered without a request, so the i18n context processor's LANGUAGE_CODE is not there.
+            "language": translation.get_language() or "en",
             "digest": len(items) > 1 or deliveries[0].mode == "digest",
             "items": items,
             "subject": subject,
@@ -76,8 +79,8 @@ class EmailChannel(Channel):
     respects_quiet_hours = True
     uses_deliveries = True
 
-    def is_available_for(self, email: str) -> bool:
-        return bool(email)
+    def is_available_for(self, user: User) -> bool:
+        return bool(user.email)
 
     def send(self, deliveries: Sequence[Delivery]) -> None:
         message = _message(deliveries)
@@ -88,6 +91,10 @@ class EmailChannel(Channel):
             codes = [code for code, _text in exc.recipients.values()]
             if codes and all(500 <= code < 600 for code in codes):
                 raise PermanentFailure(_("The mail server refused the address: %s") % _answer(exc)) from exc
+            raise TemporaryFailure(_answer(exc)) from exc
+        except smtplib.SMTPSenderRefused as exc:
+            # Our From address or our account is refused: not the person's fault, so not a bounce. Retried, and
+            # failed in the log if it lasts, where the admin sees the server's answer.
             raise TemporaryFailure(_answer(exc)) from exc
         except smtplib.SMTPResponseException as exc:
             if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):  # 53x: our own authentication

@@ -1,0 +1,196 @@
+"""What progress tells people, through the notifications app: external training waiting for a decision, and the
+decision.
+
+| occasion (event) | who is told | type |
+|---|---|---|
+| external training submitted (ExternalTrainingSubmitted) | the person's manager | `progress.external_submitted` |
+| approved or declined (ExternalTrainingDecided) | the person | `progress.external_approved` / `_declined` |
+
+Anyone who assigns the person training may decide (`services._require_external_decider`: the reporting line, an
+org-unit scope, organisation-wide administrators) and sees the record on their approvals page; the one told is the
+nearest active manager up the reporting line, so the record does not land in the inbox of everyone above them.
+
+Handlers run after the business action committed and never raise into it; dedupe keys name the occasion, so an
+event handled twice tells nobody twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from syllabus.accounts.models import Membership, User
+from syllabus.core.events import subscribe
+from syllabus.notifications import services as notifications
+from syllabus.notifications import types
+from syllabus.notifications.types import NotificationType, Placeholder
+from syllabus.progress import events
+from syllabus.progress.models import ExternalTraining
+
+logger = logging.getLogger(__name__)
+
+EXTERNAL_SUBMITTED = "progress.external_submitted"
+EXTERNAL_APPROVED = "progress.external_approved"
+EXTERNAL_DECLINED = "progress.external_declined"
+# How far up a reporting line to look for an active manager (also stops a cycle in HR data).
+MAX_LINE_STEPS = 20
+
+CATEGORY = _("Learning records")
+
+_TITLE = Placeholder(_("Title of the training"), _("Immediate life support (ILS)"))
+_DECIDED_BY = Placeholder(_("Name of the person who decided"), "Amelia Hughes")
+
+TYPES: tuple[NotificationType, ...] = (
+    NotificationType(
+        key=EXTERNAL_SUBMITTED,
+        label=_("External training waiting for your approval"),
+        description=_("Someone in your team recorded training they took elsewhere, for you to approve."),
+        category=CATEGORY,
+        subject=_("{{ learner }} recorded external training: {{ title }}"),
+        body=_(
+            "{{ learner }} recorded training taken elsewhere and asks you to approve it onto their transcript:\n\n"
+            "{{ title }}, by {{ provider }}, completed on {{ completed_on }}.\n\n"
+            "Check their evidence, then approve or decline it on your approvals page."
+        ),
+        placeholders={
+            "learner": Placeholder(_("Name of the person"), "Chloe Adams"),
+            "title": _TITLE,
+            "provider": Placeholder(_("Who provided the training"), _("Resuscitation Council UK")),
+            "completed_on": Placeholder(_("Date it was completed"), _("Feb. 2, 2026")),
+        },
+        org_mandatory_allowed=True,
+    ),
+    NotificationType(
+        key=EXTERNAL_APPROVED,
+        label=_("Your external training was approved"),
+        description=_("Training you recorded from elsewhere was approved and is on your transcript."),
+        category=CATEGORY,
+        subject=_("“{{ title }}” is on your transcript"),
+        body=_("{{ decided_by }} approved the external training “{{ title }}”. It is now on your transcript."),
+        placeholders={"title": _TITLE, "decided_by": _DECIDED_BY},
+    ),
+    NotificationType(
+        key=EXTERNAL_DECLINED,
+        label=_("Your external training was declined"),
+        description=_("Training you recorded from elsewhere was declined, with the reason."),
+        category=CATEGORY,
+        subject=_("Your external training “{{ title }}” was declined"),
+        body=_(
+            "{{ decided_by }} declined the external training “{{ title }}”.\n\nTheir reason: {{ reason }}\n\n"
+            "You can record it again with the missing details or evidence."
+        ),
+        placeholders={
+            "title": _TITLE,
+            "decided_by": _DECIDED_BY,
+            "reason": Placeholder(_("The reason given"), _("The certificate does not show the date: please add it.")),
+        },
+    ),
+)
+
+
+def line_manager_user_id(membership: Membership) -> int | None:
+    """The user of the person's nearest active manager, walking up past managers who have left."""
+    seen = {membership.pk}
+    current = membership.manager_id
+    for _step in range(MAX_LINE_STEPS):
+        if current is None or current in seen:
+            return None
+        seen.add(current)
+        row = (
+            Membership.objects.filter(pk=current, organization_id=membership.organization_id)
+            .values_list("manager_id", "is_active", "user_id", "user__is_active")
+            .first()
+        )
+        if row is None:
+            return None
+        manager_id, active, user_id, user_active = row
+        if active and user_active:
+            return int(user_id)
+        current = manager_id
+    return None
+
+
+def _record(external_id: int) -> ExternalTraining | None:
+    return (
+        ExternalTraining.objects.filter(pk=external_id)
+        .select_related("organization", "membership__user", "decided_by")
+        .first()
+    )
+
+
+def send_submitted(external_id: int) -> None:
+    record = _record(external_id)
+    if record is None or record.status != ExternalTraining.Status.PENDING:
+        return  # decided meanwhile (later in the same transaction): nothing waits any more
+    manager = line_manager_user_id(record.membership)
+    if manager is None or manager == record.membership.user_id:
+        return
+    person: User = record.membership.user
+    notifications.notify(
+        notifications.Notice(
+            recipient_id=manager,
+            type=EXTERNAL_SUBMITTED,
+            dedupe_key=f"external:{record.pk}:submitted",
+            context={
+                "learner": person.display_name or person.email,
+                "title": record.title,
+                "provider": record.provider,
+                "completed_on": record.completed_on,
+            },
+            organization_id=record.organization_id,
+            url=reverse("progress:external-approvals"),
+        )
+    )
+
+
+def send_decided(external_id: int, *, approved: bool) -> None:
+    record = _record(external_id)
+    if record is None:
+        return
+    decider = record.decided_by
+    context = {
+        "title": record.title,
+        "decided_by": (decider.display_name or decider.email) if decider else record.organization.name,
+    }
+    if not approved:
+        context["reason"] = record.decision_reason
+    notifications.notify(
+        notifications.Notice(
+            recipient_id=record.membership.user_id,
+            type=EXTERNAL_APPROVED if approved else EXTERNAL_DECLINED,
+            dedupe_key=f"external:{record.pk}:decided",
+            context=context,
+            organization_id=record.organization_id,
+            url=reverse("progress:transcript" if approved else "progress:external"),
+        )
+    )
+
+
+# Handlers never raise into the business action (it committed already): failures are logged. The writes go in a
+# savepoint, so a database error cannot spoil a surrounding transaction either.
+
+
+def on_external_submitted(event: events.ExternalTrainingSubmitted) -> None:
+    try:
+        with transaction.atomic():
+            send_submitted(event.external_id)
+    except Exception:
+        logger.exception("Could not send the notifications of %r", event)
+
+
+def on_external_decided(event: events.ExternalTrainingDecided) -> None:
+    try:
+        with transaction.atomic():
+            send_decided(event.external_id, approved=event.approved)
+    except Exception:
+        logger.exception("Could not send the notifications of %r", event)
+
+
+def connect() -> None:
+    for kind in TYPES:
+        types.register(kind)
+    subscribe(events.ExternalTrainingSubmitted, on_external_submitted)
+    subscribe(events.ExternalTrainingDecided, on_external_decided)
