@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ class UserSignedIn:
     user_id: int
     ip_address: str | None
     two_factor: bool
+    # The `UserSession` row of this sign-in: None when no browser session was recorded (no request).
+    session_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,18 @@ class PasswordChanged:
     user_id: int
     actor_id: int | None
     via_reset: bool
+
+
+@dataclass(frozen=True)
+class PasswordResetRequested:
+    """Someone asked for a reset link for this active account (never emitted for an address without one).
+
+    `reset_path` is the link itself, which lets whoever holds it choose the person's password: pass it on only to
+    send it to the person, never log or record it (it is left out of the event's repr).
+    """
+
+    user_id: int
+    reset_path: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -383,6 +383,10 @@ def on_profile_changed(event: accounts_events.ProfileChanged) -> None:
     )
 
 
+# Not recorded: an audit write in the request only for addresses that have an account would make the reset form
+# answer measurably slower for them. The reset itself is recorded as auth.password_changed (via_reset).
+UNRECORDED: tuple[type, ...] = (accounts_events.PasswordResetRequested,)
+
 HANDLERS: tuple[tuple[type, Callable[[Any], None]], ...] = (
     (accounts_events.OrganizationChanged, on_organization_changed),
     (accounts_events.OrgUnitMoved, on_org_unit_moved),

@@ -11,7 +11,7 @@ class NotificationsConfig(AppConfig):
 
         from syllabus.audit import actions
         from syllabus.core import privacy as privacy_registry
-        from syllabus.notifications import privacy
+        from syllabus.notifications import account_security, privacy
         from syllabus.notifications.channels import base
         from syllabus.notifications.channels.email.channel import EmailChannel
         from syllabus.notifications.channels.in_app.channel import InAppChannel
@@ -26,3 +26,4 @@ class NotificationsConfig(AppConfig):
             ("notification.mandatory_changed", _("Notification type made mandatory or optional")),
         ):
             actions.register(action, label)
+        account_security.connect()

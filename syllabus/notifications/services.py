@@ -43,6 +43,7 @@ CONTEXT_MISSING = "Notification {type} needs {names}."
 CONTEXT_VALUE = "Placeholder {name} of {type} must be text, a number or a date, not {kind}."
 # Said of built-in mandatory types (security) and of types the organisation made mandatory alike.
 PREFERENCE_LOCKED = "“{type}” is required on this channel: it cannot be turned off."
+PREFERENCE_NEVER = "“{type}” is never sent on this channel."
 PREFERENCE_NO_DIGEST = "This channel has no digest."
 PREFERENCE_UNKNOWN_TYPE = "There is no notification type “{type}”."
 PREFERENCE_UNKNOWN_CHANNEL = "There is no channel “{channel}”."
@@ -92,9 +93,11 @@ def choices_for(
     result = {}
     for channel in channels.all_channels():
         default_on = channel.key in kind.default_channels
-        locked = default_on and (kind.mandatory or (org_mandatory and kind.org_mandatory_allowed))
+        # A built-in mandatory type's channels are fixed both ways (a reset link never goes in-app); an
+        # organisation's mandatory flag only keeps the default channels on.
+        locked = kind.mandatory or (default_on and org_mandatory and kind.org_mandatory_allowed)
         row = preferences.get(channel.key)
-        enabled = True if locked else (row.enabled if row is not None else default_on)
+        enabled = default_on if locked else (row.enabled if row is not None else default_on)
         mode = row.mode if row is not None and channel.supports_digest and not kind.urgent else DeliveryMode.IMMEDIATE
         result[channel.key] = ChannelChoice(channel=channel.key, enabled=enabled, mode=mode, locked=locked)
     return result
@@ -251,6 +254,8 @@ def _notify_batch(notices: Sequence[Notice], kinds: Mapping[str, registry.Notifi
                     not_before=_not_before(now, kind, channel, choice, settings_of.get(user.pk), user.time_zone),
                 )
             )
+        if kind.forget_body_after_sending and not deliveries:
+            notification.body, notification.url = "", ""  # nothing will send it: forget the secret at once
         plans.append((notification, deliveries))
 
     created = _save(plans)
@@ -387,8 +392,9 @@ def preferences_update(*, user: User, organization: Organization | None, changes
         ):
             errors[field_name].append(PREFERENCE_NO_DIGEST)
         choice = choices_for(kind=kind, preferences={}, org_mandatory=kind.key in mandatory)[channel.key]
-        if choice.locked and not change.enabled:
-            errors[field_name].append(PREFERENCE_LOCKED.format(type=kind.label))
+        if choice.locked and change.enabled != choice.enabled:
+            message = PREFERENCE_LOCKED if choice.enabled else PREFERENCE_NEVER
+            errors[field_name].append(message.format(type=kind.label))
     if errors:
         raise ValidationError(dict(errors))
     with transaction.atomic():

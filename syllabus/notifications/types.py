@@ -5,7 +5,8 @@ the event handlers that send them) and registers them in its AppConfig.ready() w
 its placeholders (each with a sample value for previews), its default wording (translatable), the channels it uses
 unless the person chooses otherwise, and these flags:
 
-- `mandatory`: nobody may turn its default channels off (password reset, security alerts);
+- `mandatory`: its channels are fixed: nobody may turn its default channels off, nor turn another one on
+  (password reset, security alerts);
 - `org_mandatory_allowed`: an organisation may make it mandatory for its people (compliance escalations);
 - `urgent`: sent at once, never held for quiet hours or a digest (a reset link is useless tomorrow);
 - `account_level`: belongs to the person, not to one of their organisations, and is not reworded per organisation.
@@ -44,6 +45,9 @@ class NotificationType:
     urgent: bool = False
     # Account-level types (security) are not tied to an organisation: they cannot be reworded per organisation.
     account_level: bool = False
+    # The body and link are blanked once every delivery is finished (sent, bounced, failed): for messages that
+    # carry a secret, such as a password reset link, which must not stay readable in the database.
+    forget_body_after_sending: bool = False
 
 
 _types: dict[str, NotificationType] = {}

@@ -8,11 +8,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
-from django.template import loader
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from syllabus.accounts import events
 from syllabus.accounts.models import User
-from syllabus.accounts.security.tasks import send_email
+from syllabus.core.events import emit
 
 CODE_HELP = _("The 6-digit code your authenticator app shows now, or one of your recovery codes.")
 
@@ -98,7 +99,8 @@ class ChangePasswordForm(NewPasswordFieldsMixin, auth_forms.PasswordChangeForm):
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
     """Ask for a reset link. Answers the same whether or not the address has an account.
 
-    People added without a password (who sign in through a reset link, see the person form) get a link too.
+    People added without a password (who sign in through a reset link, see the person form) get a link too. The
+    email itself is a notification (notifications/account_security.py), sent by the worker.
     """
 
     def get_users(self, email: str) -> Iterator[User]:
@@ -113,6 +115,8 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        send_email.delay(subject=subject, body=body, to=to_email, from_email=from_email)
+        # Nothing is written or sent here: the notifications app reacts to the event by queueing the message for
+        # the worker, so "we know this address" answers as fast as "we don't", which the form must never reveal.
+        user: User = context["user"]
+        path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
+        emit(events.PasswordResetRequested(user_id=user.pk, reset_path=path))

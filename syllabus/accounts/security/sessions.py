@@ -132,9 +132,16 @@ def person_sessions_end(*, membership: Membership, by: User) -> int:
 
 def signed_in_record(*, user: User, request: HttpRequest | None, two_factor: bool) -> None:
     """Someone has signed in (the user_logged_in adapter): their session gets its row at once."""
+    session_id = None
     if request is not None:
         session_touch(request, user=user, force=True)
-    emit(events.UserSignedIn(user_id=user.pk, ip_address=client_ip(request), two_factor=two_factor))
+        if getattr(request, "session", None) is not None:
+            session_id = current_session_id(request)
+    emit(
+        events.UserSignedIn(
+            user_id=user.pk, ip_address=client_ip(request), two_factor=two_factor, session_id=session_id
+        )
+    )
 
 
 def signed_out_record(*, user: User, request: HttpRequest | None) -> None:

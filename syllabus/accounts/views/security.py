@@ -115,16 +115,8 @@ def sign_in_two_factor(request: HttpRequest) -> HttpResponse:
 class PasswordResetRequestView(auth_views.PasswordResetView):
     template_name = "accounts/security/password_reset_form.html"
     form_class = PasswordResetRequestForm
-    email_template_name = "accounts/security/password_reset_email.txt"
-    subject_template_name = "accounts/security/password_reset_subject.txt"
+    # The email is a notification (notifications/account_security.py): the form only emits an event.
     success_url = reverse_lazy("accounts:password-reset-sent")
-
-    @property
-    def extra_email_context(self) -> dict[str, Any]:  # type: ignore[override]
-        return {
-            "platform_name": settings.SYLLABUS_PLATFORM_NAME,
-            "valid_hours": max(settings.PASSWORD_RESET_TIMEOUT // 3600, 1),
-        }
 
     def form_valid(self, form: Any) -> HttpResponse:
         self.request.session["security_reset_email"] = form.cleaned_data["email"]

@@ -41,7 +41,7 @@ def test_signing_in_records_the_session_with_its_browser_and_address(client, wor
     assert row.session_key == client.session.session_key
     assert (row.ip_address, row.user_agent, row.ended_at) == ("198.51.100.7", FIREFOX, None)
     assert of_type(recorded, events.UserSignedIn) == [
-        events.UserSignedIn(user_id=user.pk, ip_address="198.51.100.7", two_factor=False)
+        events.UserSignedIn(user_id=user.pk, ip_address="198.51.100.7", two_factor=False, session_id=row.pk)
     ]
 
 

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from syllabus.accounts import events
+from syllabus.accounts.models import UserSession
 from syllabus.accounts.security import two_factor
 from syllabus.core import clock
 from tests.accounts.security.conftest import (
@@ -144,8 +145,9 @@ def test_the_code_from_the_app_completes_the_sign_in(client, world, recorded, ru
     assert response.status_code == 302 and response["Location"] == HOME
     assert signed_in_user_id(client) == str(user.pk)
     assert client.get(HOME).status_code == 200
+    session = UserSession.objects.get(session_key=client.session.session_key)
     assert of_type(recorded, events.UserSignedIn) == [
-        events.UserSignedIn(user_id=user.pk, ip_address="127.0.0.1", two_factor=True)
+        events.UserSignedIn(user_id=user.pk, ip_address="127.0.0.1", two_factor=True, session_id=session.pk)
     ]
 
 
