@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -88,7 +89,10 @@ class TwoFactorMiddleware:
             url = reverse("accounts:two-factor-enrol")
         if getattr(request, "htmx", False):
             response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
+            # A background request from the very page people are sent to (the header's notification bell on the
+            # set-up page) must not reload that page, again and again: it just gets nothing.
+            if urlsplit(request.headers.get("HX-Current-URL", "")).path != urlsplit(url).path:
+                response["HX-Redirect"] = url
             return response
         return redirect(url)
 

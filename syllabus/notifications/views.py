@@ -1,10 +1,347 @@
-"""Written by its owner in this session (see the brief)."""
+"""The person's own notification pages: the bell in the header, the notification centre and the preferences page.
 
-from django.http import Http404, HttpRequest, HttpResponse
+Everything here is about the signed-in person: a notification is found only among their own, in the organisation
+they work in now plus their account-level ones (`selectors.centre_q`), so another person's id, or one of another
+organisation, is not found (404) and nothing changes.
+
+The bell costs the pages nothing: the header only holds an element that htmx fills from `bell` once the page has
+loaded, again every minute, and whenever the centre changes something (the `notifications-changed` event, sent by
+the centre's htmx answers in their HX-Trigger header). Without JavaScript the header still links to the centre.
+The centre's buttons are forms that work without JavaScript (POST, then back to the same list); with htmx they
+swap the one notification (or the list) in place and say what happened in a status region.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from syllabus.accounts import selectors as accounts_selectors
+from syllabus.accounts.models import Organization, User
+from syllabus.core import clock
+from syllabus.core.tenancy import current_organization
+from syllabus.notifications import selectors, services
+from syllabus.notifications import types as registry
+from syllabus.notifications.channels import base as channel_registry
+from syllabus.notifications.forms import PreferencesForm, enabled_name, error_summary, mode_name, type_rows
+from syllabus.notifications.models import Notification
+
+View = Callable[..., HttpResponseBase]
+
+PAGE_SIZE = 25
+FILTER_ALL, FILTER_UNREAD = "all", "unread"
+# Sent by the centre's htmx answers (HX-Trigger): the bell in the header listens for it and asks for its count.
+CHANGED_EVENT = "notifications-changed"
+# The badge stays narrow; the accessible name always has the exact number.
+BADGE_MAX = 99
+
+MARKED_READ = gettext_lazy("“%(subject)s” is marked as read.")
+MARKED_UNREAD = gettext_lazy("“%(subject)s” is marked as unread.")
+NOTHING_UNREAD = gettext_lazy("Every notification was already read.")
+LEADS_OUTSIDE = gettext_lazy("This notification’s link does not lead to a page of Syllabus, so it was not opened.")
+SAVED = gettext_lazy("Your notification preferences are saved.")
 
 
-def _missing(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
 
 
-centre = bell = mark_all_read = mark_read = mark_unread = open_notification = preferences = _missing
+def person_page(view: View) -> View:
+    """Signed in; passes the organisation the person works in (None: account-level notifications only).
+
+    Someone who belongs to organisations but has not chosen one yet chooses first (and comes back), as on every
+    organisation page: otherwise the centre would quietly show only part of their notifications.
+    """
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        organization = current_organization(request)
+        if organization is None and accounts_selectors.organizations_for_user(user=_user(request)).exists():
+            chooser = reverse("accounts:choose-organization")
+            return redirect(f"{chooser}?{urlencode({'next': request.get_full_path()})}")
+        return view(request, organization, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_or_404(user: User, organization: Organization | None, pk: int) -> Notification:
+    notification = Notification.objects.filter(selectors.centre_q(user, organization), pk=pk).first()
+    if notification is None:
+        raise Http404
+    return notification
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def is_inside_site(url: str) -> bool:
+    """A path of this site ("/courses/12/"), never an address elsewhere ("https://…", "//host", "/\\host")."""
+    return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
+
+
+# --- the bell ------------------------------------------------------------------------------------------------------
+
+
+def bell_context(count: int, *, announce: bool = False) -> dict[str, Any]:
+    return {
+        "count": count,
+        "badge": f"{BADGE_MAX}+" if count > BADGE_MAX else str(count),
+        "announce": announce,
+        "announcement": _("New notifications: %(count)s unread.") % {"count": count} if announce else "",
+    }
+
+
+@require_safe
+@never_cache
+def bell(request: HttpRequest) -> HttpResponse:
+    """The header's link to the centre with the unread count. `known` is the count the page shows now: only a
+    rise is announced (to screen readers, politely), so the minute's poll is silent when nothing arrived."""
+    if not request.user.is_authenticated:
+        # Signed out meanwhile (another tab): leave the header as it is rather than swap a sign-in page into it.
+        return HttpResponse(status=204)
+    count = selectors.unread_count(user=_user(request), organization=current_organization(request))
+    known = request.GET.get("known", "")
+    announce = known.isdigit() and count > int(known)
+    # Without the request: the site's context processors (navigation, roles) would cost the poll ~6 queries.
+    return HttpResponse(render_to_string("notifications/_bell.html", bell_context(count, announce=announce)))
+
+
+# --- the centre ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One notification as the centre shows it (words worked out here: templates only display)."""
+
+    notification: Notification
+    unread: bool
+    when: str  # "3 hours ago"
+
+
+def _when(created_at: dt.datetime, now: dt.datetime) -> str:
+    if now - created_at < dt.timedelta(minutes=1):
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(created_at, now, depth=1)}
+
+
+def _rows(notifications: Any) -> list[Row]:
+    now = clock.now()
+    return [
+        Row(notification=item, unread=item.read_at is None, when=_when(item.created_at, now)) for item in notifications
+    ]
+
+
+def _filter_of(value: str) -> str:
+    return FILTER_UNREAD if value == FILTER_UNREAD else FILTER_ALL
+
+
+def _page(request: HttpRequest, organization: Organization | None, filter_: str, number: str | None) -> Page[Any]:
+    notifications = selectors.notification_list(
+        user=_user(request), organization=organization, unread_only=filter_ == FILTER_UNREAD
+    )
+    return Paginator(notifications, PAGE_SIZE).get_page(number)
+
+
+def _list_context(
+    request: HttpRequest, organization: Organization | None, filter_: str, number: str | None
+) -> dict[str, Any]:
+    page = _page(request, organization, filter_, number)
+    return {
+        "page_obj": page,
+        "rows": _rows(page.object_list),
+        "filter": filter_,
+        "page_number": page.number,
+        "filters": [
+            {"key": FILTER_ALL, "label": _("All"), "url": reverse("notifications:centre")},
+            {
+                "key": FILTER_UNREAD,
+                "label": _("Unread"),
+                "url": f"{reverse('notifications:centre')}?{urlencode({'filter': FILTER_UNREAD})}",
+            },
+        ],
+    }
+
+
+@person_page
+@require_safe
+def centre(request: HttpRequest, organization: Organization | None) -> HttpResponse:
+    context = _list_context(request, organization, _filter_of(request.GET.get("filter", "")), request.GET.get("page"))
+    return render(request, "notifications/centre.html", context)
+
+
+def _back(request: HttpRequest, anchor: str = "") -> HttpResponse:
+    """The list the button was pressed on (same filter, same page), for browsers without JavaScript."""
+    query = {}
+    if _filter_of(request.POST.get("filter", "")) == FILTER_UNREAD:
+        query["filter"] = FILTER_UNREAD
+    page = request.POST.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        query["page"] = page
+    url = reverse("notifications:centre")
+    if query:
+        url = f"{url}?{urlencode(query)}"
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _changed(response: HttpResponse) -> HttpResponse:
+    response["HX-Trigger"] = CHANGED_EVENT
+    return response
+
+
+def _after_toggle(request: HttpRequest, notification: Notification, message: str) -> HttpResponse:
+    if not _is_fragment(request):
+        messages.success(request, message)
+        return _back(request, f"notification-{notification.pk}")
+    notification.refresh_from_db(fields=["read_at"])
+    context = {
+        "row": _rows([notification])[0],
+        "filter": _filter_of(request.POST.get("filter", "")),
+        "page_number": request.POST.get("page", "1"),
+        "status_message": message,
+    }
+    return _changed(render(request, "notifications/_item.html", context))
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = current_organization(request)
+    notification = _own_or_404(_user(request), organization, pk)
+    services.notifications_mark_read(user=_user(request), organization=organization, ids=[notification.pk])
+    return _after_toggle(request, notification, MARKED_READ % {"subject": notification.subject})
+
+
+@login_required
+@require_POST
+def mark_unread(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = current_organization(request)
+    notification = _own_or_404(_user(request), organization, pk)
+    services.notifications_mark_unread(user=_user(request), organization=organization, ids=[notification.pk])
+    return _after_toggle(request, notification, MARKED_UNREAD % {"subject": notification.subject})
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    organization = current_organization(request)
+    count = services.notifications_mark_all_read(user=_user(request), organization=organization)
+    if count:
+        message = ngettext(
+            "%(count)s notification is marked as read.", "%(count)s notifications are marked as read.", count
+        ) % {"count": count}
+    else:
+        message = str(NOTHING_UNREAD)
+    if not _is_fragment(request):
+        messages.success(request, message)
+        return _back(request)
+    filter_ = _filter_of(request.POST.get("filter", ""))
+    context = {**_list_context(request, organization, filter_, request.POST.get("page")), "status_message": message}
+    return _changed(render(request, "notifications/_results.html", context))
+
+
+@person_page
+@require_safe
+def open_notification(request: HttpRequest, organization: Organization | None, pk: int) -> HttpResponse:
+    """Mark read and go where the notification leads, if that is a page of this site; else back to the centre."""
+    notification = _own_or_404(_user(request), organization, pk)
+    services.notifications_mark_read(user=_user(request), organization=organization, ids=[notification.pk])
+    if notification.url and is_inside_site(notification.url):
+        return redirect(notification.url)
+    if notification.url:
+        messages.error(request, LEADS_OUTSIDE)
+    return redirect(f"{reverse('notifications:centre')}#notification-{notification.pk}")
+
+
+# --- preferences ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    channel: channel_registry.Channel
+    field: Any  # the checkbox (BoundField)
+    mode: Any  # the at once / daily digest choice (BoundField), None where the channel or the type has none
+    always_at_once: bool  # a digest channel, but the type is urgent: it never waits
+
+
+@person_page
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, organization: Organization | None) -> HttpResponse:
+    user = _user(request)
+    channels = channel_registry.all_channels()
+    rows = type_rows(
+        registry.all_types(),
+        selectors.preferences_of(user),
+        services.mandatory_types(organization.pk if organization else None),
+    )
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None,
+        rows=rows,
+        channels=channels,
+        person=services.person_settings_get(user),
+        time_zone=user.time_zone,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            quiet_start, quiet_end, digest_time = form.times()
+            try:
+                # Both or neither: a refused preference must not leave the new quiet hours saved.
+                with transaction.atomic():
+                    services.person_settings_update(
+                        user=user, quiet_start=quiet_start, quiet_end=quiet_end, digest_time=digest_time
+                    )
+                    services.preferences_update(user=user, organization=organization, changes=form.changes())
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, SAVED)
+                return redirect("notifications:preferences")
+        status = 400
+    sections: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        cells = [
+            Cell(
+                channel=channel,
+                field=form[enabled_name(row.kind.key, channel.key)],
+                mode=form[mode_name(row.kind.key, channel.key)]
+                if mode_name(row.kind.key, channel.key) in form.fields
+                else None,
+                always_at_once=channel.supports_digest
+                and row.kind.urgent
+                and (row.choices[channel.key].enabled or not row.choices[channel.key].locked),
+            )
+            for channel in channels
+        ]
+        sections[str(row.kind.category)].append({"row": row, "cells": cells})
+    context = {
+        "form": form,
+        "channels": channels,
+        "sections": list(sections.items()),
+        "time_zone": user.time_zone,
+        "error_summary": error_summary(form),
+    }
+    return render(request, "notifications/preferences.html", context, status=status)

@@ -221,6 +221,9 @@ PAGES_IN_SCOPE: dict[str, PageInScope] = {
     "my team": PageInScope("manager", lambda w: url("enrollment:team")),
     "assign training": PageInScope("manager", lambda w: url("enrollment:team-assign")),
     "approvals": PageInScope("manager", lambda w: url("enrollment:approvals")),
+    # Notifications (issue #8): the person's own centre and preferences (the bell is in every page's header).
+    "notifications": PageInScope("learner", lambda w: url("notifications:centre")),
+    "notification preferences": PageInScope("learner", lambda w: url("notifications:preferences")),
     "not allowed (403)": PageInScope("learner", lambda w: url("accounts:people"), status=403),
     "not found (404)": PageInScope("org_admin", lambda w: url("accounts:person-detail", w.outsider.pk), status=404),
 }

@@ -259,6 +259,22 @@ def test_htmx_requests_are_redirected_with_hx_redirect(client, world):
     assert response["HX-Redirect"].startswith(SECOND_STEP)
 
 
+def test_htmx_requests_from_the_page_people_are_sent_to_get_nothing_rather_than_a_reload(client, world):
+    # The header's bell polls from every page, the set-up page included: a redirect to that same page would
+    # reload it forever.
+    world.org.two_factor_required_roles = ["instructor"]
+    world.org.save()
+    act_in(client, world.instructor)
+    response = client.get(
+        reverse("notifications:bell"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{ENROL}"
+    )
+    assert response.status_code == 204 and "HX-Redirect" not in response
+    elsewhere = client.get(
+        reverse("notifications:bell"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/"
+    )
+    assert elsewhere["HX-Redirect"] == ENROL
+
+
 # --- recovery codes -----------------------------------------------------------------------------------------
 
 
