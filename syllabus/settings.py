@@ -77,7 +77,8 @@ MIDDLEWARE = [
     # The client's address and browser, readable below the view (the audit trail records them).
     "syllabus.core.request_context.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, but background polls (the notification bell) leave the session and its idle timeout alone.
+    "syllabus.core.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -324,6 +325,10 @@ UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000, minimum
 # --- email -------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "syllabus@localhost")
+# Seconds each exchange with the mail server may take. A hung connection must fail (and be retried) long before the
+# worker's claim on the delivery goes stale (notifications.delivery.STALE_CLAIM, 10 minutes) and another worker sends
+# it again; one send is about eight exchanges, hence the ceiling.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1, maximum=60)
 # Where people reach this Syllabus: links in emails are made absolute with it.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

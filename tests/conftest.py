@@ -95,3 +95,16 @@ def world(db: None) -> World:
         outsider=outsider,
         platform_admin=platform_admin,
     )
+
+
+@pytest.fixture
+def builtin_roles(transactional_db: None) -> None:
+    """Put back the built-in roles (a data migration) that the flush after a transactional test removes: ask for
+    it before `world` in a `transaction=True` test."""
+    from syllabus.access.capabilities import BUILTIN_ROLES
+    from syllabus.access.models import Role
+
+    for role in BUILTIN_ROLES:
+        Role.objects.update_or_create(
+            organization=None, key=role.key, defaults={"name": role.name, "description": role.description}
+        )

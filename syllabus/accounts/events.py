@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -114,14 +114,10 @@ class PasswordChanged:
 
 @dataclass(frozen=True)
 class PasswordResetRequested:
-    """Someone asked for a reset link for this active account (never emitted for an address without one).
-
-    `reset_path` is the link itself, which lets whoever holds it choose the person's password: pass it on only to
-    send it to the person, never log or record it (it is left out of the event's repr).
-    """
+    """Someone asked for a reset link for this active account. Emitted on the worker (the reset form queues the
+    same task for any address), so that no handler makes a known address answer slower than an unknown one."""
 
     user_id: int
-    reset_path: str = field(repr=False)
 
 
 @dataclass(frozen=True)

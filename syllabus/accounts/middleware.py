@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 
 from syllabus.accounts import selectors
 from syllabus.accounts.security import sessions, two_factor
+from syllabus.core.sessions import is_passive
 
 SESSION_KEY = "syllabus_organization_id"
 
@@ -104,13 +105,19 @@ TWO_FACTOR_API_MESSAGES = {
 
 
 class UserSessionMiddleware:
-    """Keeps the signed-in person's session row (accounts/security/sessions.py) up to date, at most once a minute."""
+    """Keeps the signed-in person's session row (accounts/security/sessions.py) up to date, at most once a minute.
+
+    A passive request (a background poll, core/sessions.py) is not the person using the session: it is not
+    recorded, so "last seen" and the list of sessions keep telling the truth about an unattended tab.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        # After the view, so a sign-in in this request is seen with its new session key.
-        sessions.session_touch(request)
+        # After the view, so a sign-in in this request is seen with its new session key, and a passive view is
+        # known as such.
+        if not is_passive(request):
+            sessions.session_touch(request)
         return response

@@ -252,3 +252,29 @@ def api_token_get(
 ) -> ApiToken | None:
     """One token of the organisation (of `membership` only, when given)."""
     return api_token_list(organization=organization, membership=membership).filter(pk=token_id).first()
+
+
+# How far up a reporting line `nearest_manager_user_id` looks past managers who have left (and stops on a cycle).
+MAX_LINE_STEPS = 20
+
+
+def nearest_manager_user_id(membership: Membership) -> int | None:
+    """The user id of the person's nearest active manager, walking up past managers who have left (None: nobody)."""
+    seen = {membership.pk}
+    current = membership.manager_id
+    for _step in range(MAX_LINE_STEPS):
+        if current is None or current in seen:
+            return None
+        seen.add(current)
+        row = (
+            Membership.objects.filter(pk=current, organization_id=membership.organization_id)
+            .values_list("manager_id", "is_active", "user_id", "user__is_active")
+            .first()
+        )
+        if row is None:
+            return None
+        manager_id, active, user_id, user_active = row
+        if active and user_active:
+            return int(user_id)
+        current = manager_id
+    return None

@@ -9,7 +9,7 @@ paginated in SQL, and the counts of one page come from one aggregate query over 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +78,11 @@ def read_reporting_line(principal: Principal) -> None:
 
 
 def org_unit_choices(
-    *, organization: Organization, principal: Principal | None = None, also: int | None = None
+    *,
+    organization: Organization,
+    principal: Principal | None = None,
+    also: int | None = None,
+    team_units: Collection[int | None] | None = None,
 ) -> list[tuple[int, str]]:
     """(id, indented name) of units in tree order, siblings by name: the department filter's choices. One query.
 
@@ -86,10 +90,12 @@ def org_unit_choices(
     units above them for the tree, and `also` (the unit chosen now). A select of every unit of a large organisation
     (2,000 here) took 300 ms to render, for a manager whose 2,000 people are in 40 of them. Without member counts:
     `accounts.selectors.org_unit_choices` counts them, reading the whole membership table (90 ms at 100,000 people).
+    `team_units`: the units of the viewer's people when the caller has read them already (`team_order`), which
+    saves reading the people again here (7 ms for a line of 2,000).
     """
     narrow = principal is not None and not principal.holds_org_wide("enrollment.view")
     has_team: Any = Value(True)
-    if narrow:
+    if narrow and team_units is None:
         assert principal is not None
         people = Membership.objects.filter(team_scope(organization=organization, principal=principal), is_active=True)
         has_team = ExpressionWrapper(Q(pk__in=people.values("org_unit_id")), output_field=BooleanField())
@@ -100,8 +106,9 @@ def org_unit_choices(
     )
     if narrow:
         shown: set[int] = {also} if also is not None else set()
+        teams = set(team_units) if team_units is not None else None
         for pk, _name, _depth, _parent, path, has_team in rows:
-            if has_team:
+            if (pk in teams) if teams is not None else has_team:
                 shown.add(pk)
                 # The path holds the ids of the units above ("/3/17/42/").
                 shown.update(int(part) for part in path.strip("/").split("/") if part.isdigit())
@@ -157,6 +164,51 @@ def team_list(
         overdue = Enrollment.objects.filter(_overdue_q(clock.now()), membership=OuterRef("pk"), course__isnull=False)
         qs = qs.filter(Exists(overdue))
     return qs
+
+
+# A reporting line of up to this many people is read whole, in the page's order, in one query (`team_order`).
+LIST_MAX = 5000
+
+
+def team_order(
+    *, organization: Organization, principal: Principal, filters: TeamFilter | None = None
+) -> list[tuple[int, int | None]] | None:
+    """(membership id, org unit id) of everyone `team_list` lists, in its order, when the viewer's scope is their
+    reporting line of up to `LIST_MAX` people; None otherwise (the whole organisation, a unit's subtree, a longer
+    line): page `team_list` itself then. One query.
+
+    For a line of 2,000 this one pass over the people (10 ms) stands for two: the count and the page, which each
+    probed the 2,000 people (and the page their names) again. Its length is the count, a slice of it a page
+    (`team_people`), and unfiltered its units are those of the department choices (`org_unit_choices`).
+    """
+    view = "enrollment.view"
+    if principal.holds_org_wide(view) or any(view in caps for caps in principal.unit_capabilities.values()):
+        return None
+    if len(principal.reporting_line_ids) > LIST_MAX:
+        return None
+    people = team_list(organization=organization, principal=principal, filters=filters)
+    return list(people.values_list("pk", "org_unit_id"))
+
+
+def team_people(membership_ids: Sequence[int]) -> list[Membership]:
+    """The people of one page of `team_order`, in that order, with their name, email and unit. One query."""
+    found = {
+        member.pk: member
+        for member in Membership.objects.filter(pk__in=list(membership_ids))
+        .select_related("user", "org_unit")
+        .only(
+            "organization",
+            "user",
+            "org_unit",
+            "manager",
+            "is_active",
+            "user__display_name",
+            "user__email",
+            "org_unit__name",
+            "org_unit__path",
+        )
+    }
+    return [found[pk] for pk in membership_ids if pk in found]
 
 
 def with_people(members: list[Membership]) -> list[Membership]:

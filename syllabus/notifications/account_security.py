@@ -6,24 +6,23 @@ notifications (see pyproject's import contracts), so this module subscribes to i
 called from NotificationsConfig.ready(), registers the types and the handlers.
 
 The reset link is a key to the account, so its notification is email only (a mandatory type's channels are fixed)
-and is rendered on the worker; its type forgets the body once the email is out or has finally failed
-(`forget_body_after_sending`): the stored notification keeps its subject only. The reset form only emits
-`PasswordResetRequested`, and the handler only queues the worker: a known address answers as fast as an unknown
-one.
+and the link itself is made by the email channel as it sends (`send_time_placeholders`): it is never stored in the
+database, carried by the broker or exported. The reset form queues the same task whatever the address, and the
+worker emits `PasswordResetRequested` for each account it finds: a known address answers as fast as an unknown one.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import logging
+import datetime as dt
 import re
-from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -34,9 +33,8 @@ from syllabus.core import clock
 from syllabus.core.events import subscribe
 from syllabus.notifications import services
 from syllabus.notifications import types as registry
+from syllabus.notifications.models import Notification
 from syllabus.notifications.types import EMAIL, IN_APP, NotificationType, Placeholder
-
-logger = logging.getLogger(__name__)
 
 CATEGORY = _("Account security")
 SAMPLE_TIME = _("2 March 2026, 09:30 (UTC)")
@@ -48,13 +46,16 @@ NEW_DEVICE = NotificationType(
     category=CATEGORY,
     subject=_("New sign-in to your account from {{ device }}"),
     body=_(
-        "Someone signed in to your account with {{ device }}, from the address {{ ip_address }}, on {{ time }}.\n\n"
+        "Someone signed in to your account with {{ device_details }}, from the address {{ ip_address }}, on "
+        "{{ time }}.\n\n"
         "If this was you, there is nothing to do.\n\n"
         "If it was not you, someone else knows your password: change it now, which signs out every other "
         "session. Your sessions page shows where you are signed in: {{ sessions_link }}"
     ),
     placeholders={
         "device": Placeholder(_("Browser and system"), _("Firefox on Windows")),
+        # The same, with a little of the raw user agent when it is not recognised: for the body only.
+        "device_details": Placeholder(_("Browser and system, in detail"), _("Firefox on Windows")),
         "ip_address": Placeholder(_("IP address"), "203.0.113.7"),
         "time": Placeholder(_("Time of the sign-in"), SAMPLE_TIME),
         "sessions_link": Placeholder(_("Link to your sessions"), "https://syllabus.example/profile/security/sessions/"),
@@ -141,7 +142,9 @@ PASSWORD_RESET = NotificationType(
     mandatory=True,
     urgent=True,
     account_level=True,
-    forget_body_after_sending=True,
+    # The link is made when the email is sent: it is never stored, queued or exported.
+    send_time_placeholders=("reset_link",),
+    send_time_context=lambda notification: reset_link_context(notification),
 )
 
 TYPES = (NEW_DEVICE, TWO_FACTOR_CHANGED, PASSWORD_CHANGED, PASSWORD_RESET)
@@ -154,6 +157,11 @@ TWO_FACTOR_CHANGES = {
 }
 TWO_FACTOR_OTHER = _("Your two-factor sign-in was changed")
 
+
+UNRECOGNISED_DEVICE = _("an unrecognised browser")
+# Of a user agent we cannot name, this much goes in the body, quoted: enough to tell a script from a browser, too
+# little to write the alert ("... automatic IT check, no action needed") for whoever holds the stolen password.
+UNRECOGNISED_QUOTE_LENGTH = 60
 
 # Version numbers in a user agent ("Chrome/124.0.6367.91", "rv:126.0"): a browser that updated itself is not a new
 # device, and a mandatory alert after every monthly update would teach people to ignore it.
@@ -172,20 +180,6 @@ def connect() -> None:
     subscribe(events.PasswordResetRequested, on_password_reset_requested)
 
 
-def _never_fails(handler: Callable[[E], None]) -> Callable[[E], None]:
-    """A notice that cannot be sent must not fail the sign-in or the change it tells about."""
-
-    @functools.wraps(handler)
-    def run(event: E) -> None:
-        try:
-            handler(event)
-        except Exception:
-            # The event's type only: a reset request carries the link.
-            logger.exception("account security notice not sent for %s", type(event).__name__)
-
-    return run
-
-
 def _site_link(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
@@ -202,6 +196,27 @@ def without_versions(user_agent: str) -> str:
     return _VERSION.sub("", user_agent)
 
 
+def device_words(user: User, user_agent: str) -> tuple[str, str]:
+    """The device for the subject and for the body, in the person's language.
+
+    A user agent is whatever the client sent: when `describe_user_agent` cannot name it (it hands the raw string
+    back), the subject says "an unrecognised browser" and the body adds at most `UNRECOGNISED_QUOTE_LENGTH`
+    characters of it in quotes.
+    """
+    # describe_user_agent translates "Firefox on Windows" in the active language: the person's, not the worker's.
+    with translation.override(user.locale or "en"):
+        described = describe_user_agent(user_agent)
+        unrecognised = str(UNRECOGNISED_DEVICE)
+    if described not in (user_agent, "?"):
+        return described, described
+    raw = " ".join(user_agent.replace('"', "'").split())
+    if not raw:
+        return unrecognised, unrecognised
+    if len(raw) > UNRECOGNISED_QUOTE_LENGTH:
+        raw = raw[: UNRECOGNISED_QUOTE_LENGTH - 1] + "…"
+    return unrecognised, f'{unrecognised} ("{raw}")'
+
+
 def is_new_device(session: UserSession) -> bool:
     """Whether this sign-in's browser differs from all of the person's earlier sessions (their first one is not)."""
     earlier = (
@@ -214,7 +229,7 @@ def is_new_device(session: UserSession) -> bool:
     return bool(seen) and without_versions(session.user_agent) not in seen
 
 
-@_never_fails
+@services.never_fails
 def on_user_signed_in(event: events.UserSignedIn) -> None:
     if event.session_id is None:
         return
@@ -222,13 +237,15 @@ def on_user_signed_in(event: events.UserSignedIn) -> None:
     if session is None or not is_new_device(session):
         return
     sessions_path = reverse("accounts:sessions")
+    device, device_details = device_words(session.user, session.user_agent)
     services.notify(
         services.Notice(
             recipient_id=session.user_id,
             type=NEW_DEVICE.key,
             dedupe_key=f"{NEW_DEVICE.key}:{session.pk}",
             context={
-                "device": _in_language_of(session.user, describe_user_agent(session.user_agent)),
+                "device": device,
+                "device_details": device_details,
                 "ip_address": session.ip_address or event.ip_address or "?",
                 "time": session.created_at,
                 "sessions_link": _site_link(sessions_path),
@@ -241,7 +258,7 @@ def on_user_signed_in(event: events.UserSignedIn) -> None:
 # --- two-factor and password changes ------------------------------------------------------------------------
 
 
-@_never_fails
+@services.never_fails
 def on_two_factor_changed(event: events.TwoFactorChanged) -> None:
     user = User.objects.filter(pk=event.user_id).only("pk", "locale").first()
     if user is None:
@@ -263,7 +280,7 @@ def on_two_factor_changed(event: events.TwoFactorChanged) -> None:
     )
 
 
-@_never_fails
+@services.never_fails
 def on_password_changed(event: events.PasswordChanged) -> None:
     # Told after a reset too: whoever reset it, the person learns their password changed.
     now = clock.now()
@@ -284,23 +301,24 @@ def on_password_changed(event: events.PasswordChanged) -> None:
 
 # --- the password reset link --------------------------------------------------------------------------------
 
+# One reset email per person in this many seconds: asking again meanwhile sends nothing more (the first is coming),
+# so nobody can flood someone's inbox through the public form.
+RESET_WINDOW_SECONDS = 300
 
-@_never_fails
+
+@services.never_fails
 def on_password_reset_requested(event: events.PasswordResetRequested) -> None:
-    from syllabus.notifications import tasks
-
-    # Only queued here, in the request: rendering and sending happen on the worker (see the module docstring).
-    tasks.send_password_reset.delay(user_id=event.user_id, reset_path=event.reset_path)
+    # Emitted on the worker (accounts' request_password_reset task), never in the request.
+    password_reset_send(user_id=event.user_id)
 
 
-def reset_dedupe_key(reset_path: str) -> str:
-    # A digest, not the path: the key stays in the table after the link is forgotten.
-    return f"{PASSWORD_RESET.key}:{hashlib.sha256(reset_path.encode()).hexdigest()[:40]}"
+def reset_dedupe_key(user_id: int, moment: dt.datetime) -> str:
+    return f"{PASSWORD_RESET.key}:{user_id}:{int(moment.timestamp()) // RESET_WINDOW_SECONDS}"
 
 
-def password_reset_send(*, user_id: int, reset_path: str) -> None:
-    """Send the reset link by email (for the worker). The type forgets the link once the email is sent, bounced
-    or failed for good (`forget_body_after_sending`); retries follow the email channel's schedule."""
+def password_reset_send(*, user_id: int) -> None:
+    """Queue the reset email (on the worker). Its link is made by `reset_link_context` when the email channel sends
+    it, and retries follow the email channel's schedule."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
@@ -311,12 +329,20 @@ def password_reset_send(*, user_id: int, reset_path: str) -> None:
         services.Notice(
             recipient_id=user.pk,
             type=PASSWORD_RESET.key,
-            dedupe_key=reset_dedupe_key(reset_path),
-            context={
-                "platform": settings.SYLLABUS_PLATFORM_NAME,
-                "email": user.email,
-                "reset_link": _site_link(reset_path),
-                "valid_for": valid_for,
-            },
+            dedupe_key=reset_dedupe_key(user.pk, clock.now()),
+            context={"platform": settings.SYLLABUS_PLATFORM_NAME, "email": user.email, "valid_for": valid_for},
         )
     )
+
+
+def reset_link_context(notification: Notification) -> dict[str, str]:
+    """The reset link, made as the email leaves: built on SITE_URL (never on a request's Host header)."""
+    user = notification.recipient
+    path = reverse(
+        "accounts:password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return {"reset_link": _site_link(path)}

@@ -17,9 +17,8 @@ from collections.abc import Iterable, Sequence
 from django.db.models import Q, QuerySet
 
 from syllabus.core import clock
-from syllabus.notifications import types as registry
 from syllabus.notifications.channels import base as channels
-from syllabus.notifications.models import Delivery, DeliveryMode, DeliveryStatus, Notification
+from syllabus.notifications.models import Delivery, DeliveryMode, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -70,35 +69,16 @@ def _send(channel_key: str, batch: list[Delivery], now: dt.datetime) -> str:
     except channels.PermanentFailure as exc:
         for delivery in batch:
             _finish(delivery, DeliveryStatus.BOUNCED, now, error=str(exc))
-        _forget_finished(batch)
         return DeliveryStatus.BOUNCED
     except Exception as exc:  # every other failure is retried; the log keeps the reason
         logger.warning("notification delivery failed (%s): %s", channel_key, exc)
         status: str = DeliveryStatus.PENDING
         for delivery in batch:
             status = _retry(delivery, now, error=f"{type(exc).__name__}: {exc}")
-        _forget_finished(batch)
         return status
     for delivery in batch:
         _finish(delivery, DeliveryStatus.SENT, now, in_digest=delivery.mode == DeliveryMode.DIGEST)
-    _forget_finished(batch)
     return DeliveryStatus.SENT
-
-
-def _forget_finished(batch: list[Delivery]) -> None:
-    """Blank the body and link of notifications whose type carries a secret, once no delivery is left to send."""
-    ids = []
-    for delivery in batch:
-        try:
-            kind = registry.get(delivery.notification.type_key)
-        except LookupError:
-            continue
-        if kind.forget_body_after_sending:
-            ids.append(delivery.notification_id)
-    if ids:
-        Notification.objects.filter(pk__in=ids).exclude(
-            deliveries__status__in=(DeliveryStatus.PENDING, DeliveryStatus.SENDING)
-        ).update(body="", url="")
 
 
 def _mine(delivery: Delivery) -> QuerySet[Delivery]:

@@ -123,11 +123,14 @@ class PreferencesForm(forms.Form):
                     help_text=_locked_text(row, choice),
                 )
                 if channel.supports_digest and not row.kind.urgent and (choice.enabled or not choice.locked):
+                    # Not required: the page greys the choice out (disables it) while the channel's box is
+                    # unticked, and a disabled select is not posted; the choice in force is then kept.
                     self.fields[mode_name(row.kind.key, channel.key)] = forms.ChoiceField(
-                        label=_("%(type)s, %(channel)s: when to send")
-                        % {"type": row.kind.label, "channel": channel.label},
+                        label=_("When: %(type)s, %(channel)s") % {"type": row.kind.label, "channel": channel.label},
                         choices=MODE_CHOICES,
                         initial=choice.mode,
+                        required=False,
+                        widget=forms.Select(attrs={"data-follows": f"id_{enabled_name(row.kind.key, channel.key)}"}),
                     )
 
     def clean(self) -> dict[str, Any]:

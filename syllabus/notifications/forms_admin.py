@@ -3,6 +3,7 @@ validate again and do every write (their ValidationErrors are put back here with
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -14,7 +15,17 @@ from syllabus.notifications import types as registry
 from syllabus.notifications.channels import base as channels
 from syllabus.notifications.models import DeliveryStatus
 
+# The longest message an organisation may write, enforced by this form and by the API (api.py imports it): the
+# whole body is rendered for every recipient and stored in every notification.
 BODY_MAX = 10_000
+RECIPIENT_MAX = 254
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class ServiceForm(forms.Form):
@@ -69,6 +80,15 @@ class MandatoryForm(ServiceForm):
 class DeliveryLogFilterForm(forms.Form):
     """The delivery log's filters, read from the query string; an invalid value is ignored, not an error page."""
 
+    recipient = forms.CharField(
+        label=_("Recipient"),
+        required=False,
+        max_length=RECIPIENT_MAX,
+        help_text=_("Name or email contains"),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    date_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput())
     status = forms.ChoiceField(label=_("Status"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
     type = forms.ChoiceField(label=_("Notification"), required=False)
@@ -85,8 +105,23 @@ class DeliveryLogFilterForm(forms.Form):
             *((kind.key, str(kind.label)) for kind in registry.all_types()),
         ]
 
-    def filters(self) -> dict[str, str]:
-        """The valid filters as `selectors.delivery_log` arguments; an invalid field is left out."""
+    def filters(self) -> dict[str, str | dt.date]:
+        """The valid filters as `selectors.delivery_log` arguments; an invalid or empty field is left out."""
         self.is_valid()
-        lookups = {"status": "status", "channel": "channel", "type": "type_key"}
-        return {lookup: self.cleaned_data[name] for name, lookup in lookups.items() if self.cleaned_data.get(name)}
+        data = self.cleaned_data
+        lookups = {
+            "recipient": "recipient",
+            "date_from": "date_from",
+            "date_to": "date_to",
+            "status": "status",
+            "channel": "channel",
+            "type": "type_key",
+        }
+        found: dict[str, str | dt.date] = {}
+        for name, lookup in lookups.items():
+            value = data.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            if value:
+                found[lookup] = value
+        return found

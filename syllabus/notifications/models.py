@@ -26,6 +26,13 @@ class Notification(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     url = models.CharField(max_length=500, blank=True)
+    # Where replies to the email go (a course message: its sender); empty means nobody reads replies.
+    reply_to = models.EmailField(blank=True)
+    # The person the notification is about, when not the recipient (a request waiting for a manager): erasing
+    # that person deletes these too (notifications/privacy.py).
+    about = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField()
     in_app = models.BooleanField(default=False)
     read_at = models.DateTimeField(null=True, blank=True)

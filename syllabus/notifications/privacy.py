@@ -1,7 +1,8 @@
 """What notifications hold about one person, for the privacy registry (core.privacy): export and erasure.
 
 Exported: the notifications they received (subject, text, when, read or not, how each channel delivered it), their
-per-type choices and their quiet hours and digest time. Erasure deletes all of it: notifications are messages to
+per-type choices and their quiet hours and digest time. Erasure deletes all of it, and the notifications other people
+received about the person (`Notification.about`: a request waiting for a manager): notifications are messages to
 the person, not evidence (reminders that matter for compliance are recorded by the compliance app). Templates an
 admin wrote stay; their `updated_by` is unlinked.
 """
@@ -9,8 +10,6 @@ admin wrote stay; their `updated_by` is unlinked.
 from __future__ import annotations
 
 from typing import Any
-
-from django.db.models import Q
 
 from syllabus.accounts.models import Organization, User
 from syllabus.notifications.models import Delivery, Notification, PersonSettings, Preference, Template
@@ -23,7 +22,9 @@ def _iso(value: Any) -> str | None:
 def export_person(user: User, organization: Organization | None) -> dict[str, Any]:
     rows = Notification.objects.filter(recipient=user).prefetch_related("deliveries").order_by("created_at", "pk")
     if organization is not None:
-        rows = rows.filter(Q(organization=organization) | Q(organization__isnull=True))
+        # An organisation exports what it holds: its own notifications, not the person's account-level security
+        # notices (sign-ins from other places), which belong to the person's account.
+        rows = rows.filter(organization=organization)
     settings_row = PersonSettings.objects.filter(user=user).first()
     return {
         "notifications": [
@@ -62,6 +63,9 @@ def export_person(user: User, organization: Organization | None) -> dict[str, An
 def erase_person(user: User, by: User | None) -> None:
     Delivery.objects.filter(notification__recipient=user).delete()
     Notification.objects.filter(recipient=user).delete()
+    # What others were told about the person (their request, their external training) names them: it goes too.
+    Delivery.objects.filter(notification__about=user).delete()
+    Notification.objects.filter(about=user).delete()
     Preference.objects.filter(user=user).delete()
     PersonSettings.objects.filter(user=user).delete()
     Template.objects.filter(updated_by=user).update(updated_by=None)

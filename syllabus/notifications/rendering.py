@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,8 +24,14 @@ from django.utils.translation import gettext as _
 from syllabus.notifications.types import NotificationType
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-# Anything brace-like left once the valid placeholders are taken out is a typo the author should hear about.
+# Anything brace-like outside the valid placeholders is a typo the author should hear about.
 STRAY_BRACES = re.compile(r"\{\{|\}\}|\{%|%\}")
+STRAY_OPENING = re.compile(r"\{[{%]")
+STRAY_CLOSING = re.compile(r"[}%]\}+")
+WORD_BEFORE = re.compile(r"[^\s{}%]*[ \t]*$")
+# The error quotes the whole offending token ("{{ course|upper }}"); one without an end stops at its line's end,
+# and a longer one is cut here, so a stray "{{" before a long paragraph does not quote the paragraph.
+STRAY_SHOWN_MAX = 60
 
 ERROR_UNKNOWN = "Unknown placeholder {name}: this notification offers {known}."
 ERROR_STRAY = "“{text}” is not a placeholder: write placeholders as {{{{ name }}}}."
@@ -45,11 +51,44 @@ def template_errors(text: str, kind: NotificationType) -> list[str]:
     for name in PLACEHOLDER.findall(text):
         if name not in kind.placeholders:
             errors.append(_(ERROR_UNKNOWN).format(name=f"{{{{ {name} }}}}", known=known))
-    stray = STRAY_BRACES.search(PLACEHOLDER.sub("", text))
-    if stray:
-        start = max(stray.start() - 10, 0)
-        errors.append(_(ERROR_STRAY).format(text=PLACEHOLDER.sub("", text)[start : stray.end() + 10]))
+    errors.extend(_(ERROR_STRAY).format(text=token) for token in _stray_tokens(text))
     return errors
+
+
+def _stray_tokens(text: str) -> list[str]:
+    """Each brace-like token outside the valid placeholders, whole: from its opening braces to its closing ones
+    (`{{ course|upper }}`, `{% if x %}`), or a closing pair with the word before it (`name }}`)."""
+    valid = [match.span() for match in PLACEHOLDER.finditer(text)]
+    tokens: list[str] = []
+    position = 0
+    while match := STRAY_BRACES.search(text, position):
+        start, end = match.span()
+        inside = next((span_end for span_start, span_end in valid if span_start <= start < span_end), None)
+        if inside is not None:
+            position = inside
+            continue
+        if STRAY_OPENING.fullmatch(match.group()):
+            while end < len(text) and text[end] == "{":
+                end += 1  # "{{{{ name }}}}" is one token, not a stray "{{" before a valid placeholder
+            line_end = text.find("\n", end)
+            limit = line_end if line_end >= 0 else len(text)
+            following = STRAY_OPENING.search(text, end, limit)
+            if following:
+                limit = following.start()
+            closing = STRAY_CLOSING.search(text, end, limit)
+            begin, stop = start, closing.end() if closing else limit
+        else:
+            word = WORD_BEFORE.search(text, position, start)
+            begin, stop = word.start() if word else start, end
+            while stop < len(text) and text[stop] == "}":
+                stop += 1
+        token = text[begin:stop].strip()
+        if len(token) > STRAY_SHOWN_MAX:
+            token = token[: STRAY_SHOWN_MAX - 1] + "…"
+        if token not in tokens:
+            tokens.append(token)
+        position = max(stop, end)
+    return tokens
 
 
 def format_value(value: Any, *, time_zone: str) -> str:
@@ -77,14 +116,27 @@ def substitute(text: str, values: Mapping[str, str]) -> str:
 
 
 def render(
-    *, subject: str | Promise, body: str | Promise, context: Mapping[str, Any], language: str, time_zone: str
+    *,
+    subject: str | Promise,
+    body: str | Promise,
+    context: Mapping[str, Any],
+    language: str,
+    time_zone: str,
+    keep: Iterable[str] = (),
 ) -> Rendered:
-    """Fill in the placeholders in `language` (one pass; unknown names become empty)."""
+    """Fill in the placeholders in `language` (one pass; unknown names become empty). Names in `keep` stay as
+    placeholders, for the channel to fill in when it sends (`fill_at_send`)."""
     with translation.override(language or "en"):
         values = {name: format_value(value, time_zone=time_zone) for name, value in context.items()}
+        values.update({name: f"{{{{ {name} }}}}" for name in keep})
         rendered_subject = " ".join(substitute(str(subject), values).split())[:SUBJECT_MAX]
         rendered_body = substitute(str(body), values).strip()
     return Rendered(subject=rendered_subject, body=rendered_body)
+
+
+def fill_at_send(text: str, values: Mapping[str, str]) -> str:
+    """Fill in only the placeholders a type keeps for send time (one pass); every other text stays as it is."""
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 
 def sample_context(kind: NotificationType) -> dict[str, str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from syllabus.accounts.models import Organization, User
 from syllabus.notifications.models import Delivery, Notification, OrganizationTypeSetting, Preference, Template
@@ -33,11 +36,24 @@ def preferences_of(user: User) -> dict[tuple[str, str], Preference]:
     return {(row.type_key, row.channel): row for row in Preference.objects.filter(user=user)}
 
 
+def _day_start(day: dt.date) -> dt.datetime:
+    # The day as the reader means it: in the current time zone (the signed-in person's, see accounts.middleware).
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def delivery_log(
-    *, organization: Organization, status: str = "", channel: str = "", type_key: str = ""
+    *,
+    organization: Organization,
+    status: str = "",
+    channel: str = "",
+    type_key: str = "",
+    recipient: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
 ) -> QuerySet[Delivery]:
     """Every delivery of the organisation's notifications, newest first (the admin's delivery log); empty filters
-    are ignored."""
+    are ignored. `recipient`: name or email contains (case-insensitive); `date_from`/`date_to`: days, inclusive, of
+    the notification's creation."""
     rows = Delivery.objects.filter(notification__organization=organization)
     if status:
         rows = rows.filter(status=status)
@@ -45,6 +61,15 @@ def delivery_log(
         rows = rows.filter(channel=channel)
     if type_key:
         rows = rows.filter(notification__type_key=type_key)
+    if recipient:
+        rows = rows.filter(
+            Q(notification__recipient__email__icontains=recipient)
+            | Q(notification__recipient__display_name__icontains=recipient)
+        )
+    if date_from:
+        rows = rows.filter(notification__created_at__gte=_day_start(date_from))
+    if date_to:
+        rows = rows.filter(notification__created_at__lt=_day_start(date_to + dt.timedelta(days=1)))
     return rows.select_related("notification__recipient").order_by("-notification__created_at", "-pk")
 
 

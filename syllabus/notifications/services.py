@@ -8,12 +8,13 @@ the transaction commits. It never raises for a delivery problem and never sends 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -70,6 +71,10 @@ class Notice:
     context: Mapping[str, Any] = field(default_factory=dict)
     organization_id: int | None = None
     url: str = ""
+    # The email's Reply-To (a course message: its sender's address); empty: replies are not read.
+    reply_to: str = ""
+    # The person the notice is about, when not the recipient (erasing them deletes it): see Notification.about.
+    about_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,25 @@ class ChannelChoice:
     enabled: bool
     mode: str
     locked: bool  # mandatory: the person cannot turn it off
+
+
+E = TypeVar("E")
+
+
+def never_fails(handler: Callable[[E], None]) -> Callable[[E], None]:
+    """Wrap an event handler that sends notifications: the business action committed already, so a failure is
+    logged, never raised. Its writes go in a savepoint, so a database error cannot spoil a surrounding transaction.
+    Only the event's type is logged: an event may carry a secret (a password reset link)."""
+
+    @functools.wraps(handler)
+    def run(event: E) -> None:
+        try:
+            with transaction.atomic():
+                handler(event)
+        except Exception:
+            logger.exception("notifications not sent for %s", type(event).__name__)
+
+    return run
 
 
 # --- reading what a person wants ----------------------------------------------------------------------------
@@ -117,7 +141,8 @@ def mandatory_types(organization_id: int | None) -> set[str]:
 
 
 def _check_context(notice: Notice, kind: registry.NotificationType) -> None:
-    declared, given = set(kind.placeholders), set(notice.context)
+    # Send-time placeholders (secrets) are filled in by the channel, never given by the sender.
+    declared, given = set(kind.placeholders) - set(kind.send_time_placeholders), set(notice.context)
     if given - declared:
         raise ValueError(CONTEXT_UNKNOWN.format(type=kind.key, names=", ".join(sorted(given - declared))))
     if declared - given:
@@ -153,7 +178,12 @@ def _render(
     language = user.locale or (organization.default_language if organization else "en")
     subject, body = _wording(kind, language, organization, templates)
     return rendering.render(
-        subject=subject, body=body, context=notice.context, language=language, time_zone=user.time_zone
+        subject=subject,
+        body=body,
+        context=notice.context,
+        language=language,
+        time_zone=user.time_zone,
+        keep=kind.send_time_placeholders,
     )
 
 
@@ -234,6 +264,8 @@ def _notify_batch(notices: Sequence[Notice], kinds: Mapping[str, registry.Notifi
             subject=rendered.subject,
             body=rendered.body,
             url=notice.url[:500],
+            reply_to=notice.reply_to,
+            about_id=notice.about_id,
             created_at=now,
             in_app=False,
         )
@@ -254,8 +286,6 @@ def _notify_batch(notices: Sequence[Notice], kinds: Mapping[str, registry.Notifi
                     not_before=_not_before(now, kind, channel, choice, settings_of.get(user.pk), user.time_zone),
                 )
             )
-        if kind.forget_body_after_sending and not deliveries:
-            notification.body, notification.url = "", ""  # nothing will send it: forget the secret at once
         plans.append((notification, deliveries))
 
     created = _save(plans)
@@ -352,6 +382,12 @@ def notifications_mark_unread(*, user: User, organization: Organization | None, 
     return Notification.objects.filter(
         selectors.centre_q(user, organization), pk__in=list(ids), read_at__isnull=False
     ).update(read_at=None)
+
+
+def notifications_settle(*, dedupe_key: str) -> int:
+    """Mark read, for everyone, the notifications sent under `dedupe_key`: what they asked for is done (another
+    approver decided the request). Returns how many changed."""
+    return Notification.objects.filter(dedupe_key=dedupe_key, read_at__isnull=True).update(read_at=clock.now())
 
 
 def notifications_mark_all_read(*, user: User, organization: Organization | None) -> int:

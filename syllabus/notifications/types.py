@@ -14,8 +14,9 @@ unless the person chooses otherwise, and these flags:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.functional import Promise
 
@@ -45,9 +46,13 @@ class NotificationType:
     urgent: bool = False
     # Account-level types (security) are not tied to an organisation: they cannot be reworded per organisation.
     account_level: bool = False
-    # The body and link are blanked once every delivery is finished (sent, bounced, failed): for messages that
-    # carry a secret, such as a password reset link, which must not stay readable in the database.
-    forget_body_after_sending: bool = False
+    # Placeholders filled in only when a channel sends the message, by `send_time_context(notification)`, and never
+    # stored: for secrets such as a password reset link, which must not sit in the database, the broker or an export.
+    # Whether the type concerns this person in this organisation at all (approval requests: only people who
+    # approve): the preferences page and API leave the others out. None: everyone.
+    shown_to: Callable[[Any, Any], bool] | None = None
+    send_time_placeholders: tuple[str, ...] = ()
+    send_time_context: Callable[[Any], Mapping[str, str]] | None = None
 
 
 _types: dict[str, NotificationType] = {}

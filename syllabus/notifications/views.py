@@ -14,6 +14,7 @@ swap the one notification (or the list) in place and say what happened in a stat
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,11 +27,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import get_text_list
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -40,11 +43,20 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from syllabus.accounts import selectors as accounts_selectors
 from syllabus.accounts.models import Organization, User
 from syllabus.core import clock
+from syllabus.core.sessions import passive_session
 from syllabus.core.tenancy import current_organization
 from syllabus.notifications import selectors, services
 from syllabus.notifications import types as registry
 from syllabus.notifications.channels import base as channel_registry
-from syllabus.notifications.forms import PreferencesForm, enabled_name, error_summary, mode_name, type_rows
+from syllabus.notifications.forms import (
+    NEVER_THIS_WAY,
+    PreferencesForm,
+    TypeRow,
+    enabled_name,
+    error_summary,
+    mode_name,
+    type_rows,
+)
 from syllabus.notifications.models import Notification
 
 View = Callable[..., HttpResponseBase]
@@ -55,9 +67,12 @@ FILTER_ALL, FILTER_UNREAD = "all", "unread"
 CHANGED_EVENT = "notifications-changed"
 # The badge stays narrow; the accessible name always has the exact number.
 BADGE_MAX = 99
+# A page number; a notification id (a 64-bit key: 18 digits always fit).
+PAGE_DIGITS, ID_DIGITS = 6, 18
 
-MARKED_READ = gettext_lazy("“%(subject)s” is marked as read.")
-MARKED_UNREAD = gettext_lazy("“%(subject)s” is marked as unread.")
+# The subject last and unquoted: subjects often carry quotes of their own ("“Fire safety” is on your transcript").
+MARKED_READ = gettext_lazy("Marked as read: %(subject)s")
+MARKED_UNREAD = gettext_lazy("Marked as unread: %(subject)s")
 NOTHING_UNREAD = gettext_lazy("Every notification was already read.")
 LEADS_OUTSIDE = gettext_lazy("This notification’s link does not lead to a page of Syllabus, so it was not opened.")
 SAVED = gettext_lazy("Your notification preferences are saved.")
@@ -98,6 +113,12 @@ def _is_fragment(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
 
 
+def _number(value: str, digits: int) -> int | None:
+    """A plain decimal number of at most `digits` digits, else None: int() alone takes "²", " 7" or "1_000", and
+    raises (a 500) on a number thousands of digits long."""
+    return int(value) if re.fullmatch(rf"[0-9]{{1,{digits}}}", value) else None
+
+
 def is_inside_site(url: str) -> bool:
     """A path of this site ("/courses/12/"), never an address elsewhere ("https://…", "//host", "/\\host")."""
     return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
@@ -106,28 +127,45 @@ def is_inside_site(url: str) -> bool:
 # --- the bell ------------------------------------------------------------------------------------------------------
 
 
-def bell_context(count: int, *, announce: bool = False) -> dict[str, Any]:
+def bell_context(count: int, latest: int, *, announce: bool = False) -> dict[str, Any]:
     return {
         "count": count,
+        "latest": latest,
         "badge": f"{BADGE_MAX}+" if count > BADGE_MAX else str(count),
         "announce": announce,
         "announcement": _("New notifications: %(count)s unread.") % {"count": count} if announce else "",
     }
 
 
+def _bell_state(user: User, organization: Organization | None) -> tuple[int, int, int]:
+    """Unread count, newest notification id (read or not) and newest unread id (0: none), in one query."""
+    unread = Q(read_at__isnull=True)
+    found = Notification.objects.filter(selectors.centre_q(user, organization)).aggregate(
+        count=Count("pk", filter=unread), latest=Max("pk"), latest_unread=Max("pk", filter=unread)
+    )
+    return found["count"], found["latest"] or 0, found["latest_unread"] or 0
+
+
+@passive_session
 @require_safe
 @never_cache
 def bell(request: HttpRequest) -> HttpResponse:
-    """The header's link to the centre with the unread count. `known` is the count the page shows now: only a
-    rise is announced (to screen readers, politely), so the minute's poll is silent when nothing arrived."""
+    """The header's link to the centre with the unread count.
+
+    `latest` is the newest notification id the page knows of, read or not. Only an unread notification newer than
+    that is announced (to screen readers, politely): the minute's poll is silent when nothing arrived, and so is
+    marking an older one unread again. Passive: the poll neither extends the session nor counts as the person
+    being there, so an unattended tab still signs out when it has been idle long enough.
+    """
     if not request.user.is_authenticated:
         # Signed out meanwhile (another tab): leave the header as it is rather than swap a sign-in page into it.
         return HttpResponse(status=204)
-    count = selectors.unread_count(user=_user(request), organization=current_organization(request))
-    known = request.GET.get("known", "")
-    announce = known.isdigit() and count > int(known)
+    count, latest, latest_unread = _bell_state(_user(request), current_organization(request))
+    known = _number(request.GET.get("latest", ""), ID_DIGITS)
+    announce = known is not None and latest_unread > known
+    context = bell_context(count, max(latest, known or 0), announce=announce)
     # Without the request: the site's context processors (navigation, roles) would cost the poll ~6 queries.
-    return HttpResponse(render_to_string("notifications/_bell.html", bell_context(count, announce=announce)))
+    return HttpResponse(render_to_string("notifications/_bell.html", context))
 
 
 # --- the centre ----------------------------------------------------------------------------------------------------
@@ -198,9 +236,9 @@ def _back(request: HttpRequest, anchor: str = "") -> HttpResponse:
     query = {}
     if _filter_of(request.POST.get("filter", "")) == FILTER_UNREAD:
         query["filter"] = FILTER_UNREAD
-    page = request.POST.get("page", "")
-    if page.isdigit() and int(page) > 1:
-        query["page"] = page
+    page = _number(request.POST.get("page", ""), PAGE_DIGITS)
+    if page is not None and page > 1:
+        query["page"] = str(page)
     url = reverse("notifications:centre")
     if query:
         url = f"{url}?{urlencode(query)}"
@@ -220,7 +258,7 @@ def _after_toggle(request: HttpRequest, notification: Notification, message: str
     context = {
         "row": _rows([notification])[0],
         "filter": _filter_of(request.POST.get("filter", "")),
-        "page_number": request.POST.get("page", "1"),
+        "page_number": _number(request.POST.get("page", ""), PAGE_DIGITS) or 1,
         "status_message": message,
     }
     return _changed(render(request, "notifications/_item.html", context))
@@ -285,6 +323,67 @@ class Cell:
     field: Any  # the checkbox (BoundField)
     mode: Any  # the at once / daily digest choice (BoundField), None where the channel or the type has none
     always_at_once: bool  # a digest channel, but the type is urgent: it never waits
+    never: str  # a mandatory type that never uses this channel says so in words instead of a checkbox; else ""
+
+
+@dataclass(frozen=True)
+class FixedRow:
+    """A type the person can change nothing about, summed up in one line ("Password reset link: Email")."""
+
+    label: str
+    ways: str  # the channels it always uses, in words
+
+
+def _is_fixed(row: TypeRow, form: PreferencesForm) -> bool:
+    return all(choice.locked for choice in row.choices.values()) and not any(
+        mode_name(row.kind.key, channel) in form.fields for channel in row.choices
+    )
+
+
+def _shown(kind: registry.NotificationType, user: User, organization: Organization | None) -> bool:
+    return kind.shown_to is None or kind.shown_to(user, organization)
+
+
+def _cells(row: TypeRow, form: PreferencesForm, channels: list[channel_registry.Channel]) -> list[Cell]:
+    cells = []
+    for channel in channels:
+        choice = row.choices[channel.key]
+        mode = mode_name(row.kind.key, channel.key)
+        cells.append(
+            Cell(
+                channel=channel,
+                field=form[enabled_name(row.kind.key, channel.key)],
+                mode=form[mode] if mode in form.fields else None,
+                always_at_once=channel.supports_digest and row.kind.urgent and (choice.enabled or not choice.locked),
+                never=str(NEVER_THIS_WAY) if choice.locked and not choice.enabled else "",
+            )
+        )
+    return cells
+
+
+def _layout(
+    rows: list[TypeRow], form: PreferencesForm, channels: list[channel_registry.Channel]
+) -> tuple[list[tuple[str, list[dict[str, Any]]]], list[tuple[str, list[FixedRow]]]]:
+    """The page's tables, by category, and the summary of the types that cannot be changed, by reason.
+
+    What the person can change comes first: the summary goes last, and so does a table whose every box is fixed
+    (a mandatory type that leaves only the digest choice), so a phone does not scroll past a screenful of fixed
+    rows before the first real choice.
+    """
+    sections: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    fixed: dict[str, list[FixedRow]] = defaultdict(list)
+    labels = {channel.key: str(channel.label) for channel in channels}
+    for row in rows:
+        if _is_fixed(row, form):
+            ways = [labels[key] for key, choice in row.choices.items() if choice.enabled]
+            fixed[row.locked_reason].append(FixedRow(label=str(row.kind.label), ways=get_text_list(ways, _("and"))))
+        else:
+            sections[str(row.kind.category)].append({"row": row, "cells": _cells(row, form, channels)})
+    ordered = sorted(
+        sections.items(),
+        key=lambda section: all(choice.locked for item in section[1] for choice in item["row"].choices.values()),
+    )
+    return ordered, list(fixed.items())
 
 
 @person_page
@@ -293,7 +392,8 @@ def preferences(request: HttpRequest, organization: Organization | None) -> Http
     user = _user(request)
     channels = channel_registry.all_channels()
     rows = type_rows(
-        registry.all_types(),
+        # Types that do not concern this person (approval requests for someone who approves nothing) are left out.
+        [kind for kind in registry.all_types() if _shown(kind, user, organization)],
         selectors.preferences_of(user),
         services.mandatory_types(organization.pk if organization else None),
     )
@@ -321,26 +421,12 @@ def preferences(request: HttpRequest, organization: Organization | None) -> Http
                 messages.success(request, SAVED)
                 return redirect("notifications:preferences")
         status = 400
-    sections: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        cells = [
-            Cell(
-                channel=channel,
-                field=form[enabled_name(row.kind.key, channel.key)],
-                mode=form[mode_name(row.kind.key, channel.key)]
-                if mode_name(row.kind.key, channel.key) in form.fields
-                else None,
-                always_at_once=channel.supports_digest
-                and row.kind.urgent
-                and (row.choices[channel.key].enabled or not row.choices[channel.key].locked),
-            )
-            for channel in channels
-        ]
-        sections[str(row.kind.category)].append({"row": row, "cells": cells})
+    sections, fixed = _layout(rows, form, channels)
     context = {
         "form": form,
         "channels": channels,
-        "sections": list(sections.items()),
+        "sections": sections,
+        "fixed": fixed,
         "time_zone": user.time_zone,
         "error_summary": error_summary(form),
     }

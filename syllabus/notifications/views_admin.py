@@ -9,6 +9,7 @@ is never read here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.text import Truncator
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -37,6 +39,7 @@ from syllabus.notifications.models import Delivery, DeliveryStatus, Template
 
 CAPABILITY = "notification.manage"
 LOG_PAGE_SIZE = 50
+LOG_SUBJECT_CHARS = 80  # the log is a table of many columns: the subject is there to recognise the message
 # Failed and bounced deliveries show why; the error of an attempt that was retried and then sent is history.
 SHOWS_ERROR = {DeliveryStatus.FAILED, DeliveryStatus.BOUNCED}
 
@@ -197,12 +200,69 @@ class PlaceholderRow:
 
 
 @dataclass(frozen=True)
+class Part:
+    text: str
+    unknown: bool  # an unknown placeholder, shown as typed and marked rather than dropped as the email would
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Preview text cut where unknown placeholders stand, so the page can mark them (and escape everything)."""
+
+    parts: tuple[Part, ...]
+
+    def __str__(self) -> str:
+        return "".join(part.text for part in self.parts)
+
+
+@dataclass(frozen=True)
 class Preview:
-    subject: str
-    text: str  # the plain-text email, as sent
-    paragraphs: list[str]  # the HTML email's paragraphs (the page escapes them, as the email does)
+    subject: Marked
+    text: Marked  # the plain-text email, as sent
+    paragraphs: list[Marked]  # the HTML email's paragraphs (the page escapes them, as the email does)
     problems: list[str]
     language: str
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    label: str
+    message: str
+    target: str  # the field's id; empty for an error of the whole form
+
+
+# Unknown placeholders travel through rendering as a numbered pair of private-use characters, which no placeholder
+# pattern matches and no formatting changes; the admin's own text is cleared of these characters first.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+MARK = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
+
+
+def _hold_unknown(text: str, kind: registry.NotificationType, tokens: list[str]) -> str:
+    def hold(match: re.Match[str]) -> str:
+        if match.group(1) in kind.placeholders:
+            return match.group(0)
+        tokens.append(match.group(0))
+        return f"{MARK_OPEN}{len(tokens) - 1}{MARK_CLOSE}"
+
+    return rendering.PLACEHOLDER.sub(hold, text.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
+
+
+def _marked(text: str, tokens: list[str]) -> Marked:
+    parts: list[Part] = []
+
+    def plain(chunk: str) -> None:
+        # A mark cut in half (the subject's length limit) is dropped rather than shown as a stray character.
+        chunk = chunk.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+        if chunk:
+            parts.append(Part(chunk, unknown=False))
+
+    position = 0
+    for match in MARK.finditer(text):
+        plain(text[position : match.start()])
+        parts.append(Part(tokens[int(match.group(1))], unknown=True))
+        position = match.end()
+    plain(text[position:])
+    return Marked(tuple(parts))
 
 
 def _customisable_or_404(type_key: str) -> registry.NotificationType:
@@ -216,14 +276,20 @@ def _customisable_or_404(type_key: str) -> registry.NotificationType:
 
 
 def _preview(kind: registry.NotificationType, language: str, subject: str, body: str, user: User) -> Preview:
-    """The draft filled in with the type's sample values, as the plain-text and HTML emails would carry it."""
+    """The draft filled in with the type's sample values, as the plain-text and HTML emails would carry it; an
+    unknown placeholder stays visible as typed (the email would drop it)."""
+    tokens: list[str] = []
     rendered = rendering.render(
-        subject=subject, body=body, context=rendering.sample_context(kind), language=language, time_zone=user.time_zone
+        subject=_hold_unknown(subject, kind, tokens),
+        body=_hold_unknown(body, kind, tokens),
+        context=rendering.sample_context(kind),
+        language=language,
+        time_zone=user.time_zone,
     )
     problems = list(dict.fromkeys([*rendering.template_errors(subject, kind), *rendering.template_errors(body, kind)]))
-    link = absolute(reverse("notifications:centre"))
     with translation.override(language):
-        item = {"subject": rendered.subject, "body": rendered.body, "url": link}
+        # Not a real address: the preview's button leads nowhere, and says so.
+        item = {"subject": rendered.subject, "body": rendered.body, "url": _("(the link to the notification)")}
         text = render_to_string(
             "notifications/email/message.txt",
             {
@@ -234,14 +300,23 @@ def _preview(kind: registry.NotificationType, language: str, subject: str, body:
             },
         )
     # Split as the email channel does: an empty line starts a new paragraph.
-    paragraphs = [part.strip() for part in rendered.body.split("\n\n") if part.strip()]
+    paragraphs = [_marked(part.strip(), tokens) for part in rendered.body.split("\n\n") if part.strip()]
     return Preview(
-        subject=rendered.subject,
-        text=text.strip(),
+        subject=_marked(rendered.subject, tokens),
+        text=_marked(text.strip(), tokens),
         paragraphs=paragraphs,
         problems=problems,
         language=language,
     )
+
+
+def _error_summary(form: TemplateForm) -> list[ErrorLink]:
+    """The form's errors for the summary above it, each linking to its field (focused when the page loads)."""
+    links = [ErrorLink("", str(message), "") for message in form.non_field_errors()]
+    for name in form.fields:
+        bound = form[name]
+        links += [ErrorLink(str(bound.label), str(message), bound.id_for_label) for message in bound.errors]
+    return links
 
 
 @organization_view
@@ -275,7 +350,7 @@ def template_edit(
         if "preview" in request.POST:
             if _wants_fragment(request):
                 preview = _preview(kind, language, *form.draft(), _user(request))
-                return render(request, "notifications/admin/_preview.html", {"preview": preview})
+                return render(request, "notifications/admin/_preview.html", {"preview": preview, "fragment": True})
         elif form.is_valid():
             try:
                 services.template_save(
@@ -310,6 +385,7 @@ def template_edit(
         "state": _customised_words(current) if current else _("Built-in wording"),
         "customised": current is not None,
         "preview": _preview(kind, language, *form.draft(), _user(request)),
+        "error_summary": _error_summary(form) if status == 400 else [],
         "page_url": request.path,
     }
     return render(request, "notifications/admin/template.html", context, status=status)
@@ -323,7 +399,9 @@ class LogRow:
     delivery: Delivery
     created_at: dt.datetime
     recipient: str
+    recipient_email: str  # shown under the name; empty when the name is the email
     type_label: str
+    subject: str
     channel: str
     error: str
 
@@ -342,7 +420,9 @@ def _log_row(delivery: Delivery) -> LogRow:
         delivery=delivery,
         created_at=notification.created_at,
         recipient=recipient.display_name or recipient.email,
+        recipient_email=recipient.email if recipient.display_name else "",
         type_label=_type_label(notification.type_key),
+        subject=Truncator(notification.subject).chars(LOG_SUBJECT_CHARS),
         channel=_channel_label(delivery.channel),
         error=delivery.last_error if delivery.status in SHOWS_ERROR else "",
     )
@@ -351,7 +431,8 @@ def _log_row(delivery: Delivery) -> LogRow:
 @organization_view
 @require_GET
 def delivery_log(request: HttpRequest, organization: Organization, principal: Principal) -> HttpResponse:
-    """What was sent to whom, newest first: filtered by status, channel and type, 50 a page."""
+    """What was sent to whom, newest first: filtered by recipient, creation days, status, channel and type, 50 a
+    page."""
     _require(principal)
     form = DeliveryLogFilterForm(request.GET)
     deliveries = selectors.delivery_log(organization=organization, **form.filters())

@@ -16,13 +16,11 @@ event handled twice tells nobody twice.
 
 from __future__ import annotations
 
-import logging
-
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from syllabus.accounts.models import Membership, User
+from syllabus.accounts.models import User
+from syllabus.accounts.selectors import nearest_manager_user_id
 from syllabus.core.events import subscribe
 from syllabus.notifications import services as notifications
 from syllabus.notifications import types
@@ -30,13 +28,10 @@ from syllabus.notifications.types import NotificationType, Placeholder
 from syllabus.progress import events
 from syllabus.progress.models import ExternalTraining
 
-logger = logging.getLogger(__name__)
-
 EXTERNAL_SUBMITTED = "progress.external_submitted"
 EXTERNAL_APPROVED = "progress.external_approved"
 EXTERNAL_DECLINED = "progress.external_declined"
 # How far up a reporting line to look for an active manager (also stops a cycle in HR data).
-MAX_LINE_STEPS = 20
 
 CATEGORY = _("Learning records")
 
@@ -91,28 +86,6 @@ TYPES: tuple[NotificationType, ...] = (
 )
 
 
-def line_manager_user_id(membership: Membership) -> int | None:
-    """The user of the person's nearest active manager, walking up past managers who have left."""
-    seen = {membership.pk}
-    current = membership.manager_id
-    for _step in range(MAX_LINE_STEPS):
-        if current is None or current in seen:
-            return None
-        seen.add(current)
-        row = (
-            Membership.objects.filter(pk=current, organization_id=membership.organization_id)
-            .values_list("manager_id", "is_active", "user_id", "user__is_active")
-            .first()
-        )
-        if row is None:
-            return None
-        manager_id, active, user_id, user_active = row
-        if active and user_active:
-            return int(user_id)
-        current = manager_id
-    return None
-
-
 def _record(external_id: int) -> ExternalTraining | None:
     return (
         ExternalTraining.objects.filter(pk=external_id)
@@ -125,7 +98,7 @@ def send_submitted(external_id: int) -> None:
     record = _record(external_id)
     if record is None or record.status != ExternalTraining.Status.PENDING:
         return  # decided meanwhile (later in the same transaction): nothing waits any more
-    manager = line_manager_user_id(record.membership)
+    manager = nearest_manager_user_id(record.membership)
     if manager is None or manager == record.membership.user_id:
         return
     person: User = record.membership.user
@@ -169,24 +142,14 @@ def send_decided(external_id: int, *, approved: bool) -> None:
     )
 
 
-# Handlers never raise into the business action (it committed already): failures are logged. The writes go in a
-# savepoint, so a database error cannot spoil a surrounding transaction either.
-
-
+@notifications.never_fails
 def on_external_submitted(event: events.ExternalTrainingSubmitted) -> None:
-    try:
-        with transaction.atomic():
-            send_submitted(event.external_id)
-    except Exception:
-        logger.exception("Could not send the notifications of %r", event)
+    send_submitted(event.external_id)
 
 
+@notifications.never_fails
 def on_external_decided(event: events.ExternalTrainingDecided) -> None:
-    try:
-        with transaction.atomic():
-            send_decided(event.external_id, approved=event.approved)
-    except Exception:
-        logger.exception("Could not send the notifications of %r", event)
+    send_decided(event.external_id, approved=event.approved)
 
 
 def connect() -> None:

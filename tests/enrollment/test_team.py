@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from syllabus.accounts.models import Membership
@@ -486,6 +488,54 @@ def test_the_team_page_filters_on_the_ids_of_the_line_read_once(as_person, world
     assert [row.membership.user.display_name for row in response.context["rows"]][:2] == sorted(
         row.membership.user.display_name for row in response.context["rows"]
     )[:2]
+
+
+def _team_queries(client, params: dict[str, str] | None = None, **headers: str) -> list[str]:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(TEAM, params or {}, **headers)
+    assert response.status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_the_team_page_costs_the_same_queries_for_2_and_62_people(as_person, world: World, published) -> None:
+    # A manager's line is read whole in the page's order, in one query: its length is the count, a page a slice of
+    # it, its units those the department filter offers. Nothing of it runs per person or per page.
+    client = as_person(world.manager)
+    client.get(TEAM)
+    before = {key: len(_team_queries(client, params)) for key, params in (("all", {}), ("filtered", {"q": "e"}))}
+    _team_of(world, 60, published)
+    assert len(_team_queries(client)) == before["all"]
+    assert len(_team_queries(client, {"page": "2"})) == before["all"]
+    assert len(_team_queries(client, {"q": "e"})) == before["filtered"]
+    response = client.get(TEAM, {"page": "2"})
+    assert len(response.context["rows"]) == 12 and "62 people" in response.content.decode()
+
+
+def test_htmx_results_leave_the_department_choices_unread(as_person, world: World) -> None:
+    client = as_person(world.manager)
+    client.get(TEAM)
+    page = _team_queries(client, {"q": "ivan"})
+    results = _team_queries(client, {"q": "ivan"}, HTTP_HX_REQUEST="true")
+    choices = 'AS "has_team"'  # the department choices' query
+    assert any(choices in sql for sql in page) and not any(choices in sql for sql in results)
+    assert len(results) == len(page) - 1
+
+
+def test_a_line_longer_than_the_list_read_whole_is_paged_in_sql_alike(
+    as_person, world: World, published, monkeypatch
+) -> None:
+    _team_of(world, 5, published)
+    client = as_person(world.manager)
+
+    def shown(params: dict[str, str]) -> tuple[list[int], dict[int, str], bool]:
+        response = client.get(TEAM, params)
+        rows = [row.membership.pk for row in response.context["rows"]]
+        return rows, dict(response.context["form"].fields["org_unit"].choices), "7 people" in response.content.decode()
+
+    read_whole = [shown(params) for params in ({}, {"direct": "on"}, {"org_unit": str(world.sales.pk)})]
+    monkeypatch.setattr(selectors_team, "LIST_MAX", 3)
+    assert [shown(params) for params in ({}, {"direct": "on"}, {"org_unit": str(world.sales.pk)})] == read_whole
+    assert read_whole[0][2] and len(read_whole[0][0]) == 7
 
 
 # --- the review's fixes: Enter, the person picker, errors at the top, the organisation's time zone -------------

@@ -126,7 +126,7 @@ def test_a_channel_with_a_bug_is_retried_and_spares_the_others(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_mail_server_never_fails_the_business_transaction(
-    world: World, sample_type: NotificationType, smtp: Smtp
+    builtin_roles: None, world: World, sample_type: NotificationType, smtp: Smtp
 ) -> None:
     smtp.fail(smtplib.SMTPServerDisconnected("gone"))
     with transaction.atomic():

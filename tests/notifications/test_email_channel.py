@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
+import subprocess
+import sys
 from email import message_from_bytes
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from django.core.mail import EmailMessage
@@ -21,6 +25,7 @@ from tests.notifications.conftest import NOW, SAMPLE, SAMPLE_CONTEXT, Clock, Sen
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = {**SAMPLE_CONTEXT, "learner_name": "<script>alert('hi')</script>", "course_title": "Fire\r\nBcc: x@evil.test"}
 
 
@@ -41,13 +46,91 @@ def test_an_email_has_a_text_and_an_html_body_with_absolute_links(
     (message,) = smtp.outbox
     assert message.subject == "Fire safety starts soon"
     assert message.to == [world.learner.user.email] and message.from_email == settings.DEFAULT_FROM_EMAIL
-    assert message.body.startswith("Hello Lena,\n\nFire safety starts at March 14, 2026, 4:30 p.m. (UTC).")
-    assert "https://learn.example.test/courses/12/" in message.body
-    assert "https://learn.example.test/notifications/preferences/" in message.body
+    # The greeting is the channel's, the rest is the notification's body (the sample type greets too).
+    assert message.body == (
+        "Hello Lena Learner,\n"
+        "\n"
+        "Hello Lena,\n"
+        "\n"
+        "Fire safety starts at March 14, 2026, 4:30 p.m. (UTC).\n"
+        "\n"
+        "Open in Syllabus: https://learn.example.test/courses/12/\n"
+        "\n"
+        "-- \n"
+        "Sent by Syllabus.\n"
+        "Choose which notifications you get, and how: https://learn.example.test/notifications/preferences/\n"
+    )
     html = html_of(message)
     assert '<html lang="en">' in html
+    assert '<p style="margin:0 0 12px">Hello Lena Learner,</p>' in html
     assert '<p style="margin:0 0 12px">Hello Lena,</p>' in html
     assert 'href="https://learn.example.test/courses/12/"' in html
+
+
+def test_the_signature_is_set_apart_so_mail_programs_can_fold_it(
+    world: World, sample_type: NotificationType, send: Send, smtp: Smtp
+) -> None:
+    send(sample_notice(world.learner.user, url=""))
+    (message,) = smtp.outbox
+    body, signature = message.body.split("\n-- \n")
+    assert "Open in Syllabus" not in body, "a notification without a link gets no link line"
+    assert signature.startswith("Sent by Syllabus.\n")
+
+
+def test_a_person_in_two_organisations_is_told_which_one_is_speaking(
+    world: World, sample_type: NotificationType, send: Send, smtp: Smtp
+) -> None:
+    send(sample_notice(world.learner.user, organization_id=world.org.pk))
+    (message,) = smtp.outbox
+    assert message.body.startswith("Hello Lena Learner,\n")
+    assert "\n-- \nSent by Acme Health through Syllabus.\n" in message.body
+    assert "Sent by Acme Health through Syllabus." in html_of(message)
+
+
+def test_the_organisation_name_is_escaped_in_html(
+    world: World, sample_type: NotificationType, send: Send, smtp: Smtp
+) -> None:
+    world.org.name = "<i>Acme</i> & Co"
+    world.org.save(update_fields=["name"])
+    send(sample_notice(world.learner.user, organization_id=world.org.pk))
+    (message,) = smtp.outbox
+    assert "Sent by <i>Acme</i> & Co through Syllabus." in message.body
+    html = html_of(message)
+    assert "<i>" not in html and "Sent by &lt;i&gt;Acme&lt;/i&gt; &amp; Co through Syllabus." in html
+
+
+# --- headers -------------------------------------------------------------------------------------------------
+
+
+def test_replies_go_to_the_sender_the_notification_names(
+    world: World, sample_type: NotificationType, send: Send, smtp: Smtp
+) -> None:
+    send(sample_notice(world.learner.user, reply_to=world.instructor.user.email))
+    (message,) = smtp.outbox
+    assert message.reply_to == [world.instructor.user.email]
+    assert message_from_bytes(message.message().as_bytes())["Reply-To"] == world.instructor.user.email
+
+
+def test_without_a_reply_address_the_email_has_no_reply_to(
+    world: World, sample_type: NotificationType, send: Send, smtp: Smtp
+) -> None:
+    send(sample_notice(world.learner.user))
+    (message,) = smtp.outbox
+    assert message.reply_to == []
+    assert message_from_bytes(message.message().as_bytes())["Reply-To"] is None
+
+
+def test_every_email_says_it_is_automatic_and_where_to_unsubscribe(
+    world: World, sample_type: NotificationType, send: Send, smtp: Smtp, settings: Any
+) -> None:
+    settings.SITE_URL = "https://learn.example.test"
+    send(sample_notice(world.learner.user, reply_to=world.instructor.user.email))
+    (message,) = smtp.outbox
+    parsed = message_from_bytes(message.message().as_bytes())
+    # RFC 3834: out-of-office replies must not answer it (and so not land on the course message's sender).
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["X-Auto-Response-Suppress"] == "OOF, AutoReply"
+    assert parsed["List-Unsubscribe"] == "<https://learn.example.test/notifications/preferences/>"
 
 
 def test_links_are_made_absolute_and_full_addresses_are_kept(settings: Any) -> None:
@@ -114,12 +197,39 @@ def test_a_digest_lists_each_notification_under_its_subject(
     delivery.sweep()
     (message,) = smtp.outbox
     assert message.subject == "Your Syllabus digest: 2 notifications"
-    assert message.body.startswith("Hello <b>Lena</b>, here is what happened since your last digest.")
-    assert "— Fire Bcc: x@evil.test starts soon" in message.body and "— Fire safety starts soon" in message.body
-    assert message.body.count("/courses/13/") == 1
+    assert message.body.startswith("Hello <b>Lena</b>,\n\nHere is what happened since your last digest.\n")
+    assert "— Fire Bcc: x@evil.test starts soon\n" in message.body and "— Fire safety starts soon\n" in message.body
+    assert message.body.count("Open in Syllabus: http") == 2 and message.body.count("/courses/13/") == 1
+    assert "\n-- \nSent by Syllabus.\n" in message.body
     html = html_of(message)
-    assert '<h2 style="font-size:18px;margin:24px 0 8px">Fire safety starts soon</h2>' in html
+    assert '<h2 style="font-size:18px;margin:24px 0 4px">Fire safety starts soon</h2>' in html
     assert "Hello &lt;b&gt;Lena&lt;/b&gt;," in html and "<script>" not in html
+
+
+def test_a_digest_names_the_organisation_of_each_notification_and_has_no_reply_to(
+    world: World, sample_type: NotificationType, send: Send, smtp: Smtp, moved_clock: Clock
+) -> None:
+    user = world.learner.user
+    services.preferences_update(
+        user=user, organization=None, changes=[PreferenceChange(SAMPLE, EMAIL, True, DeliveryMode.DIGEST)]
+    )
+    send(
+        sample_notice(user, dedupe_key="a", organization_id=world.org.pk, reply_to=world.instructor.user.email),
+        sample_notice(user, dedupe_key="b", context={**SAMPLE_CONTEXT, "course_title": "Account check"}),
+    )
+    moved_clock.to(Delivery.objects.first().not_before)  # type: ignore[union-attr]
+    delivery.sweep()
+    (message,) = smtp.outbox
+    assert "— Fire safety starts soon (Acme Health)\n" in message.body
+    assert "— Account check starts soon\n" in message.body, "an account-level notice names no organisation"
+    # Each organisation is named by its item; the signature speaks for none of them.
+    assert "\n-- \nSent by Syllabus.\n" in message.body
+    assert '<p style="margin:0 0 8px;font-size:13px;color:#4a5160">Acme Health</p>' in html_of(message)
+    # A digest mixes senders: a reply would reach one of them about the others' messages.
+    parsed = message_from_bytes(message.message().as_bytes())
+    assert message.reply_to == [] and parsed["Reply-To"] is None
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["List-Unsubscribe"] == f"<{absolute('/notifications/preferences/')}>"
 
 
 def test_a_digest_of_one_is_still_called_a_digest(
@@ -190,6 +300,61 @@ def test_a_backend_that_sends_nothing_is_a_temporary_failure(
     monkeypatch.setattr("tests.notifications.mail_backends.ScriptedBackend.send_messages", lambda self, messages: 0)
     with pytest.raises(TemporaryFailure):
         EmailChannel().send([row])
+
+
+class RecordingSMTP:
+    """Stands in for smtplib.SMTP: records how Django's SMTP backend opened the connection, then refuses it."""
+
+    opened: ClassVar[list[dict[str, Any]]] = []
+
+    def __init__(self, host: str, port: int, **kwargs: Any) -> None:
+        RecordingSMTP.opened.append({"host": host, "port": port, **kwargs})
+        raise ConnectionRefusedError("no mail server in tests")
+
+
+def test_a_hung_mail_server_is_given_up_on_after_the_email_timeout(
+    world: World, sample_type: NotificationType, monkeypatch: pytest.MonkeyPatch, settings: Any, moved_clock: Clock
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_TIMEOUT = 7
+    monkeypatch.setattr(RecordingSMTP, "opened", [])
+    monkeypatch.setattr("django.core.mail.backends.smtp.smtplib.SMTP", RecordingSMTP)
+    row = _pending_delivery(world.learner.user)
+    with pytest.raises(ConnectionRefusedError):
+        EmailChannel().send([row])
+    assert [opened["timeout"] for opened in RecordingSMTP.opened] == [7]
+
+
+def _settings_in_a_fresh_interpreter(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {"PATH": os.environ.get("PATH", ""), "SYLLABUS_VAR_DIR": str(tmp_path / "var"), **env}
+    return subprocess.run(
+        [sys.executable, "-c", "from syllabus import settings; print(settings.EMAIL_TIMEOUT)"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("env", "seconds"), [({}, "30"), ({"EMAIL_TIMEOUT": "12"}, "12")], ids=["default", "set"])
+def test_the_email_timeout_comes_from_the_environment(tmp_path: Path, env: dict[str, str], seconds: str) -> None:
+    result = _settings_in_a_fresh_interpreter(tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == seconds
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0", "EMAIL_TIMEOUT: must be at least 1, got 0"), ("600", "EMAIL_TIMEOUT: must be at most 60, got 600")],
+    ids=["none", "longer-than-a-claim-allows"],
+)
+def test_an_email_timeout_that_could_outlive_the_delivery_claim_stops_start_up(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    result = _settings_in_a_fresh_interpreter(tmp_path, EMAIL_TIMEOUT=value)
+    assert result.returncode != 0 and message in result.stderr
 
 
 def test_people_without_an_address_cannot_be_emailed(

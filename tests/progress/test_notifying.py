@@ -136,10 +136,10 @@ def test_a_failing_notification_does_not_fail_the_submission(
 
     monkeypatch.setattr(notification_services, "notify_many", broken)
     with (
-        caplog.at_level(logging.ERROR, logger="syllabus.progress.notifying"),
+        caplog.at_level(logging.ERROR, logger="syllabus.notifications.services"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         record = submit(world.report)
     assert ExternalTraining.objects.filter(pk=record.pk, status=ExternalTraining.Status.PENDING).exists()
-    assert "Could not send the notifications" in caplog.text and "melted" in caplog.text
+    assert "notifications not sent for ExternalTrainingSubmitted" in caplog.text and "melted" in caplog.text
     assert not Notification.objects.exists()

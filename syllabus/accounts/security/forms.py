@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from syllabus.accounts import events
 from syllabus.accounts.models import User
-from syllabus.core.events import emit
+from syllabus.accounts.security.tasks import request_password_reset
 
 CODE_HELP = _("The 6-digit code your authenticator app shows now, or one of your recovery codes.")
 
@@ -97,26 +94,12 @@ class ChangePasswordForm(NewPasswordFieldsMixin, auth_forms.PasswordChangeForm):
 
 
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
-    """Ask for a reset link. Answers the same whether or not the address has an account.
+    """Ask for a reset link. Answers the same, in the same time, whether or not the address has an account.
 
-    People added without a password (who sign in through a reset link, see the person form) get a link too. The
-    email itself is a notification (notifications/account_security.py), sent by the worker.
+    The request only queues one task with the typed address, whatever it is: the worker looks the accounts up and
+    the notifications app emails each a link (notifications/account_security.py). People added without a password
+    (who sign in through a reset link, see the person form) get a link too.
     """
 
-    def get_users(self, email: str) -> Iterator[User]:
-        return iter(User.objects.filter(email__iexact=email.strip(), is_active=True))
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        # Nothing is written or sent here: the notifications app reacts to the event by queueing the message for
-        # the worker, so "we know this address" answers as fast as "we don't", which the form must never reveal.
-        user: User = context["user"]
-        path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
-        emit(events.PasswordResetRequested(user_id=user.pk, reset_path=path))
+    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        request_password_reset.delay(email=self.cleaned_data["email"])

@@ -79,3 +79,12 @@ def password_set(*, user: User, by: User, password: str, via_reset: bool, keep_s
         lockout.lockout_clear(email=user.email)
     emit(events.PasswordChanged(user_id=user.pk, actor_id=by.pk, via_reset=via_reset))
     return user
+
+
+def password_reset_requested(*, email: str) -> int:
+    """Someone asked for a reset link for `email` (on the worker): each active account with that address gets one,
+    sent by the notifications app on `PasswordResetRequested`. Returns how many accounts were found."""
+    user_ids = list(User.objects.filter(email__iexact=email.strip(), is_active=True).values_list("pk", flat=True))
+    for user_id in user_ids:
+        emit(events.PasswordResetRequested(user_id=user_id))
+    return len(user_ids)

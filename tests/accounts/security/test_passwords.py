@@ -215,10 +215,15 @@ def test_nobody_sets_someone_elses_password_through_the_service(world):
         passwords.password_set(user=world.learner.user, by=world.org_admin.user, password=NEW_PASSWORD, via_reset=False)
 
 
-def test_the_email_task_is_registered_for_the_worker_and_sends(world):
-    from syllabus.accounts.security.tasks import send_email
+def test_the_reset_task_finds_every_active_account_of_the_address_on_the_worker(
+    world, django_capture_on_commit_callbacks
+):
+    from syllabus.accounts.security.tasks import request_password_reset
     from syllabus.celery import app as celery_app
 
-    assert send_email.name in celery_app.tasks
-    send_email.delay(subject="Hello", body="Body", to="someone@example.test")
-    assert [(message.subject, message.to) for message in mail.outbox] == [("Hello", ["someone@example.test"])]
+    assert request_password_reset.name in celery_app.tasks
+    with django_capture_on_commit_callbacks(execute=True):
+        found = request_password_reset.delay(email=f"  {world.learner.user.email.upper()} ").get()
+        missing = request_password_reset.delay(email="nobody@example.test").get()
+    assert (found, missing) == (1, 0)
+    assert [message.to for message in mail.outbox] == [[world.learner.user.email]]

@@ -1,7 +1,13 @@
 """The email channel: a plain-text and an HTML body, in the recipient's language, sent by the worker.
 
 The mail server's answer decides the outcome: a refused recipient (5xx) is a bounce and never retried; anything
-else (connection refused, timeouts, 4xx) is temporary and retried by `delivery`.
+else (connection refused, timeouts, 4xx) is temporary and retried by `delivery`. `EMAIL_TIMEOUT` bounds each exchange
+with the server, so a hung connection fails (and is retried) before `delivery.STALE_CLAIM` hands the row to another
+worker, which would send it a second time.
+
+Every email is marked `Auto-Submitted: auto-generated` (RFC 3834) so out-of-office replies are not sent back, and
+carries `List-Unsubscribe` pointing at the person's preferences. Replies go to the notification's `reply_to` (a
+course message: its sender) when it has one; a digest mixes senders and has none.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from syllabus.accounts.models import User
+from syllabus.notifications import rendering
+from syllabus.notifications import types as registry
 from syllabus.notifications.channels.base import Channel, PermanentFailure, TemporaryFailure
 from syllabus.notifications.models import Delivery, Notification
 from syllabus.notifications.types import EMAIL
@@ -31,12 +39,35 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
+def _with_secrets(notification: Notification) -> tuple[str, str]:
+    """The subject and body with the type's send-time placeholders (a reset link) filled in: never stored."""
+    try:
+        kind = registry.get(notification.type_key)
+    except LookupError:
+        return notification.subject, notification.body
+    if kind.send_time_context is None:
+        return notification.subject, notification.body
+    values = kind.send_time_context(notification)
+    return (
+        rendering.fill_at_send(notification.subject, values),
+        rendering.fill_at_send(notification.body, values),
+    )
+
+
+def _organization_name(notification: Notification) -> str:
+    # Account-level notices (security) belong to no organisation.
+    return notification.organization.name if notification.organization_id is not None else ""
+
+
 def _message(deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
     notifications: list[Notification] = [delivery.notification for delivery in deliveries]
+    filled = {notification.pk: _with_secrets(notification) for notification in notifications}
     recipient = notifications[0].recipient
+    digest = len(deliveries) > 1 or deliveries[0].mode == "digest"
+    preferences_url = absolute(reverse("notifications:preferences"))
     with translation.override(recipient.locale or "en"):
-        if len(deliveries) == 1 and deliveries[0].mode != "digest":
-            subject = notifications[0].subject
+        if not digest:
+            subject = filled[notifications[0].pk][0]
         else:
             subject = ngettext(
                 "Your Syllabus digest: %(count)d notification",
@@ -45,28 +76,42 @@ def _message(deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
             ) % {"count": len(notifications)}
         items = [
             {
-                "subject": notification.subject,
-                "paragraphs": [part.strip() for part in notification.body.split("\n\n") if part.strip()],
-                "body": notification.body,
+                "subject": filled[notification.pk][0],
+                "paragraphs": [part.strip() for part in filled[notification.pk][1].split("\n\n") if part.strip()],
+                "body": filled[notification.pk][1],
                 "url": absolute(notification.url),
+                "organization": _organization_name(notification),
             }
             for notification in notifications
         ]
         context = {
             # Rendered without a request, so the i18n context processor's LANGUAGE_CODE is not there.
             "language": translation.get_language() or "en",
-            "digest": len(items) > 1 or deliveries[0].mode == "digest",
+            "digest": digest,
             "items": items,
             "subject": subject,
-            "preferences_url": absolute(reverse("notifications:preferences")),
+            "preferences_url": preferences_url,
             "recipient_name": recipient.display_name or recipient.email,
+            "platform": settings.SYLLABUS_PLATFORM_NAME,
         }
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
     # A header may not span lines.
     subject = " ".join(subject.split())
+    reply_to = notifications[0].reply_to if not digest else ""
     message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient.email]
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        reply_to=[reply_to] if reply_to else None,
+        headers={
+            "Auto-Submitted": "auto-generated",
+            # Exchange and Outlook ignore Auto-Submitted; without this their out-of-office replies would reach a
+            # course message's sender (Reply-To) for every notification.
+            "X-Auto-Response-Suppress": "OOF, AutoReply",
+            "List-Unsubscribe": f"<{preferences_url}>",
+        },
     )
     message.attach_alternative(html, "text/html")
     return message
