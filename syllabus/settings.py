@@ -325,6 +325,15 @@ UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000, minimum
 # --- email -------------------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "syllabus@localhost")
+# The mail server, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (EMAIL_HOST_PASSWORD_FILE works too).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL: choose one (STARTTLS on 587, or TLS from the start on 465)")
 # Seconds each exchange with the mail server may take. A hung connection must fail (and be retried) long before the
 # worker's claim on the delivery goes stale (notifications.delivery.STALE_CLAIM, 10 minutes) and another worker sends
 # it again; one send is about eight exchanges, hence the ceiling.

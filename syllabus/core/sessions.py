@@ -14,7 +14,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 PASSIVE = "session_passive"
@@ -48,9 +48,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
         if getattr(view_func, PASSIVE, False):
             setattr(request, PASSIVE, True)
 
-    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if not is_passive(request):
-            return super().process_response(request, response)  # type: ignore[no-any-return]
+            return super().process_response(request, response)
         session = getattr(request, "session", None)
         # Still varied on: the answer depends on who is signed in.
         if session is not None and session.accessed:

@@ -19,7 +19,10 @@ progress app's demo step (`syllabus.progress.demo`, run next) adds activity prog
 Notifications come from the real flows once the seed commits (`enrollment.notifying`): the requests still
 waiting reach Amelia, Grace and the course team, the decided ones reach their requesters, and people hear of the
 training assigned to them that they have not completed (Chloe: information governance, clinical fire safety).
-Approvers hear nothing of requests decided within the seed, and nobody of training completed since.
+Approvers hear nothing of requests decided within the seed, and nobody of training completed since. Those
+notifications are sent after the seed commits, so they are dated "now"; a last step, also after commit, dates each
+one back to its occasion (the request, the assignment, the decision), so the notification centre reads like real
+history. Training whose due date has passed by the time of the seed is told as overdue.
 
 Idempotent: enrollments are looked up by person and course, options and rules by course, groups by name,
 messages by subject; only what is missing is made, and a notification is never sent twice (dedupe keys).
@@ -29,9 +32,13 @@ Registered in EnrollmentConfig.ready().
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import transaction
 
 from syllabus.accounts.models import Membership, Organization, User
 from syllabus.audiences import services as audience_services
@@ -51,6 +58,7 @@ from syllabus.enrollment.models import (
     SelfEnrollment,
     Status,
 )
+from syllabus.notifications.models import Notification
 
 ORGANIZATION = "northwind"
 
@@ -158,6 +166,9 @@ FEEDBACK_REQUESTS: tuple[tuple[str, str, int, str | None, str], ...] = (
         "",
     ),
 )
+
+# The dedupe keys of enrollment's notifications (`enrollment.notifying`): "enrollment:<id>:<occasion>".
+OCCASION_KEY = re.compile(r"enrollment:(?P<pk>\d+):(?P<occasion>\w+)")
 
 # Sophie keeps the induction course's participants in one group per site (by their work location).
 WELCOME_GROUPS = ("London", "Manchester", "Leeds")
@@ -375,7 +386,35 @@ def seed_enrollment(organizations: Organizations, admin: Any, stdout: Output) ->
         f"{live.filter(status=Status.WAITLISTED).count()} on a waiting list), "
         f"{EnrollmentRule.objects.filter(organization=organization).count()} audience rule"
     )
+    # After the notifications of the seed's events: those handlers were queued on commit before this one.
+    transaction.on_commit(functools.partial(date_notifications, organization.pk, seeder.now))
     return seeder.created
+
+
+def date_notifications(organization_id: int, since: dt.datetime) -> int:
+    """Date the enrollment notifications sent since `since` back to their occasion: the request or the assignment
+    (when the enrollment was made), the decision, the place given. One read of each table and one UPDATE;
+    notifications of earlier seeds are older than `since` and left alone. Returns how many were dated."""
+    fresh: list[tuple[Notification, int, str]] = []
+    for notification in Notification.objects.filter(
+        organization_id=organization_id, dedupe_key__startswith="enrollment:", created_at__gte=since
+    ).only("pk", "dedupe_key", "created_at"):
+        match = OCCASION_KEY.fullmatch(notification.dedupe_key)
+        if match:
+            fresh.append((notification, int(match["pk"]), match["occasion"]))
+    moments = {
+        pk: {"decided": decided_at or created_at, "promoted": enrolled_at or created_at, "": created_at}
+        for pk, created_at, decided_at, enrolled_at in Enrollment.objects.filter(
+            pk__in={pk for _n, pk, _o in fresh}
+        ).values_list("pk", "created_at", "decided_at", "enrolled_at")
+    }
+    dated = []
+    for notification, pk, occasion in fresh:
+        if pk in moments:
+            notification.created_at = moments[pk].get(occasion, moments[pk][""])
+            dated.append(notification)
+    Notification.objects.bulk_update(dated, ["created_at"])
+    return len(dated)
 
 
 def register_demo() -> None:

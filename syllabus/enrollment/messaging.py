@@ -1,5 +1,6 @@
 """Delivering a course message, in the worker, through the notifications app: each recipient gets their own
-notification (in the notification centre, and by email unless they chose otherwise), so nobody sees the others."""
+notification (in the notification centre and by email, as they chose), so nobody sees the others. A reply to the
+email goes to the person who wrote (Reply-To), not to an address nobody reads."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def deliver(message_id: int) -> int:
         "message_body": message.body,
     }
     url = reverse("catalog:course", args=[message.course_id])
+    # A sender whose account was closed reads no replies.
+    reply_to = message.sender.email if message.sender is not None and message.sender.is_active else ""
     user_ids = sorted(set(message.recipients.filter(is_active=True).values_list("user_id", flat=True)))
     sent = 0
     for start in range(0, len(user_ids), BATCH):
@@ -39,6 +42,7 @@ def deliver(message_id: int) -> int:
                         context=context,
                         organization_id=message.organization_id,
                         url=url,
+                        reply_to=reply_to,
                     )
                     for user_id in user_ids[start : start + BATCH]
                 ]

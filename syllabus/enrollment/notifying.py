@@ -52,9 +52,8 @@ from syllabus.core import clock
 from syllabus.core.events import subscribe
 from syllabus.enrollment import events
 from syllabus.enrollment.models import Enrollment, Method, Status
-from syllabus.notifications import rendering
+from syllabus.notifications import rendering, types
 from syllabus.notifications import services as notifications
-from syllabus.notifications import types
 from syllabus.notifications.types import NotificationType, Placeholder
 
 E = TypeVar("E")

@@ -124,7 +124,6 @@ PASSWORD_RESET = NotificationType(
     category=CATEGORY,
     subject=_("Reset your {{ platform }} password"),
     body=_(
-        "Hello,\n\n"
         "Someone asked to reset the password of the {{ platform }} account {{ email }}. To choose a new password, "
         "open this link:\n\n"
         "{{ reset_link }}\n\n"

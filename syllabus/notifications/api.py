@@ -26,9 +26,10 @@ from rest_framework.response import Response
 
 from syllabus.access.endpoints import OrganizationEndpoint
 from syllabus.core.api import paginated_response, with_errors
-from syllabus.notifications import selectors, services
+from syllabus.notifications import rendering, selectors, services
 from syllabus.notifications import types as registry
 from syllabus.notifications.channels import base as channels
+from syllabus.notifications.forms_admin import BODY_MAX, RECIPIENT_MAX
 from syllabus.notifications.models import DeliveryMode, DeliveryStatus, Notification, Preference
 
 TAG = "notifications"
@@ -489,8 +490,11 @@ class NotificationTypeMandatoryApi(OrganizationEndpoint):
 
 class NotificationTemplateApi(OrganizationEndpoint):
     class InputSerializer(serializers.Serializer[Any]):
-        subject = serializers.CharField(max_length=300, help_text="May use the type's `{{ placeholders }}`.")
-        body = serializers.CharField(max_length=20000, help_text="Plain text; may use the type's placeholders.")
+        subject = serializers.CharField(
+            max_length=rendering.SUBJECT_MAX, help_text="May use the type's `{{ placeholders }}`."
+        )
+        # The same limits as the wording page's form: one organisation may not store more through the API.
+        body = serializers.CharField(max_length=BODY_MAX, help_text="Plain text; may use the type's placeholders.")
 
     class OutputSerializer(serializers.Serializer[Any]):
         type = serializers.CharField()
@@ -633,6 +637,11 @@ class NotificationDeliveryListApi(OrganizationEndpoint):
         status = DeliveryStatusField(required=False)
         channel = serializers.CharField(required=False, max_length=30, help_text="A channel key, e.g. `email`.")
         type = serializers.CharField(required=False, max_length=80, help_text="A notification type's key.")
+        recipient = serializers.CharField(
+            required=False, allow_blank=True, max_length=RECIPIENT_MAX, help_text="Name or email contains."
+        )
+        date_from = serializers.DateField(required=False, help_text="Notifications created on or after this day.")
+        date_to = serializers.DateField(required=False, help_text="Notifications created on or before this day.")
 
         def validate_channel(self, value: str) -> str:
             if value not in {channel.key for channel in channels.all_channels()}:
@@ -651,7 +660,8 @@ class NotificationDeliveryListApi(OrganizationEndpoint):
         summary="The delivery log",
         description="Needs `notification.manage`. Every delivery of the organisation's notifications on channels "
         "other than in-app (email...), newest first: pending, sending, sent, failed (retries exhausted), bounced "
-        "(the server refused the address) or cancelled.",
+        "(the server refused the address) or cancelled. Days of `date_from` and `date_to` are in the caller's time "
+        "zone (their profile's).",
         parameters=[FilterSerializer],
         responses=with_errors({200: NotificationDeliveryOutputSerializer(many=True)}, 400, 401, 403),
         examples=[OpenApiExample("A bounce", value=DELIVERY_EXAMPLE, response_only=True)],
@@ -666,6 +676,10 @@ class NotificationDeliveryListApi(OrganizationEndpoint):
             status=data.get("status", ""),
             channel=data.get("channel", ""),
             type_key=data.get("type", ""),
+            recipient=data.get("recipient", "").strip(),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            time_zone=self.user.time_zone,
         )
         return paginated_response(
             request=request, view=self, queryset=rows, serializer_class=NotificationDeliveryOutputSerializer

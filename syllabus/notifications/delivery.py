@@ -12,7 +12,8 @@ import datetime as dt
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db.models import Q, QuerySet
 
@@ -56,10 +57,32 @@ def send_deliveries(ids: Sequence[int]) -> dict[str, int]:
             batches[(delivery.notification.recipient_id, delivery.channel)].append(delivery)
         else:
             batches[(-delivery.pk, delivery.channel)].append(delivery)
+    by_channel: dict[str, list[list[Delivery]]] = defaultdict(list)
     for (_who, channel_key), batch in batches.items():
-        status = _send(channel_key, batch, now)
-        outcome[status] += len(batch)
+        by_channel[channel_key].append(batch)
+    for channel_key, channel_batches in by_channel.items():
+        with _session(channel_key):
+            for batch in channel_batches:
+                status = _send(channel_key, batch, now)
+                outcome[status] += len(batch)
     return dict(outcome)
+
+
+@contextmanager
+def _session(channel_key: str) -> Iterator[None]:
+    """The channel's per-batch session (one SMTP connection); a channel that cannot open one still gets its sends,
+    which then fail and are retried one by one."""
+    try:
+        session = channels.get(channel_key).session()
+        session.__enter__()
+    except Exception:
+        logger.warning("notification channel %s could not open a session", channel_key, exc_info=True)
+        yield
+        return
+    try:
+        yield
+    finally:
+        session.__exit__(None, None, None)
 
 
 def _send(channel_key: str, batch: list[Delivery], now: dt.datetime) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from syllabus.accounts.models import Organization, User
@@ -32,13 +33,28 @@ def unread_count(*, user: User, organization: Organization | None) -> int:
     return Notification.objects.filter(centre_q(user, organization), read_at__isnull=True).count()
 
 
+def bell_state(*, user: User, organization: Organization | None) -> tuple[int, int, int]:
+    """Unread count, newest notification id (read or not) and newest unread id (0: none), in one query."""
+    unread = Q(read_at__isnull=True)
+    found = Notification.objects.filter(centre_q(user, organization)).aggregate(
+        count=Count("pk", filter=unread), latest=Max("pk"), latest_unread=Max("pk", filter=unread)
+    )
+    return found["count"], found["latest"] or 0, found["latest_unread"] or 0
+
+
 def preferences_of(user: User) -> dict[tuple[str, str], Preference]:
     return {(row.type_key, row.channel): row for row in Preference.objects.filter(user=user)}
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    # The day as the reader means it: in the current time zone (the signed-in person's, see accounts.middleware).
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+def _zone(time_zone: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(time_zone) if time_zone else timezone.get_current_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
+def _day_start(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
 def delivery_log(
@@ -50,10 +66,11 @@ def delivery_log(
     recipient: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    time_zone: str = "",
 ) -> QuerySet[Delivery]:
     """Every delivery of the organisation's notifications, newest first (the admin's delivery log); empty filters
     are ignored. `recipient`: name or email contains (case-insensitive); `date_from`/`date_to`: days, inclusive, of
-    the notification's creation."""
+    the notification's creation, in `time_zone` (the reader's; the current one when empty)."""
     rows = Delivery.objects.filter(notification__organization=organization)
     if status:
         rows = rows.filter(status=status)
@@ -66,10 +83,11 @@ def delivery_log(
             Q(notification__recipient__email__icontains=recipient)
             | Q(notification__recipient__display_name__icontains=recipient)
         )
+    zone = _zone(time_zone)
     if date_from:
-        rows = rows.filter(notification__created_at__gte=_day_start(date_from))
+        rows = rows.filter(notification__created_at__gte=_day_start(date_from, zone))
     if date_to:
-        rows = rows.filter(notification__created_at__lt=_day_start(date_to + dt.timedelta(days=1)))
+        rows = rows.filter(notification__created_at__lt=_day_start(date_to + dt.timedelta(days=1), zone))
     return rows.select_related("notification__recipient").order_by("-notification__created_at", "-pk")
 
 

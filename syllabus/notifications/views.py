@@ -7,6 +7,8 @@ organisation, is not found (404) and nothing changes.
 The bell costs the pages nothing: the header only holds an element that htmx fills from `bell` once the page has
 loaded, again every minute, and whenever the centre changes something (the `notifications-changed` event, sent by
 the centre's htmx answers in their HX-Trigger header). Without JavaScript the header still links to the centre.
+The poll is passive (core/sessions.py): an unattended tab is still signed out when its session has been idle long
+enough.
 The centre's buttons are forms that work without JavaScript (POST, then back to the same list); with htmx they
 swap the one notification (or the list) in place and say what happened in a status region.
 """
@@ -27,7 +29,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -137,15 +138,6 @@ def bell_context(count: int, latest: int, *, announce: bool = False) -> dict[str
     }
 
 
-def _bell_state(user: User, organization: Organization | None) -> tuple[int, int, int]:
-    """Unread count, newest notification id (read or not) and newest unread id (0: none), in one query."""
-    unread = Q(read_at__isnull=True)
-    found = Notification.objects.filter(selectors.centre_q(user, organization)).aggregate(
-        count=Count("pk", filter=unread), latest=Max("pk"), latest_unread=Max("pk", filter=unread)
-    )
-    return found["count"], found["latest"] or 0, found["latest_unread"] or 0
-
-
 @passive_session
 @require_safe
 @never_cache
@@ -160,7 +152,7 @@ def bell(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # Signed out meanwhile (another tab): leave the header as it is rather than swap a sign-in page into it.
         return HttpResponse(status=204)
-    count, latest, latest_unread = _bell_state(_user(request), current_organization(request))
+    count, latest, latest_unread = selectors.bell_state(user=_user(request), organization=current_organization(request))
     known = _number(request.GET.get("latest", ""), ID_DIGITS)
     announce = known is not None and latest_unread > known
     context = bell_context(count, max(latest, known or 0), announce=announce)

@@ -22,8 +22,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.text import Truncator
 from django.utils.cache import patch_vary_headers
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -222,6 +222,9 @@ class Preview:
     paragraphs: list[Marked]  # the HTML email's paragraphs (the page escapes them, as the email does)
     problems: list[str]
     language: str
+    recipient_name: str  # the admin's own name: the preview is the email as they would receive it
+    organization: str
+    platform: str
 
 
 @dataclass(frozen=True)
@@ -275,7 +278,9 @@ def _customisable_or_404(type_key: str) -> registry.NotificationType:
     return kind
 
 
-def _preview(kind: registry.NotificationType, language: str, subject: str, body: str, user: User) -> Preview:
+def _preview(
+    kind: registry.NotificationType, organization: Organization, language: str, subject: str, body: str, user: User
+) -> Preview:
     """The draft filled in with the type's sample values, as the plain-text and HTML emails would carry it; an
     unknown placeholder stays visible as typed (the email would drop it)."""
     tokens: list[str] = []
@@ -289,7 +294,12 @@ def _preview(kind: registry.NotificationType, language: str, subject: str, body:
     problems = list(dict.fromkeys([*rendering.template_errors(subject, kind), *rendering.template_errors(body, kind)]))
     with translation.override(language):
         # Not a real address: the preview's button leads nowhere, and says so.
-        item = {"subject": rendered.subject, "body": rendered.body, "url": _("(the link to the notification)")}
+        item = {
+            "subject": rendered.subject,
+            "body": rendered.body,
+            "url": _("(the link to the notification)"),
+            "organization": organization.name,
+        }
         text = render_to_string(
             "notifications/email/message.txt",
             {
@@ -297,6 +307,8 @@ def _preview(kind: registry.NotificationType, language: str, subject: str, body:
                 "items": [item],
                 "subject": rendered.subject,
                 "preferences_url": absolute(reverse("notifications:preferences")),
+                "recipient_name": user.display_name or user.email,
+                "platform": settings.SYLLABUS_PLATFORM_NAME,
             },
         )
     # Split as the email channel does: an empty line starts a new paragraph.
@@ -307,6 +319,9 @@ def _preview(kind: registry.NotificationType, language: str, subject: str, body:
         paragraphs=paragraphs,
         problems=problems,
         language=language,
+        recipient_name=user.display_name or user.email,
+        organization=organization.name,
+        platform=settings.SYLLABUS_PLATFORM_NAME,
     )
 
 
@@ -349,7 +364,7 @@ def template_edit(
         form = TemplateForm(request.POST)
         if "preview" in request.POST:
             if _wants_fragment(request):
-                preview = _preview(kind, language, *form.draft(), _user(request))
+                preview = _preview(kind, organization, language, *form.draft(), _user(request))
                 return render(request, "notifications/admin/_preview.html", {"preview": preview, "fragment": True})
         elif form.is_valid():
             try:
@@ -384,7 +399,7 @@ def template_edit(
         ],
         "state": _customised_words(current) if current else _("Built-in wording"),
         "customised": current is not None,
-        "preview": _preview(kind, language, *form.draft(), _user(request)),
+        "preview": _preview(kind, organization, language, *form.draft(), _user(request)),
         "error_summary": _error_summary(form) if status == 400 else [],
         "page_url": request.path,
     }
@@ -435,7 +450,11 @@ def delivery_log(request: HttpRequest, organization: Organization, principal: Pr
     page."""
     _require(principal)
     form = DeliveryLogFilterForm(request.GET)
-    deliveries = selectors.delivery_log(organization=organization, **form.filters())
+    deliveries = selectors.delivery_log(
+        organization=organization,
+        **form.filters(),  # type: ignore[arg-type]
+        time_zone=_user(request).time_zone,
+    )
     page = Paginator(deliveries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "rows": [_log_row(delivery) for delivery in page.object_list]}
     template = "notifications/admin/_log_results.html" if _wants_fragment(request) else "notifications/admin/log.html"

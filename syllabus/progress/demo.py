@@ -14,6 +14,9 @@ Progress is made the way learners make it: each activity's completion signal goe
 course when its criteria are met. The services only know "now", so a completion meant for last year is made now
 and its dates moved back with a plain UPDATE afterwards (with the time spent a learner would have taken).
 
+The notifications of the external training (Amelia's "waiting for your approval", Chloe's "approved") are sent
+after the seed commits; a last step, also after commit, dates them back to the submission and the decision.
+
 Idempotent: an enrollment that has a completion, or any activity progress, is left alone; external training is
 looked up by person and title. Registered in ProgressConfig.ready(), with a reset that deletes evidence files.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,10 +44,13 @@ from syllabus.catalog.models import Course, CourseVersion
 from syllabus.core import clock, demo
 from syllabus.core.demo import Organizations, Output
 from syllabus.enrollment.models import LEARNING_STATES, Enrollment, Status
+from syllabus.notifications.models import Notification
 from syllabus.progress import services
 from syllabus.progress.models import ActivityProgress, Completion, CompletionSettings, ExternalTraining
 
 ORGANIZATION = "northwind"
+# The dedupe keys of progress's notifications (`progress.notifying`): "external:<id>:<occasion>".
+OCCASION_KEY = re.compile(r"external:(?P<pk>\d+):(?P<occasion>\w+)")
 
 
 def _email(name: str) -> str:
@@ -412,7 +419,36 @@ def seed_progress(organizations: Organizations, admin: Any, stdout: Output) -> i
         f"{ExternalTraining.objects.filter(organization=organization, status='pending').count()} external training "
         "waiting for approval"
     )
+    # After the notifications of the seed's events: those handlers were queued on commit before this one.
+    transaction.on_commit(functools.partial(date_notifications, organization.pk, seeder.now))
     return seeder.created
+
+
+def date_notifications(organization_id: int, since: dt.datetime) -> int:
+    """Date the external training notifications sent since `since` back to the submission ("external:<id>:
+    submitted") or the decision ("external:<id>:decided"). One read of each table and one UPDATE; notifications
+    of earlier seeds are older than `since` and left alone. Returns how many were dated."""
+    fresh: list[tuple[Notification, int, str]] = []
+    for notification in Notification.objects.filter(
+        organization_id=organization_id, dedupe_key__startswith="external:", created_at__gte=since
+    ).only("pk", "dedupe_key", "created_at"):
+        match = OCCASION_KEY.fullmatch(notification.dedupe_key)
+        if match:
+            fresh.append((notification, int(match["pk"]), match["occasion"]))
+    moments = {
+        pk: (created_at, decided_at or created_at)
+        for pk, created_at, decided_at in ExternalTraining.objects.filter(
+            pk__in={pk for _n, pk, _o in fresh}
+        ).values_list("pk", "created_at", "decided_at")
+    }
+    dated = []
+    for notification, pk, occasion in fresh:
+        if pk in moments:
+            submitted, decided = moments[pk]
+            notification.created_at = decided if occasion == "decided" else submitted
+            dated.append(notification)
+    Notification.objects.bulk_update(dated, ["created_at"])
+    return len(dated)
 
 
 def reset_progress(organizations: Organizations) -> None:

@@ -10,16 +10,22 @@ Anyone who assigns the person training may decide (`services._require_external_d
 org-unit scope, organisation-wide administrators) and sees the record on their approvals page; the one told is the
 nearest active manager up the reporting line, so the record does not land in the inbox of everyone above them.
 
+Once the record is decided, whoever decided it, the manager's "waiting for your approval" notice is marked read
+(`notifications_settle`). The title and provider are the person's own words: in the approver's message they are
+kept on one line and quoted, so they cannot pass for Syllabus speaking.
+
 Handlers run after the business action committed and never raise into it; dedupe keys name the occasion, so an
 event handled twice tells nobody twice.
 """
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from syllabus.accounts.models import User
+from syllabus.access.models import RoleAssignment
+from syllabus.accounts.models import Membership, Organization, User
 from syllabus.accounts.selectors import nearest_manager_user_id
 from syllabus.core.events import subscribe
 from syllabus.notifications import services as notifications
@@ -31,32 +37,70 @@ from syllabus.progress.models import ExternalTraining
 EXTERNAL_SUBMITTED = "progress.external_submitted"
 EXTERNAL_APPROVED = "progress.external_approved"
 EXTERNAL_DECLINED = "progress.external_declined"
-# How far up a reporting line to look for an active manager (also stops a cycle in HR data).
 
 CATEGORY = _("Learning records")
 
 _TITLE = Placeholder(_("Title of the training"), _("Immediate life support (ILS)"))
 _DECIDED_BY = Placeholder(_("Name of the person who decided"), "Amelia Hughes")
 
+
+def decides_external(user: User, organization: Organization | None) -> bool:
+    """Whether `user` can decide someone's external training in `organization` (`services._require_external_decider`:
+    `enrollment.assign` over the person, which managers hold over their reporting line and roles grant org-wide or
+    over an org unit). The preferences page shows the approval type to these people only. At most two queries."""
+    if organization is None or not user.is_active:
+        return False
+    if user.is_platform_admin:
+        return True
+    row = (
+        Membership.objects.filter(organization=organization, user=user, is_active=True)
+        .annotate(manages=Exists(Membership.objects.filter(manager=OuterRef("pk"), is_active=True)))
+        .values_list("pk", "manages")
+        .first()
+    )
+    if row is None:
+        return False
+    membership_id, manages = row
+    return bool(manages) or any(
+        "enrollment.assign" in assignment.role.capabilities
+        for assignment in RoleAssignment.objects.filter(membership_id=membership_id).select_related("role")
+    )
+
+
+def _own_words(text: str) -> str:
+    # One line: a line break in a title cannot open a paragraph that reads as Syllabus speaking.
+    return " ".join(text.split())
+
+
 TYPES: tuple[NotificationType, ...] = (
     NotificationType(
         key=EXTERNAL_SUBMITTED,
         label=_("External training waiting for your approval"),
-        description=_("Someone in your team recorded training they took elsewhere, for you to approve."),
+        description=_(
+            "Someone in your team recorded training they took elsewhere, for you to approve. Only for people who "
+            "approve training."
+        ),
         category=CATEGORY,
-        subject=_("{{ learner }} recorded external training: {{ title }}"),
+        subject=_("{{ learner }} recorded external training: “{{ title }}”"),
         body=_(
-            "{{ learner }} recorded training taken elsewhere and asks you to approve it onto their transcript:\n\n"
-            "{{ title }}, by {{ provider }}, completed on {{ completed_on }}.\n\n"
+            "{{ learner }} recorded training taken elsewhere and asks you to approve it onto their transcript. In "
+            "their words: “{{ title }}”, provided by “{{ provider }}”, completed on {{ completed_on }}.\n\n"
             "Check their evidence, then approve or decline it on your approvals page."
         ),
         placeholders={
             "learner": Placeholder(_("Name of the person"), "Chloe Adams"),
-            "title": _TITLE,
-            "provider": Placeholder(_("Who provided the training"), _("Resuscitation Council UK")),
+            "title": Placeholder(
+                _("Title of the training, as the person wrote it: quote it as theirs"),
+                _("Immediate life support (ILS)"),
+            ),
+            "provider": Placeholder(
+                _("Who provided the training, as the person wrote it: quote it as theirs"),
+                _("Resuscitation Council UK"),
+            ),
             "completed_on": Placeholder(_("Date it was completed"), _("Feb. 2, 2026")),
         },
         org_mandatory_allowed=True,
+        shown_to=decides_external,
     ),
     NotificationType(
         key=EXTERNAL_APPROVED,
@@ -94,6 +138,11 @@ def _record(external_id: int) -> ExternalTraining | None:
     )
 
 
+def submitted_key(external_id: int) -> str:
+    """The dedupe key of the approver's "waiting for your approval" notice (settled once the record is decided)."""
+    return f"external:{external_id}:submitted"
+
+
 def send_submitted(external_id: int) -> None:
     record = _record(external_id)
     if record is None or record.status != ExternalTraining.Status.PENDING:
@@ -106,15 +155,16 @@ def send_submitted(external_id: int) -> None:
         notifications.Notice(
             recipient_id=manager,
             type=EXTERNAL_SUBMITTED,
-            dedupe_key=f"external:{record.pk}:submitted",
+            dedupe_key=submitted_key(record.pk),
             context={
                 "learner": person.display_name or person.email,
-                "title": record.title,
-                "provider": record.provider,
+                "title": _own_words(record.title),
+                "provider": _own_words(record.provider),
                 "completed_on": record.completed_on,
             },
             organization_id=record.organization_id,
             url=reverse("progress:external-approvals"),
+            about_id=person.pk,
         )
     )
 
@@ -149,6 +199,7 @@ def on_external_submitted(event: events.ExternalTrainingSubmitted) -> None:
 
 @notifications.never_fails
 def on_external_decided(event: events.ExternalTrainingDecided) -> None:
+    notifications.notifications_settle(dedupe_key=submitted_key(event.external_id))
     send_decided(event.external_id, approved=event.approved)
 
 

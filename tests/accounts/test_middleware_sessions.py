@@ -100,9 +100,7 @@ def test_the_bell_does_not_count_as_being_there(
     assert row.last_seen_at == moved_clock["now"] and row.ip_address == "192.0.2.44"
 
 
-def test_the_bell_stays_passive_when_the_second_sign_in_step_answers_instead(
-    signed_in: Client, world: World
-) -> None:
+def test_the_bell_stays_passive_when_the_second_sign_in_step_answers_instead(signed_in: Client, world: World) -> None:
     # An authenticator, and a session that has not passed the second step: the gate answers before the view runs.
     TOTPDevice.objects.create(user=world.learner.user, name="phone", confirmed=True)
     soon = _expire_soon(signed_in)

@@ -102,3 +102,33 @@ def test_production_sends_hsts_secure_cookies_and_redirects_to_https(tmp_path):
     assert "HSTS max-age=31536000; includeSubDomains" in result.stdout
     assert "COOKIES True True" in result.stdout
     assert "REDIRECT 301 https://lms.example/healthz/" in result.stdout
+
+
+def test_the_mail_server_is_configured_from_the_environment_with_a_password_file(tmp_path):
+    password_file = tmp_path / "smtp_password"
+    password_file.write_text("s3cret-smtp\n")
+    code = (
+        "from django.conf import settings; import django; django.setup(); "
+        "print(settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD, "
+        "settings.EMAIL_USE_TLS)"
+    )
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "SYLLABUS_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "syllabus.settings",
+        "EMAIL_HOST": "smtp.example.org",
+        "EMAIL_PORT": "587",
+        "EMAIL_HOST_USER": "syllabus",
+        "EMAIL_HOST_PASSWORD_FILE": str(password_file),
+        "EMAIL_USE_TLS": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["smtp.example.org", "587", "syllabus", "s3cret-smtp", "True"]
+
+
+def test_tls_and_ssl_together_stop_start_up(tmp_path):
+    result = import_settings(tmp_path, EMAIL_USE_TLS="true", EMAIL_USE_SSL="true")
+    assert result.returncode != 0 and "EMAIL_USE_TLS and EMAIL_USE_SSL" in result.stderr

@@ -66,8 +66,8 @@ def bell(page: Page):  # type: ignore[no-untyped-def]
 
 
 def bell_is_loaded(page: Page, unread: int) -> None:
-    """The bell has answered (the element polls with the count it shows) and shows `unread`."""
-    expect(page.locator("#notification-bell")).to_have_attribute("hx-get", re.compile(rf"known={unread}$"))
+    """The bell has answered (the element polls with the newest notification it knows of) and shows `unread`."""
+    expect(page.locator("#notification-bell")).to_have_attribute("hx-get", re.compile(r"\?latest=[0-9]+$"))
     expect(bell(page)).to_have_accessible_name("Notifications" if not unread else f"Notifications, {unread} unread")
 
 
@@ -118,7 +118,7 @@ def test_marking_read_moves_the_count_and_keeps_the_focus(
 
     # Swapped in place: the same button, now the other way round, still has the focus.
     expect(item.get_by_role("button", name="Mark as unread — Fire safety starts soon")).to_be_focused()
-    expect(page.get_by_role("status")).to_have_text("“Fire safety starts soon” is marked as read.")
+    expect(page.get_by_role("status")).to_have_text("Marked as read: Fire safety starts soon")
     bell_is_loaded(page, 2)
 
     page.get_by_role("button", name="Mark all as read").click()
@@ -131,6 +131,30 @@ def test_marking_read_moves_the_count_and_keeps_the_focus(
     assert not Notification.objects.filter(recipient=world.learner.user, read_at__isnull=True).exists()
     # The bell's own region stays silent: the count went down because of what the person did.
     expect(page.locator("#notification-bell-status")).to_be_empty()
+
+
+def test_marking_one_unread_again_is_not_announced_as_new(
+    world: World, kinds: tuple[NotificationType, NotificationType], page: Page
+) -> None:
+    first = notify(world.learner, subject_course="Fire safety")
+    notify(world.learner, subject_course="Manual handling")
+    Notification.objects.filter(recipient=world.learner.user).update(read_at=first.created_at)
+    sign_in(page, world.learner.user.email, PASSWORD)
+    page.goto(url("notifications:centre"))
+    bell_is_loaded(page, 0)
+
+    page.locator(f"#notification-{first.pk}").get_by_role("button", name=re.compile("^Mark as unread")).click()
+
+    expect(page.get_by_role("status")).to_have_text("Marked as unread: Fire safety starts soon")
+    bell_is_loaded(page, 1)
+    # The person did that themselves: nothing new arrived, so the bell says nothing.
+    expect(page.locator("#notification-bell-status")).to_be_empty()
+
+    notify(world.learner, subject_course="Data protection")
+    refresh_bell(page)
+
+    bell_is_loaded(page, 2)
+    expect(page.locator("#notification-bell-status")).to_have_text("New notifications: 2 unread.")
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_page(
@@ -160,6 +184,14 @@ def test_preferences_are_saved_with_the_keyboard_alone(
     expect(locked).to_be_checked()
     expect(locked).to_be_disabled()
     expect(locked).to_have_accessible_description("Required for your account's security")
+    # Types nothing can be changed about (the built-in security messages) are one short list after the choices.
+    always = page.get_by_role("region", name="Always sent")
+    expect(always.get_by_role("listitem").filter(has_text="Password reset link")).to_have_text(
+        "Password reset link — Email"
+    )
+    expect(page.get_by_role("checkbox", name=re.compile("^Password reset link"))).to_have_count(0)
+    when = page.get_by_role("combobox", name="When: Course reminder, Email")
+    expect(when).to_be_enabled()
 
     for _ in range(150):
         page.keyboard.press("Tab")
@@ -168,6 +200,8 @@ def test_preferences_are_saved_with_the_keyboard_alone(
     expect(email).to_be_focused()
     page.keyboard.press("Space")
     expect(email).not_to_be_checked()
+    # Nothing is emailed, so when to email it no longer applies: greyed out and skipped by Tab.
+    expect(when).to_be_disabled()
     save = page.get_by_role("button", name="Save preferences")
     for _ in range(150):
         page.keyboard.press("Tab")

@@ -271,8 +271,27 @@ def test_seed_demo_leaves_unread_notifications_for_the_demo_learner_and_managers
     assert unread(grace)[enrollment_notifying.APPROVAL_REQUESTED] == [
         "Harriet Price asks for a place in Giving and receiving feedback"
     ]
-    # Seeding again sends nothing twice.
-    before = Notification.objects.count()
+    # Dated back to their occasion, not all "just now": Chloe's request two days ago, her information governance
+    # assignment forty days ago (overdue since), the approval of her external training when it was decided.
+    feedback = chloes("Giving and receiving feedback")
+    (request,) = Notification.objects.filter(recipient=amelia.user, type_key=enrollment_notifying.APPROVAL_REQUESTED)
+    assert request.created_at == feedback.created_at < clock.now() - dt.timedelta(days=1)
+    governance = chloes("Information governance and data protection")
+    (assigned,) = Notification.objects.filter(dedupe_key=f"enrollment:{governance.pk}:assigned")
+    assert assigned.created_at == governance.created_at < clock.now() - dt.timedelta(days=39)
+    assert assigned.body.endswith(": it is overdue.")
+    approved = ExternalTraining.objects.get(membership=chloe, status="approved")
+    (told_approved,) = Notification.objects.filter(dedupe_key=f"external:{approved.pk}:decided")
+    assert told_approved.created_at == approved.decided_at
+    (told_waiting,) = Notification.objects.filter(recipient=amelia.user, type_key=progress_notifying.EXTERNAL_SUBMITTED)
+    assert told_waiting.created_at == ExternalTraining.objects.get(membership=chloe, status="pending").created_at
+    # Nothing says "Due date: none"; the requests Grace decided no longer wait in her centre.
+    assert not Notification.objects.filter(body__contains="none").exists()
+    assert not Notification.objects.filter(
+        recipient=grace.user, type_key=enrollment_notifying.APPROVAL_REQUESTED, read_at__isnull=True
+    ).exclude(subject__startswith="Harriet Price")
+    # Seeding again sends nothing twice, and dates nothing again.
+    before = dict(Notification.objects.values_list("pk", "created_at"))
     with django_capture_on_commit_callbacks(execute=True):
         assert "nothing changed" in run()
-    assert Notification.objects.count() == before
+    assert dict(Notification.objects.values_list("pk", "created_at")) == before

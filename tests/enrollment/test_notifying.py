@@ -11,19 +11,21 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from syllabus.accounts.models import Membership, User
+from syllabus.audit import services as audit_services
 from syllabus.catalog.models import Course
 from syllabus.enrollment import events, messaging, notifying, services
-from syllabus.enrollment.models import Method, SelfEnrollment, Status
+from syllabus.enrollment.models import Enrollment, Method, SelfEnrollment, Status
 from syllabus.notifications import rendering
 from syllabus.notifications import services as notification_services
 from syllabus.notifications import types as registry
 from syllabus.notifications.models import Notification
 from tests.conftest import World
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -138,9 +140,28 @@ def test_an_approval_tells_the_learner_with_a_link_to_the_course(
         services.enrollment_approve(enrollment=enrollment, by=world.manager.user)
     assert told(notifying.REQUEST_APPROVED) == {world.report.user.pk}
     (notice,) = inbox(world.report)
-    assert notice.subject == "Your place in Fire safety was approved"
-    assert "Max Manager approved" in notice.body and notice.url == course_url(approval_course)
-    assert inbox(world.manager) == [] and inbox(world.instructor) == []
+    assert notice.subject == "Your request for a place in Fire safety was approved"
+    assert notice.body == (
+        "Max Manager approved your request for a place in Fire safety.\n\nYou have a place: open the course to start."
+    )
+    assert notice.url == course_url(approval_course)
+    assert not Notification.objects.filter(type_key=notifying.REQUEST_APPROVED).exclude(recipient=world.report.user)
+
+
+def test_an_approval_into_a_full_course_says_the_learner_is_on_the_waiting_list(
+    world: World, approval_course: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    services.options_update(course=approval_course, by=world.instructor.user, capacity=1, waitlist=True)
+    services.enrollment_create(course=approval_course, membership=world.learner, by=world.instructor.user)
+    enrollment = services.enrollment_self(course=approval_course, by=world.report.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = services.enrollment_approve(enrollment=enrollment, by=world.manager.user)
+    assert approved.status == Status.WAITLISTED
+    (notice,) = inbox(world.report, notifying.REQUEST_APPROVED)
+    assert notice.body.endswith(
+        "The course is full, so you are on its waiting list: you will be notified when a place frees up."
+    )
+    assert "You have a place" not in notice.body
 
 
 def test_a_decline_tells_the_learner_the_reason(
@@ -170,19 +191,68 @@ def test_an_assignment_tells_the_learner_with_the_due_date_in_their_time_zone(
     assert told(notifying.ASSIGNED) == {world.report.user.pk}
     (notice,) = inbox(world.report)
     assert notice.subject == "You have been enrolled in Fire safety"
-    assert "Max Manager enrolled you in Fire safety." in notice.body
-    assert "Due date: Jan. 15, 2031, 1:30 p.m. (EST)" in notice.body
+    # 18:30 UTC is 13:30 in New York: the same day; the date only, no hour nor zone.
+    assert (
+        notice.body
+        == "Max Manager enrolled you in Fire safety. Open the course to start.\n\nIt is due on Jan. 15, 2031."
+    )
     assert notice.url == course_url(published)
     assert inbox(world.manager) == []
 
 
-def test_an_assignment_without_a_due_date_says_so(
+def test_the_due_date_is_the_day_in_the_learners_time_zone(
+    world: World, published: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    User.objects.filter(pk=world.report.user.pk).update(time_zone="America/Los_Angeles")
+    # Early on the 16th in UTC is still the 15th in California.
+    due = dt.datetime(2031, 1, 16, 3, 0, tzinfo=dt.UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_create(course=published, membership=world.report, by=world.manager.user, due_at=due)
+    (notice,) = inbox(world.report)
+    assert notice.body.endswith("It is due on Jan. 15, 2031.")
+    assert "a.m." not in notice.body and "p.m." not in notice.body and "(" not in notice.body
+
+
+def test_an_assignment_without_a_due_date_leaves_the_due_date_out(
     world: World, published: Course, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.enrollment_create(course=published, membership=world.learner, by=world.instructor.user)
     (notice,) = inbox(world.learner)
-    assert "Due date: none" in notice.body
+    assert notice.body == "Ingrid Instructor enrolled you in Fire safety. Open the course to start."
+    assert "due" not in notice.body.lower() and "none" not in notice.body
+
+
+def test_an_assignment_whose_due_date_has_passed_says_it_is_overdue(
+    world: World, published: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment = services.enrollment_create(
+            course=published,
+            membership=world.learner,
+            by=world.instructor.user,
+            due_at=dt.datetime(2031, 1, 1, tzinfo=dt.UTC),
+        )
+        # Backdated before the notice goes (as the demo does): by the time it is sent, the date has passed.
+        Enrollment.objects.filter(pk=enrollment.pk).update(due_at=dt.datetime(2024, 3, 5, 12, 0, tzinfo=dt.UTC))
+    (notice,) = inbox(world.learner)
+    assert notice.body.endswith("It was due on March 5, 2024: it is overdue.")
+
+
+def test_the_due_sentence_is_written_in_the_learners_language(world: World) -> None:
+    learner = world.learner.user
+    learner.locale = "fr"
+    sentence = notifying.due_sentence(
+        dt.datetime(2031, 1, 15, 12, tzinfo=dt.UTC),
+        user=learner,
+        organization=world.org,
+        now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+    )
+    assert "15 janvier 2031" in sentence
+    assert (
+        notifying.due_sentence(None, user=learner, organization=world.org, now=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+        == ""
+    )
 
 
 def test_enrolling_oneself_tells_nobody(
@@ -353,3 +423,137 @@ def test_a_participant_who_turned_off_course_message_emails_reads_it_in_the_cent
         )
     assert [n.subject for n in inbox(world.learner)] == ["Fire safety: Room change"]
     assert mail.outbox == []
+
+
+# --- the review's fixes: settled requests, erasure, the learner's words, who the type concerns ---------------------
+
+
+def unread(who: Membership, type_key: str) -> list[Notification]:
+    return [n for n in inbox(who, type_key) if n.read_at is None]
+
+
+@pytest.mark.parametrize("decision", ["approve", "decline", "withdraw"])
+def test_a_decided_or_withdrawn_request_is_marked_read_for_every_approver(
+    world: World, approval_course: Course, django_capture_on_commit_callbacks: Any, decision: str
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        request = services.enrollment_self(course=approval_course, by=world.report.user, note="For my new role")
+        other = services.enrollment_self(course=approval_course, by=world.indirect_report.user)
+    assert len(unread(world.instructor, notifying.APPROVAL_REQUESTED)) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        if decision == "approve":
+            services.enrollment_approve(enrollment=request, by=world.manager.user)
+        elif decision == "decline":
+            services.enrollment_decline(enrollment=request, by=world.manager.user, reason="Not this term")
+        else:
+            services.enrollment_withdraw(enrollment=request, by=world.report.user)
+    # The instructor did not decide, yet the request no longer waits for them; nor for the manager.
+    assert [n.dedupe_key for n in unread(world.instructor, notifying.APPROVAL_REQUESTED)] == [
+        f"enrollment:{other.pk}:requested"
+    ]
+    assert unread(world.manager, notifying.APPROVAL_REQUESTED) == []
+    # The other request still waits for its approvers.
+    assert len(unread(world.report, notifying.APPROVAL_REQUESTED)) == 1
+
+
+def test_only_withdrawing_ones_own_undecided_enrollment_looks_for_approval_notices(
+    world: World, published: Course, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settled: list[str] = []
+    monkeypatch.setattr(notification_services, "notifications_settle", lambda *, dedupe_key: settled.append(dedupe_key))
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = services.enrollment_self(course=published, by=world.learner.user)
+        assigned = services.enrollment_create(course=published, membership=world.engineer, by=world.instructor.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_withdraw(enrollment=assigned, by=world.instructor.user)
+    # Assigned training never waited for an approver: no search of the notifications.
+    assert settled == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_withdraw(enrollment=mine, by=world.learner.user)
+    assert settled == [f"enrollment:{mine.pk}:requested"]
+
+
+def test_the_request_notice_is_about_the_requester_and_goes_when_they_are_erased(
+    world: World, approval_course: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_self(course=approval_course, by=world.report.user, note="For my new role")
+        services.enrollment_self(course=approval_course, by=world.indirect_report.user)
+    (about_rita,) = [n for n in inbox(world.instructor) if n.about_id == world.report.user.pk]
+    assert about_rita.subject.startswith("Rita Report")
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_services.privacy_erase(user=world.report.user, organization=world.org, by=world.org_admin.user)
+    assert not Notification.objects.filter(pk=about_rita.pk).exists()
+    assert not Notification.objects.filter(about=world.report.user).exists()
+    # What the approvers were told about someone else stays.
+    assert [n.about_id for n in inbox(world.instructor)] == [world.indirect_report.user.pk]
+
+
+def test_the_learners_note_reaches_approvers_quoted_as_theirs_on_one_line_and_cut(
+    world: World, approval_course: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    note = "Please approve.\n\nSyllabus security team: your account is locked, sign in at evil.example " + "x" * 400
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_self(course=approval_course, by=world.report.user, note=note)
+    (notice,) = inbox(world.manager)
+    intro, quoted = notice.body.split("\n\n")
+    assert intro.endswith("on your approvals page.")
+    assert quoted.startswith("Their note: “Please approve. Syllabus security team: your account is locked")
+    assert quoted.endswith("…”")
+    assert len(quoted) == len("Their note: “”") + notifying.NOTE_MAX
+
+
+def test_a_note_of_exactly_the_limit_is_kept_whole() -> None:
+    note = "y" * notifying.NOTE_MAX
+    assert notifying.quoted_note(note, language="en") == f"Their note: “{note}”"
+    assert notifying.quoted_note("  \n ", language="en") == ""
+
+
+def test_the_approval_type_is_shown_to_people_who_can_approve_and_to_nobody_else(
+    world: World, published: Course, django_assert_max_num_queries: Any
+) -> None:
+    kind = registry.get(notifying.APPROVAL_REQUESTED)
+    assert kind.shown_to is not None
+    scoped = MembershipFactory(organization=world.org)
+    grant(scoped, "manager", org_unit=world.engineering)
+    approvers = (world.manager, world.report, world.instructor, world.org_admin, scoped)
+    for person in approvers:
+        with django_assert_max_num_queries(2):
+            assert kind.shown_to(person.user, world.org), person.user.display_name
+    for person in (world.learner, world.engineer, world.indirect_report):
+        with django_assert_max_num_queries(2):
+            assert not kind.shown_to(person.user, world.org), person.user.display_name
+    # Approving in one organisation does not make one an approver in another, nor outside any.
+    assert not kind.shown_to(world.manager.user, world.outsider.organization)
+    assert not kind.shown_to(world.manager.user, None)
+    assert not kind.shown_to(world.outsider.user, world.org)
+
+
+def test_a_course_message_email_replies_to_its_sender(
+    world: World, published: Course, django_capture_on_commit_callbacks: Any
+) -> None:
+    enrollment = services.enrollment_create(course=published, membership=world.learner, by=world.instructor.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.course_message_send(
+            course=published,
+            by=world.instructor.user,
+            subject="Room change",
+            body="B12.",
+            enrollment_ids=[enrollment.pk],
+        )
+    (notice,) = inbox(world.learner)
+    assert notice.reply_to == world.instructor.user.email
+    # Other notices are not answered by a person: replies go nowhere rather than to a stranger.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_create(course=published, membership=world.engineer, by=world.instructor.user)
+    assert inbox(world.engineer)[0].reply_to == ""
+
+
+def test_the_course_page_promises_a_notification_not_an_email(
+    client: Client, world: World, approval_course: Course
+) -> None:
+    services.enrollment_self(course=approval_course, by=world.report.user)
+    client.force_login(world.report.user)
+    html = client.get(course_url(approval_course)).content.decode()
+    assert "You will be notified when it is decided." in html
+    assert "get an email" not in html

@@ -133,6 +133,10 @@ def test_a_message_to_everyone_is_emailed_to_each_participant(
     assert all("Room change" in m.subject for m in mail.outbox)
     page = owner.get(url("message", published.pk))
     assert [(m.subject, m.recipient_count) for m in page.context["sent"]] == [("Room change", 2)]
+    # The page promises what happens: notified as each person chose (not always by email), replies to the sender.
+    html = page.content.decode()
+    assert "in Syllabus, by email or both, as they chose" in html and "Replies by email come to you." in html
+    assert "gets their own email" not in html
 
 
 def test_a_message_to_a_group_or_to_the_selected_people(owner, world, published, django_capture_on_commit_callbacks):

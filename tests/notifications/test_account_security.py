@@ -152,7 +152,7 @@ def test_an_unrecognised_browser_cannot_write_the_alert(world: World, run_events
     [
         ("", "an unrecognised browser"),
         ("curl", 'an unrecognised browser ("curl")'),
-        ('x") - all is well. ("y', 'an unrecognised browser ("x\') - all is well. (\'y")'),
+        ('x") - all is well. ("y', "an unrecognised browser (\"x') - all is well. ('y\")"),
         ("bot\r\n\tno action", 'an unrecognised browser ("bot no action")'),
         (CHROME_ON_ANDROID, "Chrome on Android"),
     ],

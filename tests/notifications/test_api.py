@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import zoneinfo
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from syllabus.audit.models import AuditRecord
 from syllabus.core import clock
 from syllabus.notifications import services
 from syllabus.notifications import types as registry
+from syllabus.notifications.forms_admin import BODY_MAX
 from syllabus.notifications.models import (
     Delivery,
     Notification,
@@ -611,6 +613,16 @@ def test_hostile_or_broken_wording_is_refused_by_field(world: World, as_member) 
     assert not Template.objects.exists()
 
 
+def test_the_api_allows_the_same_body_length_as_the_wording_page(world: World, as_member) -> None:
+    client = as_member(world.org_admin)
+    url = f"{V1}/notification-types/{REMINDER}/templates/en/"
+    too_long = client.put(url, {"subject": "Hello", "body": "x" * (BODY_MAX + 1)}, format="json")
+    assert too_long.status_code == 400 and set(error_fields(too_long)) == {"body"}
+    assert not Template.objects.exists()
+    assert client.put(url, {"subject": "Hello", "body": "x" * BODY_MAX}, format="json").status_code == 200
+    assert len(Template.objects.get().body) == BODY_MAX
+
+
 def test_account_level_types_cannot_be_reworded(world: World, as_member) -> None:
     client = as_member(world.org_admin)
     url = f"{V1}/notification-types/{SECURITY}/templates/en/"
@@ -704,6 +716,31 @@ def test_the_delivery_log_lists_the_organisations_deliveries_with_filters(world:
     refused = client.get(f"{V1}/notification-deliveries/?channel=pigeon&status=lost&type=no.such")
     assert refused.status_code == 400
     assert set(error_fields(refused)) == {"channel", "status", "type"}
+
+
+def test_the_delivery_log_filters_by_recipient_and_creation_days_as_the_page_does(world: World, as_member) -> None:
+    admin = world.org_admin.user
+    admin.time_zone = "Europe/Paris"
+    admin.save(update_fields=["time_zone"])
+    today = clock.now().astimezone(zoneinfo.ZoneInfo("Europe/Paris")).date()
+    recent = _delivery(_notify(world.learner.user, world.org))
+    old = _delivery(_notify(world.engineer.user, world.org, minutes_ago=3 * 24 * 60))
+    client = as_member(world.org_admin)
+
+    def ids(query: str) -> list[int]:
+        response = client.get(f"{V1}/notification-deliveries/?{query}")
+        assert response.status_code == 200, response.json()
+        return [row["id"] for row in response.json()["results"]]
+
+    learner = world.learner.user
+    assert ids(f"recipient={learner.email.upper()}") == [recent.pk]
+    assert ids(f"recipient={learner.display_name.split()[0].lower()}") == [recent.pk]
+    assert ids("recipient=nobody-like-this") == []
+    assert ids(f"date_from={today - dt.timedelta(days=1)}") == [recent.pk]
+    assert ids(f"date_to={today - dt.timedelta(days=2)}") == [old.pk]
+    assert ids(f"date_from={today - dt.timedelta(days=3)}&date_to={today}") == [recent.pk, old.pk]
+    refused = client.get(f"{V1}/notification-deliveries/?date_from=yesterday&recipient={'x' * 255}")
+    assert refused.status_code == 400 and set(error_fields(refused)) == {"date_from", "recipient"}
 
 
 def test_the_outsider_sees_only_their_own_organisations_log(world: World, as_member) -> None:

@@ -9,8 +9,10 @@ import sys
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any, ClassVar
+from unittest import mock
 
 import pytest
+from django.core import mail
 from django.core.mail import EmailMessage
 
 from syllabus.accounts.models import User
@@ -21,7 +23,9 @@ from syllabus.notifications.models import Delivery, DeliveryMode, DeliveryStatus
 from syllabus.notifications.services import PreferenceChange
 from syllabus.notifications.types import EMAIL, NotificationType
 from tests.conftest import World
+from tests.factories import UserFactory
 from tests.notifications.conftest import NOW, SAMPLE, SAMPLE_CONTEXT, Clock, Send, Smtp, sample_notice
+from tests.notifications.mail_backends import ScriptedBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -364,3 +368,31 @@ def test_people_without_an_address_cannot_be_emailed(
     assert not EmailChannel().is_available_for(User.objects.get(pk=world.learner.user.pk))
     (notification,) = send(sample_notice(world.learner.user))
     assert notification.in_app and not Delivery.objects.exists()
+
+
+def test_one_worker_batch_uses_one_mail_connection_and_reconnects_once_if_dropped(
+    world: World, sample_type: NotificationType, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "tests.notifications.mail_backends.ScriptedBackend"
+    ScriptedBackend.reset()
+    opened: list[int] = []
+    monkeypatch.setattr(ScriptedBackend, "open", lambda self: opened.append(1) or True)
+    people = [UserFactory() for _ in range(3)]
+    with mock.patch.object(services, "_queue", lambda ids: None):
+        services.notify_many([sample_notice(person, dedupe_key="batch") for person in people])
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    # The second message finds the connection dropped (a server closing long sessions): one reconnect, no retry.
+    real_send = ScriptedBackend.send_messages
+    drops = [smtplib.SMTPServerDisconnected("idle")]
+
+    def send(self: ScriptedBackend, messages: Any) -> int:
+        if ScriptedBackend.calls == 1 and drops:
+            ScriptedBackend.calls += 1
+            raise drops.pop()
+        return real_send(self, messages)
+
+    monkeypatch.setattr(ScriptedBackend, "send_messages", send)
+    assert delivery.send_deliveries(ids) == {"sent": 3}
+    assert len(opened) == 2  # the batch's connection, and the one reconnect
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    ScriptedBackend.reset()

@@ -94,6 +94,21 @@ def test_anything_but_a_known_placeholder_is_refused(kind: NotificationType, tex
     assert errors and any(fragment in error for error in errors)
 
 
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("Hello {{ learner_name|upper }}!", ["{{ learner_name|upper }}"]),
+        ("{% if x %}Hello{% endif %}", ["{% if x %}", "{% endif %}"]),
+        ("Hello {{{{ learner_name }}}} and {{ course_title }}", ["{{{{ learner_name }}}}"]),
+        ("Hello learner_name }} and {{ course_title }}", ["learner_name }}"]),
+        ("Hello {{ learner_name }\nSee you", ["{{ learner_name }"]),
+        ("Hi {{ " + "x." * 50 + " }}", [("{{ " + "x." * 50)[: rendering.STRAY_SHOWN_MAX - 1] + "…"]),
+    ],
+)
+def test_the_error_quotes_each_whole_offending_token(kind: NotificationType, text: str, tokens: list[str]) -> None:
+    assert rendering.template_errors(text, kind) == [rendering.ERROR_STRAY.format(text=token) for token in tokens]
+
+
 def test_the_error_lists_what_the_type_offers(kind: NotificationType) -> None:
     (error,) = rendering.template_errors("{{ nope }}", kind)
     assert "{{ learner_name }}, {{ course_title }}, {{ starts_at }}" in error

@@ -357,6 +357,32 @@ def test_marking_unread_puts_it_back(client: Client, world: World) -> None:
     notification.refresh_from_db()
     assert notification.read_at is None
     assert "Mark as read" in response.content.decode() and "badge-unread" in response.content.decode()
+    assert "Marked as unread: Approved</div>" in response.content.decode()
+
+
+def test_the_status_message_adds_no_quotes_of_its_own(client: Client, world: World) -> None:
+    notification = make(world.learner, world.org, subject="“Fire safety” is on your transcript")
+    signed_in(client, world.learner)
+
+    html = client.post(reverse("notifications:mark_read", args=[notification.pk]), headers=HTMX).content.decode()
+
+    assert ">Marked as read: “Fire safety” is on your transcript</div>" in html
+
+
+@pytest.mark.parametrize("page", ["²", "١٢", "2 ", "+2", "0", "9" * 7, "9" * 5000, "nonsense"])
+def test_a_page_number_that_is_not_plain_digits_returns_to_the_first_page(
+    client: Client, world: World, page: str
+) -> None:
+    notification = make(world.learner, world.org)
+    signed_in(client, world.learner)
+
+    plain = client.post(reverse("notifications:mark_read", args=[notification.pk]), {"page": page})
+    swapped = client.post(reverse("notifications:mark_unread", args=[notification.pk]), {"page": page}, headers=HTMX)
+    everything = client.post(MARK_ALL, {"page": page})
+
+    assert plain.status_code == 302 and plain["Location"] == f"{CENTRE}#notification-{notification.pk}"
+    assert swapped.status_code == 200 and '<input type="hidden" name="page" value="1">' in swapped.content.decode()
+    assert everything.status_code == 302 and everything["Location"] == CENTRE
 
 
 def test_mark_all_read_marks_only_what_the_centre_shows(client: Client, world: World) -> None:
@@ -536,10 +562,13 @@ def test_the_page_has_a_labelled_checkbox_per_type_and_channel(client: Client, w
                 in html
             )
     assert "checked" in field_tag(html, enabled_id(SAMPLE, EMAIL))
+    # "When" on screen; the name says which type and channel. The page greys it out while Email is unticked.
     assert (
-        f'<label for="id_{SAMPLE}.email.mode" class="visually-hidden">Test type {SAMPLE}, Email: when to send</label>'
-        in html
-    )
+        f'<label for="id_{SAMPLE}.email.mode"><span aria-hidden="true">When</span>'
+        f'<span class="visually-hidden">When: Test type {SAMPLE}, Email</span></label>'
+    ) in html
+    assert f'data-follows="{enabled_id(SAMPLE, EMAIL)}"' in field_tag(html, f"id_{SAMPLE}.email.mode")
+    assert "notifications/notifications.js" in html
     assert '<option value="digest">Daily digest</option>' in html
     # An urgent type never waits: no digest choice.
     assert f"id_{URGENT}.email.mode" not in html and "Always at once" in html
@@ -564,8 +593,9 @@ def test_a_mandatory_type_is_shown_checked_disabled_and_why(client: Client, worl
     assert "disabled" not in field_tag(html, enabled_id(SAMPLE, EMAIL))
 
 
-def test_a_channel_a_mandatory_type_never_uses_is_shown_off_and_fixed(client: Client, world: World) -> None:
-    declare_type(RESET, label="Reset link", mandatory=True, urgent=True, default_channels=(EMAIL,))
+def test_a_channel_a_mandatory_type_never_uses_says_so_in_words(client: Client, world: World) -> None:
+    # Mandatory but not urgent: its email still has a digest choice, so it keeps its row in the table.
+    declare_type(RESET, label="Reset link", mandatory=True, default_channels=(EMAIL,))
     try:
         signed_in(client, world.learner)
         html = client.get(PREFERENCES).content.decode()
@@ -573,13 +603,71 @@ def test_a_channel_a_mandatory_type_never_uses_is_shown_off_and_fixed(client: Cl
     finally:
         registry.unregister(RESET)
 
-    in_app = field_tag(html, enabled_id(RESET, IN_APP))
-    assert "disabled" in in_app and "checked" not in in_app
-    assert f'<span class="help" id="{enabled_id(RESET, IN_APP)}_helptext">Never sent this way</span>' in html
+    assert f'id="{enabled_id(RESET, IN_APP)}"' not in html
+    row = re.search(r'<tr>\s*<th scope="row"><span class="preference-type">Reset link</span>.*?</tr>', html, re.S)
+    assert row is not None and '<p class="preference-never muted">Never sent this way</p>' in row.group(0)
     assert "checked" in field_tag(html, enabled_id(RESET, EMAIL))
     # Saving the page as it is changes nothing about it (and is not refused).
     assert response.status_code == 302
     assert not Preference.objects.filter(user=world.learner.user, type_key=RESET).exists()
+
+
+def test_types_nothing_can_be_changed_about_are_summed_up_last(client: Client, world: World, every_type: None) -> None:
+    declare_type(RESET, label="Reset link", category="Account", mandatory=True, urgent=True, default_channels=(EMAIL,))
+    declare_type("tests.alert", label="Alert", category="Account", mandatory=True, urgent=True)
+    try:
+        signed_in(client, world.learner)
+        html = client.get(PREFERENCES).content.decode()
+        response = client.post(PREFERENCES, form_data(client))
+    finally:
+        registry.unregister(RESET)
+        registry.unregister("tests.alert")
+
+    # No table of disabled boxes: one short list after every choice the person can make.
+    assert ">Account</h2>" not in html and f'id="{enabled_id(RESET, EMAIL)}"' not in html
+    summary = html[html.index('<h2 id="preferences-fixed">Always sent</h2>') :]
+    assert html.index(">Tests</h2>") < html.index("preferences-fixed")
+    assert "Required for your account&#x27;s security, so you cannot turn these off:" in summary
+    assert '<span class="preference-type">Reset link</span> — <span class="preference-ways">Email</span>' in summary
+    both = '<span class="preference-type">Alert</span> — <span class="preference-ways">In Syllabus and Email</span>'
+    assert both in summary
+    assert summary.index("preferences-fixed") < summary.index("When emails arrive")
+    assert response.status_code == 302
+    assert not Preference.objects.filter(user=world.learner.user).exists()
+
+
+def test_a_table_of_fixed_boxes_comes_after_the_tables_with_choices(client: Client, world: World) -> None:
+    declare_type("tests.fixed", label="Fixed", category="Fixed things", mandatory=True)
+    declare_type("tests.free", label="Free", category="Free things")
+    try:
+        signed_in(client, world.learner)
+        html = client.get(PREFERENCES).content.decode()
+    finally:
+        registry.unregister("tests.fixed")
+        registry.unregister("tests.free")
+
+    assert html.index(">Free things</h2>") < html.index(">Fixed things</h2>")
+
+
+def test_types_that_do_not_concern_the_person_are_left_out(client: Client, world: World, sample_type: Any) -> None:
+    asked: list[tuple[User, Organization | None]] = []
+
+    def approvers_only(user: User, organization: Organization | None) -> bool:
+        asked.append((user, organization))
+        return user.pk == world.manager.user.pk
+
+    declare_type("tests.approval", label="Approval wanted", shown_to=approvers_only)
+    try:
+        learner_html = signed_in(client, world.learner).get(PREFERENCES).content.decode()
+        saved = client.post(PREFERENCES, form_data(client))
+        manager_html = signed_in(Client(), world.manager).get(PREFERENCES).content.decode()
+    finally:
+        registry.unregister("tests.approval")
+
+    assert "Approval wanted" not in learner_html and f"Test type {SAMPLE}" in learner_html
+    assert saved.status_code == 302 and not Preference.objects.filter(type_key="tests.approval").exists()
+    assert "Approval wanted" in manager_html
+    assert (world.learner.user, world.org) in asked
 
 
 def test_saving_stores_only_what_changed(client: Client, world: World, every_type: None) -> None:

@@ -3,6 +3,7 @@ log. Written from the attacker's side too: other personas, other organisations, 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from syllabus.audit.models import AuditRecord
 from syllabus.core import clock
 from syllabus.notifications import services
 from syllabus.notifications import types as registry
+from syllabus.notifications.forms_admin import BODY_MAX
 from syllabus.notifications.models import Delivery, DeliveryStatus, Notification, OrganizationTypeSetting, Template
 from syllabus.notifications.types import NotificationType
 from syllabus.web.navigation import ADMIN, visible_items
@@ -192,12 +194,21 @@ def test_an_org_admin_makes_a_type_mandatory_and_optional_again_audited(
     assert response.redirect_chain == [(TYPES, 302)]
     assert "is now mandatory" in text_of(response)
     [row] = [row for group in response.context["groups"] for row in group.rows if row.kind.key == LOCKABLE]
-    assert row.org_mandatory and 'aria-pressed="true"' in text_of(response)
+    assert row.org_mandatory
+    # Once on, the row offers the other action under its own name, confirmed first; no toggle state to decode.
+    html = row_html(response, LOCKABLE)
+    assert "Let each person choose" in html and "Make mandatory for everyone" not in html
+    assert 'name="mandatory" value="false"' in html and "data-confirm=" in html and "aria-pressed" not in html
+    # Pressing "Make mandatory" again (a second tab, a double click) keeps it mandatory rather than unlocking it.
+    client.post(TYPES, {"type_key": LOCKABLE, "mandatory": "true"})
     assert OrganizationTypeSetting.objects.get(organization=world.org, type_key=LOCKABLE).mandatory
-    client.post(TYPES, {"type_key": LOCKABLE, "mandatory": "false"})
+    optional = client.post(TYPES, {"type_key": LOCKABLE, "mandatory": "false"}, follow=True)
     assert not OrganizationTypeSetting.objects.get(organization=world.org, type_key=LOCKABLE).mandatory
+    html = row_html(optional, LOCKABLE)
+    assert "Make mandatory for everyone" in html and "Let each person choose" not in html
+    assert 'name="mandatory" value="true"' in html and "data-confirm=" not in html and "aria-pressed" not in html
     records = AuditRecord.objects.filter(action="notification.mandatory_changed", organization=world.org)
-    assert records.count() == 2
+    assert records.count() == 2  # the repeated "make mandatory" changed nothing: not audited
 
 
 def test_a_type_that_does_not_allow_it_cannot_be_made_mandatory(
@@ -240,9 +251,19 @@ def test_the_editor_starts_from_the_built_in_wording_and_lists_the_placeholders(
         ("{{ starts_at }}", "Starts at"),
     ]
     preview = response.context["preview"]
-    assert preview.subject == "Fire safety starts soon"
-    assert preview.paragraphs == ["Hello Lena Learner,", "Fire safety starts at 14 March 2026, 17:30."]
-    assert "Hello Lena Learner," in preview.text and "Choose which notifications you get, and how:" in preview.text
+    assert str(preview.subject) == "Fire safety starts soon"
+    assert [str(paragraph) for paragraph in preview.paragraphs] == [
+        "Hello Lena Learner,",
+        "Fire safety starts at 14 March 2026, 17:30.",
+    ]
+    text = str(preview.text)
+    assert "Hello Lena Learner," in text and "Choose which notifications you get, and how:" in text
+    # The email as the admin would get it, greeting and all; the button's address is an example, not a real page.
+    assert text.startswith("Hello Olivia Admin,") and "Sent by Acme Health through" in text
+    assert "Open in Syllabus: (the link to the notification)" in text
+    page = text_of(response)
+    assert "(an example: in the email, this button opens what the notification is about)" in page
+    assert f'href="{reverse("notifications:centre")}"' not in page.split('id="preview"')[1]
     assert "Built-in wording" in text_of(response) and "Reset to built-in wording" not in text_of(response)
 
 
@@ -267,8 +288,101 @@ def test_the_preview_without_javascript_is_the_whole_page(
 ) -> None:
     response = as_person(world.org_admin).post(wording_url(), {"preview": "1", "subject": "Hey", "body": "There"})
     assert response.status_code == 200
-    assert response.context["preview"].subject == "Hey" and response.context["form"]["body"].value() == "There"
+    assert str(response.context["preview"].subject) == "Hey" and response.context["form"]["body"].value() == "There"
     assert not Template.objects.exists()
+
+
+def test_the_preview_names_its_problems_in_a_polite_live_region_refreshed_by_htmx(
+    as_person: SignIn, world: World, sample_type: NotificationType
+) -> None:
+    client = as_person(world.org_admin)
+    page = client.post(wording_url(), {"preview": "1", "subject": "Hi", "body": "Hi {{ nobody }}"})
+    region = re.search(r'<div id="preview-problems"([^>]*)>(.*?)</div>\s*<div id="preview">', page.content.decode(), re.S)
+    assert region is not None
+    assert 'aria-live="polite"' in region.group(1) and "Unknown placeholder {{ nobody }}" in region.group(2)
+    # The live preview brings its problems for admin.js to move into the region (only when they changed).
+    fragment = client.post(
+        wording_url(), {"preview": "1", "subject": "Hi", "body": "Hi {{ nobody }}"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    next_problems = re.search(r"<template data-preview-problems-next>(.*?)</template>", fragment, re.S)
+    assert next_problems is not None and "Unknown placeholder {{ nobody }}" in next_problems.group(1)
+    clean = client.post(
+        wording_url(), {"preview": "1", "subject": "Hi", "body": "Hi"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert re.search(r"<template data-preview-problems-next>\s*</template>", clean)
+
+
+def test_an_unknown_placeholder_shows_in_the_preview_as_typed_and_marked(
+    as_person: SignIn, world: World, sample_type: NotificationType
+) -> None:
+    response = as_person(world.org_admin).post(
+        wording_url(),
+        {"preview": "1", "subject": "{{ course_title }} for {{nobody}}", "body": "Hi {{ learner_name }}, {{ boss }}!"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert 'Fire safety for <mark class="preview-unknown">{{nobody}}</mark>' in html
+    assert 'Hi Lena Learner, <mark class="preview-unknown">{{ boss }}</mark>!' in html
+    preview = response.context["preview"]
+    assert [part.text for part in preview.subject.parts if part.unknown] == ["{{nobody}}"]
+    assert str(preview.paragraphs[0]) == "Hi Lena Learner, {{ boss }}!"
+    assert "Hi Lena Learner, {{ boss }}!" in str(preview.text)
+
+
+def test_an_unknown_placeholder_cannot_smuggle_markup_or_marks_into_the_preview(
+    as_person: SignIn, world: World, sample_type: NotificationType
+) -> None:
+    body = "<b>{{ nobody }}</b> \ue0000\ue001 {{ learner_name }}"
+    response = as_person(world.org_admin).post(
+        wording_url(), {"preview": "1", "subject": "Hi", "body": body}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    # The admin's own private-use characters are dropped: "0" cannot turn into another token's mark.
+    assert '&lt;b&gt;<mark class="preview-unknown">{{ nobody }}</mark>&lt;/b&gt; 0 Lena Learner' in html
+    assert "\ue000" not in html and "<b>" not in html
+
+
+def test_a_failed_save_leads_with_an_error_summary_and_marks_the_fields_invalid(
+    as_person: SignIn, world: World, sample_type: NotificationType
+) -> None:
+    response = as_person(world.org_admin).post(
+        wording_url(), {"subject": "Hi {{ nobody }}", "body": "Hi {{ course|upper }}"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = re.search(r'<div class="[^"]*error-summary"([^>]*)>(.*?)</div>', html, re.S)
+    assert summary is not None
+    assert 'role="alert"' in summary.group(1) and 'tabindex="-1"' in summary.group(1)
+    assert "data-error-summary" in summary.group(1)
+    assert 'href="#id_subject" data-error-target="id_subject">Subject: Unknown placeholder {{ nobody }}' in summary.group(2)
+    assert "Message: “{{ course|upper }}” is not a placeholder" in summary.group(2)
+    for name in ("subject", "body"):
+        field = re.search(rf'<(?:input|textarea)[^>]*id="id_{name}"[^>]*>', html)
+        assert field is not None
+        assert 'aria-invalid="true"' in field.group(0)
+        assert f'aria-describedby="id_{name}_helptext id_{name}_error"' in field.group(0)
+    assert f'id="id_body_error"' in html
+    # The page as first opened has no summary and no invalid field.
+    fresh = as_person(world.org_admin).get(wording_url()).content.decode()
+    assert "data-error-summary" not in fresh and "aria-invalid" not in fresh
+
+
+def test_the_placeholder_token_and_its_insert_button_are_on_separate_lines(
+    as_person: SignIn, world: World, sample_type: NotificationType
+) -> None:
+    html = text_of(as_person(world.org_admin).get(wording_url()))
+    assert '<div class="placeholder-name"> <code>{{ learner_name }}</code> <button type="button"' in html
+
+
+def test_the_form_allows_the_same_body_length_as_the_api(
+    as_person: SignIn, world: World, sample_type: NotificationType
+) -> None:
+    client = as_person(world.org_admin)
+    too_long = client.post(wording_url(), {"subject": "Hello", "body": "x" * (BODY_MAX + 1)})
+    assert too_long.status_code == 400 and too_long.context["form"].errors["body"]
+    assert not Template.objects.exists()
+    assert client.post(wording_url(), {"subject": "Hello", "body": "x" * BODY_MAX}).status_code == 302
+    assert len(Template.objects.get().body) == BODY_MAX
 
 
 HOSTILE = [
@@ -426,18 +540,29 @@ def test_a_wording_in_a_language_no_longer_offered_can_still_be_edited(
 # --- the delivery log -----------------------------------------------------------------------------------------
 
 
-def _deliveries(world: World, count: int, *, start: int = 0, organization: Any = None, **fields: Any) -> None:
+def _deliveries(
+    world: World,
+    count: int,
+    *,
+    start: int = 0,
+    organization: Any = None,
+    subject: str = "Hello",
+    created_at: dt.datetime | None = None,
+    **fields: Any,
+) -> None:
     organization = organization or world.org
     for index in range(start, start + count):
-        recipient = MembershipFactory(organization=organization, user__display_name=f"Person {index}").user
+        recipient = MembershipFactory(
+            organization=organization, user__display_name=f"Person {index}", user__email=f"person{index}@example.org"
+        ).user
         notification = Notification.objects.create(
             recipient=recipient,
             organization=organization,
             type_key=SAMPLE,
             dedupe_key=f"log:{index}",
-            subject="Hello",
+            subject=subject,
             body="Hello",
-            created_at=clock.now(),
+            created_at=created_at or clock.now(),
         )
         Delivery.objects.create(notification=notification, channel="email", not_before=clock.now(), **fields)
 
@@ -457,6 +582,30 @@ def test_the_log_shows_each_delivery_with_its_error_when_it_failed(
     assert "Bounced" in text and "550 No such user" in text
     # A retried-then-sent delivery's old error is history, not shown.
     assert "old timeout" not in text
+    assert {row.recipient: row.error for row in response.context["rows"]} == {
+        "Person 0": "",
+        "Person 1": "550 No such user",
+    }
+    assert '<th scope="col">Subject</th>' in text and '<th scope="col">Error</th>' in text
+    assert 'data-label="Subject">Hello</td>' in text and "person1@example.org" in text
+
+
+def test_the_log_shows_times_in_the_admins_zone_and_language_and_truncates_long_subjects(
+    as_person: SignIn, world: World, sample_type: NotificationType
+) -> None:
+    admin = world.org_admin.user
+    admin.time_zone, admin.locale = "Europe/Paris", "fr"
+    admin.save(update_fields=["time_zone", "locale"])
+    created = dt.datetime(2026, 11, 27, 23, 30, tzinfo=dt.UTC)  # already 28 November in Paris
+    _deliveries(
+        world, 1, status=DeliveryStatus.SENT, sent_at=created, subject="Rappel " + "très " * 40, created_at=created
+    )
+    text = text_of(as_person(world.org_admin).get(LOG))
+    assert "28 novembre 2026" in text and "00:30" in text
+    assert "2026-11-27" not in text.split("<tbody>")[1].replace('datetime="2026-11-27', "")
+    assert '<span class="log-time">28 novembre 2026</span> <span class="log-time">00:30</span>' in text
+    [row] = as_person(world.org_admin).get(LOG).context["rows"]
+    assert row.subject.startswith("Rappel très") and row.subject.endswith("…") and len(row.subject) == 80
 
 
 def test_the_log_filters_by_status_channel_and_type_with_an_htmx_fragment(
@@ -479,6 +628,40 @@ def test_the_log_filters_by_status_channel_and_type_with_an_htmx_fragment(
     assert client.get(LOG, {"status": "exploded"}).status_code == 200
 
 
+def test_the_log_filters_by_recipient_name_or_email_and_creation_days_in_the_admins_zone(
+    as_person: SignIn, world: World, sample_type: NotificationType
+) -> None:
+    admin = world.org_admin.user
+    admin.time_zone = "Europe/Paris"
+    admin.save(update_fields=["time_zone"])
+    late = dt.datetime(2026, 11, 27, 23, 30, tzinfo=dt.UTC)  # 28 November, 00:30 in Paris
+    _deliveries(world, 1, status=DeliveryStatus.SENT, created_at=late)
+    _deliveries(world, 1, start=1, status=DeliveryStatus.SENT, created_at=late - dt.timedelta(days=3))
+    _deliveries(world, 1, start=12, status=DeliveryStatus.SENT, created_at=late - dt.timedelta(days=3))
+    client = as_person(world.org_admin)
+
+    def recipients(**query: str) -> list[str]:
+        response = client.get(LOG, query)
+        assert response.status_code == 200
+        return [row.recipient for row in response.context["rows"]]
+
+    assert recipients(recipient="PERSON1@EXAMPLE") == ["Person 1"]
+    assert sorted(recipients(recipient="person 1")) == ["Person 1", "Person 12"]
+    assert recipients(recipient="  ") == recipients()
+    assert recipients(date_from="2026-11-28") == ["Person 0"]
+    assert recipients(date_to="2026-11-27") == ["Person 12", "Person 1"]
+    assert recipients(date_from="2026-11-25", date_to="2026-11-25", recipient="12") == ["Person 12"]
+    assert recipients(date_from="2026-11-24", date_to="2026-11-24") == []  # the 24th in UTC, not in Paris
+    assert recipients(date_from="2026-11-29") == []
+    # A malformed day is ignored, as other bad filters are.
+    assert len(recipients(date_from="not-a-day")) == 3
+    fragment = client.get(LOG, {"recipient": "person 0"}, headers={"HX-Request": "true"})
+    assert "<h1" not in fragment.content.decode() and "1 delivery" in text_of(fragment)
+    page = text_of(client.get(LOG, {"recipient": "person 0", "date_from": "2026-11-28"}))
+    assert 'value="person 0"' in page and 'value="2026-11-28"' in page
+    assert 'hx-trigger="submit, input changed delay:400ms from:#id_recipient' in page
+
+
 def test_the_log_shows_only_this_organisations_deliveries(
     as_person: SignIn, world: World, sample_type: NotificationType
 ) -> None:
@@ -492,13 +675,18 @@ def test_the_log_is_paginated_by_50_with_constant_queries(
 ) -> None:
     client = as_person(world.org_admin)
     _deliveries(world, 3, status=DeliveryStatus.SENT)
+    filtered = {"recipient": "person", "date_from": "2000-01-01", "date_to": "2100-01-01"}
     client.get(LOG)
     with CaptureQueriesContext(connection) as three:
         client.get(LOG)
-    _deliveries(world, 27, start=3, status=DeliveryStatus.SENT)
+    with CaptureQueriesContext(connection) as three_filtered:
+        client.get(LOG, filtered)
+    _deliveries(world, 27, start=3, status=DeliveryStatus.FAILED, last_error="timed out")
     with django_assert_max_num_queries(len(three.captured_queries)):
         response = client.get(LOG)
     assert len(response.context["rows"]) == 30
+    with django_assert_max_num_queries(len(three_filtered.captured_queries)):
+        assert len(client.get(LOG, filtered).context["rows"]) == 30
     _deliveries(world, 25, start=30, status=DeliveryStatus.SENT)
     first, second = client.get(LOG), client.get(LOG, {"page": 2})
     assert len(first.context["rows"]) == 50 and len(second.context["rows"]) == 5

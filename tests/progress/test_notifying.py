@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from syllabus.accounts.models import Membership
+from syllabus.audit import services as audit_services
 from syllabus.core import clock
 from syllabus.notifications import rendering
 from syllabus.notifications import services as notification_services
@@ -21,7 +22,7 @@ from syllabus.notifications.models import Notification
 from syllabus.progress import events, notifying, services
 from syllabus.progress.models import ExternalTraining
 from tests.conftest import World
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +77,11 @@ def test_submitted_training_tells_the_persons_manager_and_nobody_else(
     for person in (world.report, outside, world.org_admin, world.instructor, world.learner, world.outsider):
         assert inbox(person) == []
     (notice,) = inbox(world.manager)
-    assert notice.subject == "Rita Report recorded external training: Immediate life support"
-    assert "Immediate life support, by Resuscitation Council UK, completed on Feb. 2, 2026." in notice.body
+    assert notice.subject == "Rita Report recorded external training: “Immediate life support”"
+    assert (
+        "In their words: “Immediate life support”, provided by “Resuscitation Council UK”, completed on Feb. 2, 2026."
+        in notice.body
+    )
     assert notice.url == reverse("progress:external-approvals") and notice.organization_id == world.org.pk
     assert notice.dedupe_key == f"external:{record.pk}:submitted"
 
@@ -143,3 +147,80 @@ def test_a_failing_notification_does_not_fail_the_submission(
     assert ExternalTraining.objects.filter(pk=record.pk, status=ExternalTraining.Status.PENDING).exists()
     assert "notifications not sent for ExternalTrainingSubmitted" in caplog.text and "melted" in caplog.text
     assert not Notification.objects.exists()
+
+
+# --- the review's fixes: settled once decided, erasure, the person's words, who the type concerns -----------------
+
+
+@pytest.mark.parametrize("decision", ["approve", "decline"])
+def test_a_decision_by_anyone_marks_the_managers_notice_read(
+    world: World, django_capture_on_commit_callbacks: Any, decision: str
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        record = submit(world.report)
+        other = submit(world.indirect_report)  # waits for Rita, untouched
+    with django_capture_on_commit_callbacks(execute=True):
+        # An organisation-wide administrator decides, not the manager who was told.
+        if decision == "approve":
+            services.external_approve(record=record, by=world.org_admin.user)
+        else:
+            services.external_decline(record=record, by=world.org_admin.user, reason="No date on the certificate.")
+    (notice,) = inbox(world.manager)
+    assert notice.dedupe_key == f"external:{record.pk}:submitted" and notice.read_at is not None
+    (waiting,) = [n for n in inbox(world.report) if n.type_key == notifying.EXTERNAL_SUBMITTED]
+    assert waiting.dedupe_key == f"external:{other.pk}:submitted" and waiting.read_at is None
+
+
+def test_the_managers_notice_is_about_the_person_and_goes_when_they_are_erased(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(world.report)
+        submit(world.indirect_report)
+    (notice,) = inbox(world.manager)
+    assert notice.about_id == world.report.user.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_services.privacy_erase(user=world.indirect_report.user, organization=world.org, by=world.org_admin.user)
+    # Rita's notice about Ivan is gone; Max's about Rita stays.
+    assert not Notification.objects.filter(recipient=world.report.user, type_key=notifying.EXTERNAL_SUBMITTED)
+    assert Notification.objects.filter(pk=notice.pk).exists()
+
+
+def test_the_persons_title_and_provider_stay_quoted_on_one_line(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        services.external_submit(
+            membership=world.report,
+            by=world.report.user,
+            title="ILS\n\nSyllabus: your password expires, reset it at evil.example",
+            provider="RCUK\r\nFrom: Syllabus",
+            completed_on=dt.date(2026, 2, 2),
+            hours=Decimal("7.5"),
+        )
+    (notice,) = inbox(world.manager)
+    paragraphs = notice.body.split("\n\n")
+    assert len(paragraphs) == 2
+    assert (
+        "“ILS Syllabus: your password expires, reset it at evil.example”, provided by “RCUK From: Syllabus”"
+        in (paragraphs[0])
+    )
+    assert "\n" not in notice.subject
+
+
+def test_the_external_approval_type_is_shown_to_people_who_approve_training(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    kind = registry.get(notifying.EXTERNAL_SUBMITTED)
+    assert kind.shown_to is not None
+    scoped = MembershipFactory(organization=world.org)
+    grant(scoped, "manager", org_unit=world.engineering)
+    for person in (world.manager, world.report, world.org_admin, scoped):
+        with django_assert_max_num_queries(2):
+            assert kind.shown_to(person.user, world.org), person.user.display_name
+    # An instructor decides requests for their courses, not anyone's external training.
+    for person in (world.instructor, world.learner, world.engineer, world.indirect_report):
+        with django_assert_max_num_queries(2):
+            assert not kind.shown_to(person.user, world.org), person.user.display_name
+    assert not kind.shown_to(world.manager.user, world.other_org)
+    assert not kind.shown_to(world.manager.user, None)

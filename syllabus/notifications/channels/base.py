@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
@@ -43,6 +44,12 @@ class Channel(ABC):
 
         Raise TemporaryFailure or PermanentFailure; any other exception counts as temporary.
         """
+
+    def session(self) -> AbstractContextManager[None]:
+        """Wraps every send of one worker batch (`delivery.send_deliveries`): a channel may hold one connection
+        open for the batch (email: one SMTP session instead of one per message). Per thread: workers may run
+        threads, and channel instances are shared."""
+        return nullcontext()
 
     def is_available_for(self, user: User) -> bool:
         """Whether this person can be reached at all on this channel (email: they have an address). When not, no

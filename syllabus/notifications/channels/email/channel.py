@@ -12,8 +12,11 @@ course message: its sender) when it has one; a digest mixes senders and has none
 
 from __future__ import annotations
 
+import logging
 import smtplib
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -29,6 +32,8 @@ from syllabus.notifications import types as registry
 from syllabus.notifications.channels.base import Channel, PermanentFailure, TemporaryFailure
 from syllabus.notifications.models import Delivery, Notification
 from syllabus.notifications.types import EMAIL
+
+logger = logging.getLogger(__name__)
 
 
 def absolute(path: str) -> str:
@@ -56,7 +61,8 @@ def _with_secrets(notification: Notification) -> tuple[str, str]:
 
 def _organization_name(notification: Notification) -> str:
     # Account-level notices (security) belong to no organisation.
-    return notification.organization.name if notification.organization_id is not None else ""
+    organization = notification.organization
+    return organization.name if organization is not None else ""
 
 
 def _message(deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
@@ -107,8 +113,8 @@ def _message(deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
         reply_to=[reply_to] if reply_to else None,
         headers={
             "Auto-Submitted": "auto-generated",
-            # Exchange and Outlook ignore Auto-Submitted; without this their out-of-office replies would reach a
-            # course message's sender (Reply-To) for every notification.
+            # Exchange and Outlook read their own header for this (MS-OXCMAIL); without it their out-of-office
+            # replies could reach a course message's sender (Reply-To) for every notification.
             "X-Auto-Response-Suppress": "OOF, AutoReply",
             "List-Unsubscribe": f"<{preferences_url}>",
         },
@@ -127,11 +133,44 @@ class EmailChannel(Channel):
     def is_available_for(self, user: User) -> bool:
         return bool(user.email)
 
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """One mail-server connection for a worker batch: the TLS handshake and sign-in once, not per message."""
+        connection = get_connection()
+        connection.open()  # opened here, the backend keeps it open across send_messages() calls
+        self._local.connection = connection
+        self._local.used = False
+        try:
+            yield
+        finally:
+            self._local.connection = None
+            try:
+                connection.close()
+            except Exception:  # a connection the server already dropped: nothing left to close
+                logger.debug("closing the mail connection failed", exc_info=True)
+
     def send(self, deliveries: Sequence[Delivery]) -> None:
         message = _message(deliveries)
+        shared = getattr(self._local, "connection", None)
         try:
-            with get_connection() as connection:
-                sent = connection.send_messages([message])
+            if shared is not None:
+                try:
+                    sent = shared.send_messages([message])
+                except smtplib.SMTPServerDisconnected:
+                    if not getattr(self._local, "used", False):
+                        raise
+                    # The server dropped a connection that worked for earlier messages (it closes idle or long
+                    # sessions): one new connection, then carry on. A first message refused this way is retried.
+                    shared.close()
+                    shared.open()
+                    sent = shared.send_messages([message])
+                self._local.used = True
+            else:
+                with get_connection() as connection:
+                    sent = connection.send_messages([message])
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _text in exc.recipients.values()]
             if codes and all(500 <= code < 600 for code in codes):
