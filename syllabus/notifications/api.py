@@ -29,7 +29,7 @@ from syllabus.core.api import paginated_response, with_errors
 from syllabus.notifications import rendering, selectors, services
 from syllabus.notifications import types as registry
 from syllabus.notifications.channels import base as channels
-from syllabus.notifications.forms_admin import BODY_MAX, RECIPIENT_MAX
+from syllabus.notifications.forms_admin import RECIPIENT_MAX
 from syllabus.notifications.models import DeliveryMode, DeliveryStatus, Notification, Preference
 
 TAG = "notifications"
@@ -333,7 +333,7 @@ class NotificationPreferencesApi(OrganizationEndpoint):
         org_mandatory = services.mandatory_types(self.organization.pk)
         available = {channel.key: channel for channel in channels.all_channels()}
         rows = []
-        for kind in registry.all_types():
+        for kind in selectors.types_for(user=self.user, organization=self.organization):
             choices = services.choices_for(
                 kind=kind, preferences=mine.get(kind.key, {}), org_mandatory=kind.key in org_mandatory
             )
@@ -494,7 +494,9 @@ class NotificationTemplateApi(OrganizationEndpoint):
             max_length=rendering.SUBJECT_MAX, help_text="May use the type's `{{ placeholders }}`."
         )
         # The same limits as the wording page's form: one organisation may not store more through the API.
-        body = serializers.CharField(max_length=BODY_MAX, help_text="Plain text; may use the type's placeholders.")
+        body = serializers.CharField(
+            max_length=rendering.BODY_MAX, help_text="Plain text; may use the type's placeholders."
+        )
 
     class OutputSerializer(serializers.Serializer[Any]):
         type = serializers.CharField()

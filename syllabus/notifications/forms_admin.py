@@ -17,7 +17,7 @@ from syllabus.notifications.models import DeliveryStatus
 
 # The longest message an organisation may write, enforced by this form and by the API (api.py imports it): the
 # whole body is rendered for every recipient and stored in every notification.
-BODY_MAX = 10_000
+BODY_MAX = rendering.BODY_MAX
 RECIPIENT_MAX = 254
 
 

@@ -47,6 +47,8 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient"], condition=Q(in_app=True, read_at__isnull=True), name="notification_unread"
             ),
+            # services.notifications_settle: everyone's unread notices of one occasion (a decided request).
+            models.Index(fields=["dedupe_key"], condition=Q(read_at__isnull=True), name="notification_open_by_key"),
         ]
 
     def __str__(self) -> str:

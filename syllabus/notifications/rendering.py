@@ -36,6 +36,8 @@ STRAY_SHOWN_MAX = 60
 ERROR_UNKNOWN = "Unknown placeholder {name}: this notification offers {known}."
 ERROR_STRAY = "“{text}” is not a placeholder: write placeholders as {{{{ name }}}}."
 SUBJECT_MAX = 300
+# The longest body an organisation may write (the form, the API and template_save all hold to it).
+BODY_MAX = 10_000
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from syllabus.accounts.models import Organization, User
+from syllabus.notifications import types as registry
 from syllabus.notifications.models import Delivery, Notification, OrganizationTypeSetting, Preference, Template
+from syllabus.notifications.types import NotificationType
 
 
 def centre_q(user: User, organization: Organization | None) -> Q:
@@ -40,6 +42,11 @@ def bell_state(*, user: User, organization: Organization | None) -> tuple[int, i
         count=Count("pk", filter=unread), latest=Max("pk"), latest_unread=Max("pk", filter=unread)
     )
     return found["count"], found["latest"] or 0, found["latest_unread"] or 0
+
+
+def types_for(*, user: User, organization: Organization | None) -> list[NotificationType]:
+    """The notification types that concern this person here (`NotificationType.shown_to`), in settings order."""
+    return [kind for kind in registry.all_types() if kind.shown_to is None or kind.shown_to(user, organization)]
 
 
 def preferences_of(user: User) -> dict[tuple[str, str], Preference]:

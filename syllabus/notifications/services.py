@@ -51,6 +51,7 @@ PREFERENCE_UNKNOWN_CHANNEL = "There is no channel “{channel}”."
 QUIET_HOURS_HALF = "Give both the start and the end of your quiet hours, or neither."
 TEMPLATE_ACCOUNT_LEVEL = "Account security messages are worded by Syllabus, not per organisation."
 TEMPLATE_EMPTY = "Write a subject and a body."
+TEMPLATE_TOO_LONG = "At most {limit} characters."
 MANDATORY_NOT_ALLOWED = "This notification type cannot be made mandatory."
 
 _VALUE_TYPES = (str, int, float, Decimal, dt.date, dt.datetime)
@@ -478,6 +479,10 @@ def template_save(
     errors: dict[str, list[str]] = {}
     if not subject or not body:
         errors["subject" if not subject else "body"] = [TEMPLATE_EMPTY]
+    if len(subject) > rendering.SUBJECT_MAX:
+        errors["subject"] = [TEMPLATE_TOO_LONG.format(limit=rendering.SUBJECT_MAX)]
+    if len(body) > rendering.BODY_MAX:
+        errors["body"] = [TEMPLATE_TOO_LONG.format(limit=rendering.BODY_MAX)]
     for name, text in (("subject", subject), ("body", body)):
         problems = rendering.template_errors(text, kind)
         if problems:

@@ -47,7 +47,6 @@ from syllabus.core import clock
 from syllabus.core.sessions import passive_session
 from syllabus.core.tenancy import current_organization
 from syllabus.notifications import selectors, services
-from syllabus.notifications import types as registry
 from syllabus.notifications.channels import base as channel_registry
 from syllabus.notifications.forms import (
     NEVER_THIS_WAY,
@@ -332,10 +331,6 @@ def _is_fixed(row: TypeRow, form: PreferencesForm) -> bool:
     )
 
 
-def _shown(kind: registry.NotificationType, user: User, organization: Organization | None) -> bool:
-    return kind.shown_to is None or kind.shown_to(user, organization)
-
-
 def _cells(row: TypeRow, form: PreferencesForm, channels: list[channel_registry.Channel]) -> list[Cell]:
     cells = []
     for channel in channels:
@@ -385,7 +380,7 @@ def preferences(request: HttpRequest, organization: Organization | None) -> Http
     channels = channel_registry.all_channels()
     rows = type_rows(
         # Types that do not concern this person (approval requests for someone who approves nothing) are left out.
-        [kind for kind in registry.all_types() if _shown(kind, user, organization)],
+        selectors.types_for(user=user, organization=organization),
         selectors.preferences_of(user),
         services.mandatory_types(organization.pk if organization else None),
     )

@@ -613,7 +613,9 @@ def test_hostile_or_broken_wording_is_refused_by_field(world: World, as_member) 
     assert not Template.objects.exists()
 
 
-def test_the_api_allows_the_same_body_length_as_the_wording_page(world: World, as_member) -> None:
+def test_the_api_allows_the_same_body_length_as_the_wording_page(
+    world: World, as_member: Callable[[Membership], APIClient]
+) -> None:
     client = as_member(world.org_admin)
     url = f"{V1}/notification-types/{REMINDER}/templates/en/"
     too_long = client.put(url, {"subject": "Hello", "body": "x" * (BODY_MAX + 1)}, format="json")
@@ -718,7 +720,9 @@ def test_the_delivery_log_lists_the_organisations_deliveries_with_filters(world:
     assert set(error_fields(refused)) == {"channel", "status", "type"}
 
 
-def test_the_delivery_log_filters_by_recipient_and_creation_days_as_the_page_does(world: World, as_member) -> None:
+def test_the_delivery_log_filters_by_recipient_and_creation_days_as_the_page_does(
+    world: World, as_member: Callable[[Membership], APIClient]
+) -> None:
     admin = world.org_admin.user
     admin.time_zone = "Europe/Paris"
     admin.save(update_fields=["time_zone"])

@@ -435,3 +435,31 @@ def test_notify_many_sends_large_lists_in_batches_and_dedupes_across_them(
     created = send(*notices, sample_notice(people[0], dedupe_key="batch:1"))
     assert sorted(n.recipient_id for n in created) == sorted(p.pk for p in people)
     assert Notification.objects.filter(dedupe_key="batch:1").count() == 4
+
+
+def test_template_save_holds_the_length_limits_whoever_calls_it(world: World, sample_type: NotificationType) -> None:
+    from syllabus.notifications import rendering
+
+    with pytest.raises(ValidationError) as refused:
+        services.template_save(
+            organization=world.org,
+            type_key=SAMPLE,
+            language="en",
+            subject="x" * (rendering.SUBJECT_MAX + 1),
+            body="y" * (rendering.BODY_MAX + 1),
+            by=world.org_admin.user,
+        )
+    assert set(refused.value.message_dict) == {"subject", "body"}
+    assert not Template.objects.exists()
+
+
+def test_only_the_types_that_concern_the_person_are_listed(
+    world: World, sample_type: NotificationType, client: Any
+) -> None:
+    declare_type("tests.approvers_only", shown_to=lambda user, organization: user.pk == world.manager.user.pk)
+    assert "tests.approvers_only" not in [
+        k.key for k in selectors.types_for(user=world.learner.user, organization=world.org)
+    ]
+    assert "tests.approvers_only" in [
+        k.key for k in selectors.types_for(user=world.manager.user, organization=world.org)
+    ]

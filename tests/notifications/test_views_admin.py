@@ -297,7 +297,9 @@ def test_the_preview_names_its_problems_in_a_polite_live_region_refreshed_by_htm
 ) -> None:
     client = as_person(world.org_admin)
     page = client.post(wording_url(), {"preview": "1", "subject": "Hi", "body": "Hi {{ nobody }}"})
-    region = re.search(r'<div id="preview-problems"([^>]*)>(.*?)</div>\s*<div id="preview">', page.content.decode(), re.S)
+    region = re.search(
+        r'<div id="preview-problems"([^>]*)>(.*?)</div>\s*<div id="preview">', page.content.decode(), re.S
+    )
     assert region is not None
     assert 'aria-live="polite"' in region.group(1) and "Unknown placeholder {{ nobody }}" in region.group(2)
     # The live preview brings its problems for admin.js to move into the region (only when they changed).
@@ -354,14 +356,17 @@ def test_a_failed_save_leads_with_an_error_summary_and_marks_the_fields_invalid(
     assert summary is not None
     assert 'role="alert"' in summary.group(1) and 'tabindex="-1"' in summary.group(1)
     assert "data-error-summary" in summary.group(1)
-    assert 'href="#id_subject" data-error-target="id_subject">Subject: Unknown placeholder {{ nobody }}' in summary.group(2)
+    assert (
+        'href="#id_subject" data-error-target="id_subject">Subject: Unknown placeholder {{ nobody }}'
+        in summary.group(2)
+    )
     assert "Message: “{{ course|upper }}” is not a placeholder" in summary.group(2)
     for name in ("subject", "body"):
         field = re.search(rf'<(?:input|textarea)[^>]*id="id_{name}"[^>]*>', html)
         assert field is not None
         assert 'aria-invalid="true"' in field.group(0)
         assert f'aria-describedby="id_{name}_helptext id_{name}_error"' in field.group(0)
-    assert f'id="id_body_error"' in html
+    assert 'id="id_body_error"' in html
     # The page as first opened has no summary and no invalid field.
     fresh = as_person(world.org_admin).get(wording_url()).content.decode()
     assert "data-error-summary" not in fresh and "aria-invalid" not in fresh
