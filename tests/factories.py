@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import factory
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from syllabus.access.models import Role, RoleAssignment
@@ -19,15 +20,16 @@ from syllabus.accounts.models import (
 )
 
 PASSWORD = "correct-horse-battery-staple"
-# One hash for every factory user: hashing with argon2 per user would dominate the test run.
-_PASSWORD_HASH: str | None = None
+# One hash for every factory user: hashing with argon2 per user would dominate the test run. Kept per hasher list:
+# a test that switches to a fast hasher (MD5) must not leave its hash to later tests whose hashers cannot read it.
+_PASSWORD_HASHES: dict[tuple[str, ...], str] = {}
 
 
 def _password_hash() -> str:
-    global _PASSWORD_HASH
-    if _PASSWORD_HASH is None:
-        _PASSWORD_HASH = make_password(PASSWORD)
-    return _PASSWORD_HASH
+    hashers = tuple(settings.PASSWORD_HASHERS)
+    if hashers not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[hashers] = make_password(PASSWORD)
+    return _PASSWORD_HASHES[hashers]
 
 
 class UserFactory(factory.django.DjangoModelFactory):
