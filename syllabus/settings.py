@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "syllabus.enrollment",
     "syllabus.progress",
     "syllabus.notifications",
+    "syllabus.compliance",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,13 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "options": {"expires": 55},
 }
 # Ended sign-in sessions and the staged rows of finished HR imports are deleted after 30 days.
+# After the audiences (02:15) and enrollment rules (02:45): assignments follow today's audiences; statuses turn
+# over (due soon, overdue, expired) and reminders go out once a day.
+CELERY_BEAT_SCHEDULE["compliance-daily"] = {
+    "task": "syllabus.compliance.tasks.daily",
+    "schedule": crontab(hour=3, minute=0),
+    "options": {"expires": 6 * 60 * 60},
+}
 CELERY_BEAT_SCHEDULE["accounts-prune"] = {
     "task": "syllabus.accounts.tasks.prune_stale_records",
     "schedule": crontab(hour=3, minute=30),

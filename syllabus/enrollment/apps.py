@@ -53,5 +53,6 @@ class EnrollmentConfig(AppConfig):
             ("enrollment.group_members_changed", _("Course group members changed")),
             ("enrollment.message_sent", _("Message sent to participants")),
             ("enrollment.versions_migrated", _("Learners moved to the current course version")),
+            ("enrollment.renewed", _("Completed enrollments renewed to take the course again")),
         ):
             actions.register(action, label)

@@ -39,6 +39,8 @@ class Status(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     DECLINED = "declined", _("Declined")
+    # Completed, then replaced by a new enrollment to take the course again (a compliance recertification).
+    RENEWED = "renewed", _("Completed (taken again since)")
 
 
 # At most one enrollment in these states per person and target; ended ones are history.

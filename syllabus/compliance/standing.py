@@ -1,0 +1,302 @@
+"""Where one person stands in one program, replayed from facts: pure, no database, no clock.
+
+`compute(facts, today)` walks the person's cycles from their assignment: cycle 1 is due by the program's due rule;
+each completion that counts closes a cycle and, for a recurring program, sets when it expires — the next cycle's
+due date (`due_dates.next_due`, either anchor). A cycle closes when its completion expires, or earlier when the
+person recertifies inside the window. The result is the current cycle, the closed ones and the status today.
+
+Facts carry the day each became *known* (`recorded_on`): asked about a past day, `compute` uses only what was on
+record then. That is what lets the evaluation write the ledger's time-driven changes (due soon, overdue, expired)
+with the day they happened, without rewriting history when a completion is recorded late (`transitions`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from syllabus.compliance import due_dates
+from syllabus.compliance.due_dates import ONE_DAY, Schedule, format_date
+
+Code = Literal["not_yet_due", "due_soon", "overdue", "compliant", "expired", "exempt"]
+MAX_CYCLES = 1000  # a guard: a monthly program runs 83 years before reaching it
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Something that satisfies (part of) the program: a course completion, an acknowledgement.
+
+    `part` is the requirement it fulfils ("course:12", "ack"); `on` the day it counts from (the completion's day,
+    or the signing day when the program requires signatures); `recorded_on` the day it entered the records.
+    """
+
+    on: dt.date
+    part: str
+    ref: str  # "completion:12", "ack:3"
+    recorded_on: dt.date | None = None
+
+    @property
+    def known_on(self) -> dt.date:
+        return max(self.on, self.recorded_on or self.on)
+
+
+@dataclass(frozen=True)
+class Exempt:
+    """An approved exemption: from `starts_on` (the decision) to `ends_on` inclusive (None: no end)."""
+
+    starts_on: dt.date
+    ends_on: dt.date | None
+    ref: str
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An approved extension of one cycle's due date, known from `recorded_on`."""
+
+    cycle: int
+    due_on: dt.date
+    recorded_on: dt.date
+
+
+@dataclass(frozen=True)
+class Facts:
+    schedule: Schedule
+    assigned_on: dt.date
+    hire_date: dt.date | None = None
+    mode: Literal["any", "all"] = "any"
+    parts: frozenset[str] = frozenset()  # every part needed, for mode "all"
+    lookback_days: int = 0
+    due_soon_days: int = 30
+    evidence: tuple[Evidence, ...] = ()
+    exemptions: tuple[Exempt, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cycle:
+    number: int
+    opened_on: dt.date
+    due_on: dt.date  # after any extension
+    original_due_on: dt.date  # as the schedule set it
+    completed_on: dt.date | None = None
+    satisfied_by: tuple[str, ...] = ()
+    expires_on: dt.date | None = None
+    closed_on: dt.date | None = None
+    outcome: str = ""  # closed cycles: "expired" or "renewed"
+
+    @property
+    def is_extended(self) -> bool:
+        return self.due_on != self.original_due_on
+
+
+@dataclass(frozen=True)
+class Standing:
+    code: Code
+    cycle: Cycle
+    closed: tuple[Cycle, ...] = ()
+    since: dt.date | None = None  # first day of an overdue or expired status
+    until: dt.date | None = None  # last compliant day, last day of grace, last exempt day
+    window_opens: dt.date | None = None  # recertification window of the current completion
+    exemption: str = ""  # ref of the exemption in force
+    next_change_on: dt.date | None = field(default=None, compare=False)
+
+    def explanation(self) -> str:
+        """One plain-English sentence (logs, exports, first screens; pages build translated wording from fields)."""
+        cycle = self.cycle
+        match self.code:
+            case "exempt":
+                return f"Exempt until {format_date(self.until)}" if self.until else "Exempt (no end date)"
+            case "compliant":
+                text = f"Compliant until {format_date(self.until)}" if self.until else "Compliant (does not expire)"
+                if self.window_opens and cycle.expires_on:
+                    text += f"; recertification opens {format_date(self.window_opens)}"
+                return text
+            case "expired":
+                assert self.since is not None
+                expired = format_date(cycle.original_due_on)
+                return f"Expired on {expired}; recertification overdue since {format_date(self.since)}"
+            case "overdue":
+                assert self.since is not None
+                return f"Overdue since {format_date(self.since)} (due {format_date(cycle.due_on)})"
+            case _:
+                if self.until and self.until != cycle.due_on:
+                    return f"Due {format_date(cycle.due_on)} (with grace until {format_date(self.until)})"
+                return f"Due {format_date(cycle.due_on)}"
+
+
+def _known(facts: Facts, day: dt.date) -> list[Evidence]:
+    return [e for e in facts.evidence if e.known_on <= day]
+
+
+def _satisfied(facts: Facts, evidence: list[Evidence], opened_on: dt.date) -> tuple[dt.date, tuple[str, ...]] | None:
+    """The day the requirement was met counting only evidence on or after `opened_on`, and what met it."""
+    if facts.mode == "any":
+        for item in evidence:
+            if item.on >= opened_on:
+                return item.on, (item.ref,)
+        return None
+    firsts: dict[str, Evidence] = {}
+    for item in evidence:
+        if item.on >= opened_on and item.part in facts.parts and item.part not in firsts:
+            firsts[item.part] = item
+    if not facts.parts or len(firsts) < len(facts.parts):
+        return None
+    chosen = sorted(firsts.values(), key=lambda e: (e.on, e.ref))
+    return chosen[-1].on, tuple(e.ref for e in chosen)
+
+
+def _extended(facts: Facts, number: int, day: dt.date) -> dt.date | None:
+    found = [x for x in facts.extensions if x.cycle == number and x.recorded_on <= day]
+    return max(found, key=lambda x: x.recorded_on).due_on if found else None
+
+
+def _first_cycle_satisfied(
+    facts: Facts, evidence: list[Evidence], due: dt.date
+) -> tuple[dt.date, tuple[str, ...]] | None:
+    """Cycle 1 also counts completions from the look-back window, as long as they are still valid on the day of
+    assignment (an old, already expired completion must not make a new joiner overdue at once)."""
+    opened = facts.assigned_on - dt.timedelta(days=facts.lookback_days)
+    found = _satisfied(facts, evidence, opened)
+    if found is None or found[0] >= facts.assigned_on:
+        return found
+    expiry = due_dates.expires_on(facts.schedule, completed_on=found[0], due_on=due)
+    if expiry is None or expiry > facts.assigned_on:
+        return found
+    return _satisfied(facts, evidence, facts.assigned_on)
+
+
+def compute(facts: Facts, today: dt.date) -> Standing:
+    """Where the person stands on `today`, using only the facts on record that day."""
+    schedule = facts.schedule
+    evidence = sorted(_known(facts, today), key=lambda e: (e.on, e.ref))
+    evidence = [e for e in evidence if e.on <= today]
+    original = due_dates.first_due(schedule, assigned_on=facts.assigned_on, hire_date=facts.hire_date)
+    number = 1
+    opened = facts.assigned_on - dt.timedelta(days=facts.lookback_days)
+    closed: list[Cycle] = []
+    while True:
+        due = _extended(facts, number, today) or original
+        cycle = Cycle(number=number, opened_on=opened, due_on=due, original_due_on=original)
+        found = (
+            _first_cycle_satisfied(facts, evidence, original) if number == 1 else _satisfied(facts, evidence, opened)
+        )
+        if found is None:
+            break
+        completed_on, refs = found
+        expiry = due_dates.expires_on(schedule, completed_on=completed_on, due_on=original)
+        cycle = replace(cycle, completed_on=completed_on, satisfied_by=refs, expires_on=expiry)
+        if expiry is None:
+            break
+        next_opened = max(due_dates.window_opens(schedule, expires_on=expiry), completed_on + ONE_DAY)
+        renewal = _satisfied(facts, evidence, next_opened)
+        renewed_before_expiry = renewal is not None and renewal[0] < expiry
+        if expiry > today and not renewed_before_expiry:
+            break
+        if len(closed) >= MAX_CYCLES:
+            raise ValueError("too many cycles")
+        closed.append(
+            replace(
+                cycle,
+                closed_on=min(expiry, renewal[0]) if renewal else expiry,
+                outcome="renewed" if renewed_before_expiry else "expired",
+            )
+        )
+        number += 1
+        opened = next_opened
+        original = expiry
+    return _status(facts, cycle, tuple(closed), today)
+
+
+def _active_exemption(facts: Facts, today: dt.date) -> Exempt | None:
+    for item in facts.exemptions:
+        if item.starts_on <= today and (item.ends_on is None or today <= item.ends_on):
+            return item
+    return None
+
+
+def _status(facts: Facts, cycle: Cycle, closed: tuple[Cycle, ...], today: dt.date) -> Standing:
+    schedule = facts.schedule
+    candidates: list[dt.date] = []
+    exemption = _active_exemption(facts, today)
+    if exemption is not None:
+        standing = Standing("exempt", cycle, closed, until=exemption.ends_on, exemption=exemption.ref)
+        if exemption.ends_on is not None:
+            candidates.append(exemption.ends_on + ONE_DAY)
+    elif cycle.completed_on is not None:
+        window = None
+        if cycle.expires_on is not None:
+            window = due_dates.window_opens(schedule, expires_on=cycle.expires_on)
+            candidates += [cycle.expires_on, window]
+        standing = Standing(
+            "compliant",
+            cycle,
+            closed,
+            until=cycle.expires_on - ONE_DAY if cycle.expires_on else None,
+            window_opens=window if schedule.window_days else None,
+        )
+    else:
+        base = due_dates.status(
+            schedule,
+            today=today,
+            due_on=cycle.due_on,
+            completed_on=None,
+            expires_on=None,
+            due_soon_days=facts.due_soon_days,
+        )
+        code: Code = base.code  # type: ignore[assignment]
+        if code == "overdue" and cycle.number > 1:
+            code = "expired"
+        standing = Standing(code, cycle, closed, since=base.since, until=base.until)
+        last_day = cycle.due_on + dt.timedelta(days=schedule.grace_days)
+        candidates += [cycle.due_on - dt.timedelta(days=facts.due_soon_days), last_day + ONE_DAY]
+    # Exemptions decided later, and future-dated ones, change the status by themselves too.
+    candidates += [x.starts_on for x in facts.exemptions]
+    future = [day for day in candidates if day > today]
+    return replace(standing, next_change_on=min(future) if future else None)
+
+
+def _boundaries(facts: Facts, standing: Standing) -> Iterable[dt.date]:
+    """Every day on which the status could have changed, from the cycles as they ran and the facts' dates."""
+    schedule = facts.schedule
+    for cycle in (*standing.closed, standing.cycle):
+        yield cycle.opened_on
+        yield cycle.due_on - dt.timedelta(days=facts.due_soon_days)
+        yield cycle.due_on + dt.timedelta(days=schedule.grace_days + 1)
+        if cycle.completed_on:
+            yield cycle.completed_on
+        if cycle.expires_on:
+            yield cycle.expires_on
+    for item in facts.evidence:
+        yield item.known_on
+    for exemption in facts.exemptions:
+        yield exemption.starts_on
+        if exemption.ends_on:
+            yield exemption.ends_on + ONE_DAY
+    for extension in facts.extensions:
+        yield extension.recorded_on
+
+
+def _key(standing: Standing) -> tuple[str, int]:
+    return standing.code, standing.cycle.number
+
+
+def transitions(facts: Facts, *, after: dt.date | None, today: dt.date) -> list[tuple[dt.date, Standing]]:
+    """The status changes in (`after`, `today`], each with the day it took effect: the first entry is the
+    standing on the first day considered (`facts.assigned_on` when `after` is None; today when `after` is today
+    or later). Used to write the ledger: the caller drops a first entry that repeats what it recorded last."""
+    final = compute(facts, today)
+    start = facts.assigned_on if after is None else after + ONE_DAY
+    if start > today:
+        # Already recorded up to today: only a change of facts today can show (the caller drops a repeat).
+        return [(today, final)]
+    days = sorted({day for day in _boundaries(facts, final) if start < day <= today} | {start, today})
+    out: list[tuple[dt.date, Standing]] = []
+    previous: tuple[str, int] | None = None
+    for day in days:
+        standing = final if day == today else compute(facts, day)
+        if _key(standing) != previous:
+            out.append((day, standing))
+            previous = _key(standing)
+    return out
