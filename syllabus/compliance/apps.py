@@ -19,5 +19,6 @@ class ComplianceConfig(AppConfig):
             ("compliance.program_activated", _("Compliance program activated")),
             ("compliance.program_archived", _("Compliance program archived")),
             ("compliance.program_evaluated", _("Compliance program re-evaluated")),
+            ("compliance.signed", _("Electronic signature")),
         ):
             actions.register(action, label)

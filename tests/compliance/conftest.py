@@ -19,6 +19,7 @@ from syllabus.compliance import evaluation, services
 from syllabus.compliance.models import Program
 from syllabus.core import clock
 from syllabus.progress.models import Completion
+from tests.api.conftest import as_member  # noqa: F401 (the API tests' token-client fixture)
 from tests.conftest import World
 from tests.factories import ActivityFactory, CourseFactory, MembershipFactory, SectionFactory, grant, publish, staff
 

@@ -9,6 +9,7 @@ from syllabus.compliance.services.programs import (  # noqa: F401
     ARCHIVED,
     AUDIENCE_REQUIRED,
     COURSES_REQUIRED,
+    MAX_DAYS,
     NAME_TAKEN,
     NOT_ACTIVE,
     NOT_DRAFT,
