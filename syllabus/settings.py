@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "syllabus.accounts.middleware.CurrentOrganizationMiddleware",
     "syllabus.accounts.middleware.UserPreferencesMiddleware",
     "syllabus.accounts.middleware.TwoFactorMiddleware",
+    # Overdue people in a program with gating are sent to their compliance page first (one indexed query).
+    "syllabus.compliance.middleware.ComplianceGateMiddleware",
     "syllabus.accounts.middleware.UserSessionMiddleware",
     # Axes turns a lockout into its response: last but for Prometheus' closing counter, so it wraps the view.
     "axes.middleware.AxesMiddleware",

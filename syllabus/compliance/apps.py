@@ -10,9 +10,11 @@ class ComplianceConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from syllabus.audit import actions
-        from syllabus.compliance import subscriptions
+        from syllabus.compliance import notifying, subscriptions
+        from syllabus.compliance.services import acknowledgements, completion_signing, exemptions
 
         subscriptions.connect()
+        notifying.connect()  # its notification types, and the events that send them
         for action, label in (
             ("compliance.program_created", _("Compliance program created")),
             ("compliance.program_changed", _("Compliance program changed")),
@@ -20,5 +22,8 @@ class ComplianceConfig(AppConfig):
             ("compliance.program_archived", _("Compliance program archived")),
             ("compliance.program_evaluated", _("Compliance program re-evaluated")),
             ("compliance.signed", _("Electronic signature")),
+            *exemptions.AUDIT_ACTIONS,
+            *acknowledgements.AUDIT_ACTIONS,
+            *completion_signing.AUDIT_ACTIONS,
         ):
             actions.register(action, label)

@@ -161,15 +161,22 @@ def load_facts(
             evidence[membership_id].append(standing.Evidence(on, f"course:{course_id}", f"completion:{pk}", recorded))
     exempt: dict[int, list[standing.Exempt]] = defaultdict(list)
     extended: dict[int, list[standing.Extension]] = defaultdict(list)
-    for pk, assignment_id, kind, cycle, ends_on, extend_to, decided_at in Exemption.objects.filter(
-        assignment_id__in=assignment_ids, state=Exemption.State.APPROVED
-    ).values_list("pk", "assignment_id", "kind", "cycle", "ends_on", "extend_to", "decided_at"):
+    for pk, assignment_id, kind, cycle, ends_on, extend_to, decided_at, revoked_at in Exemption.objects.filter(
+        assignment_id__in=assignment_ids, state__in=(Exemption.State.APPROVED, Exemption.State.REVOKED)
+    ).values_list("pk", "assignment_id", "kind", "cycle", "ends_on", "extend_to", "decided_at", "revoked_at"):
         decided = min(rules.local(decided_at), today) if decided_at else today
+        # A revoked approval stays a fact of the past: it held until the day before its revocation.
+        revoked = min(rules.local(revoked_at), today) if revoked_at else None
         if kind == Exemption.Kind.EXTENSION:
             if extend_to is not None:
-                extended[assignment_id].append(standing.Extension(cycle, extend_to, decided))
-        else:
-            exempt[assignment_id].append(standing.Exempt(decided, ends_on, f"exemption:{pk}"))
+                extended[assignment_id].append(standing.Extension(cycle, extend_to, decided, revoked))
+            continue
+        if revoked is not None:
+            last_day = revoked - dt.timedelta(days=1)
+            ends_on = last_day if ends_on is None else min(ends_on, last_day)
+            if ends_on < decided:
+                continue
+        exempt[assignment_id].append(standing.Exempt(decided, ends_on, f"exemption:{pk}"))
     out: dict[int, standing.Facts] = {}
     for row in assignments:
         out[row["id"]] = standing.Facts(
@@ -320,9 +327,11 @@ def _evaluate_batch(
         previous = None if is_new else (assignment.status, assignment.cycle)
         if is_new:
             steps = standing.transitions(item_facts, after=None, today=today)
-        elif assignment.evaluated_revision != program.revision or full:
+        elif assignment.evaluated_revision != program.revision:
             # After a change to the program the past is not re-derived under the new rules: today's standing is
-            # recorded from today. (The ledger says what was true then, under the rules of then.)
+            # recorded from today. (The ledger says what was true then, under the rules of then.) A full run
+            # without a change (activation, "re-evaluate now") is no such change: time-driven steps it catches up
+            # on keep the day they happened, below.
             steps = [(today, standing.compute(item_facts, today))]
         else:
             steps = standing.transitions(item_facts, after=assignment.status_since, today=today)

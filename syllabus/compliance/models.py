@@ -337,6 +337,10 @@ class Exemption(TenantModel):
     decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+    # An approval ended early by an officer: it stays a fact of the past (exempt until the day before).
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoke_reason = models.TextField(blank=True)
     signature = models.ForeignKey(
         "compliance.Signature", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

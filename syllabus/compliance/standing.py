@@ -53,11 +53,12 @@ class Exempt:
 
 @dataclass(frozen=True)
 class Extension:
-    """An approved extension of one cycle's due date, known from `recorded_on`."""
+    """An approved extension of one cycle's due date, known from `recorded_on` (until `revoked_on`, if revoked)."""
 
     cycle: int
     due_on: dt.date
     recorded_on: dt.date
+    revoked_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,11 @@ def _satisfied(facts: Facts, evidence: list[Evidence], opened_on: dt.date) -> tu
 
 
 def _extended(facts: Facts, number: int, day: dt.date) -> dt.date | None:
-    found = [x for x in facts.extensions if x.cycle == number and x.recorded_on <= day]
+    found = [
+        x
+        for x in facts.extensions
+        if x.cycle == number and x.recorded_on <= day and (x.revoked_on is None or day < x.revoked_on)
+    ]
     return max(found, key=lambda x: x.recorded_on).due_on if found else None
 
 
@@ -161,10 +166,24 @@ def _first_cycle_satisfied(
     found = _satisfied(facts, evidence, opened)
     if found is None or found[0] >= facts.assigned_on:
         return found
-    expiry = due_dates.expires_on(facts.schedule, completed_on=found[0], due_on=due)
+    # Everything was done before the assignment: take the latest of it (per part), the one valid the longest —
+    # an old expired completion must not hide a newer valid one. Expiry only moves later with the completion
+    # day, so when the latest has expired every earlier one has too.
+    prior = [item for item in evidence if item.on < facts.assigned_on]
+    latest = _satisfied(facts, prior[::-1], opened) or found
+    expiry = due_dates.expires_on(facts.schedule, completed_on=latest[0], due_on=due)
     if expiry is None or expiry > facts.assigned_on:
-        return found
+        return latest
     return _satisfied(facts, evidence, facts.assigned_on)
+
+
+def _expiry(schedule: Schedule, *, first: dt.date, due_on: dt.date, completed_on: dt.date) -> dt.date | None:
+    """When a completion of the cycle due `due_on` expires. With anchor "due_date" the periods are counted from the
+    first cycle's due date `first`, never chained from a clamped one (31 January, 29 February, 31 March — not
+    29 March), and the next due date is after this cycle's as well as after the completion."""
+    if schedule.anchor != "due_date":
+        return due_dates.expires_on(schedule, completed_on=completed_on, due_on=due_on)
+    return due_dates.next_due(schedule, due_on=first, completed_on=max(completed_on, due_on))
 
 
 def compute(facts: Facts, today: dt.date) -> Standing:
@@ -172,7 +191,7 @@ def compute(facts: Facts, today: dt.date) -> Standing:
     schedule = facts.schedule
     evidence = sorted(_known(facts, today), key=lambda e: (e.on, e.ref))
     evidence = [e for e in evidence if e.on <= today]
-    original = due_dates.first_due(schedule, assigned_on=facts.assigned_on, hire_date=facts.hire_date)
+    original = first = due_dates.first_due(schedule, assigned_on=facts.assigned_on, hire_date=facts.hire_date)
     number = 1
     opened = facts.assigned_on - dt.timedelta(days=facts.lookback_days)
     closed: list[Cycle] = []
@@ -185,7 +204,7 @@ def compute(facts: Facts, today: dt.date) -> Standing:
         if found is None:
             break
         completed_on, refs = found
-        expiry = due_dates.expires_on(schedule, completed_on=completed_on, due_on=original)
+        expiry = _expiry(schedule, first=first, due_on=original, completed_on=completed_on)
         cycle = replace(cycle, completed_on=completed_on, satisfied_by=refs, expires_on=expiry)
         if expiry is None:
             break
@@ -210,25 +229,32 @@ def compute(facts: Facts, today: dt.date) -> Standing:
 
 
 def _active_exemption(facts: Facts, today: dt.date) -> Exempt | None:
-    for item in facts.exemptions:
-        if item.starts_on <= today and (item.ends_on is None or today <= item.ends_on):
-            return item
-    return None
+    """The exemption in force on `today`; of overlapping ones, the one that lasts longest (its end is the day the
+    person is exempt until)."""
+    active = [x for x in facts.exemptions if x.starts_on <= today and (x.ends_on is None or today <= x.ends_on)]
+    if not active:
+        return None
+    return max(active, key=lambda x: (x.ends_on is None, x.ends_on or dt.date.min, x.ref))
 
 
 def _status(facts: Facts, cycle: Cycle, closed: tuple[Cycle, ...], today: dt.date) -> Standing:
     schedule = facts.schedule
     candidates: list[dt.date] = []
     exemption = _active_exemption(facts, today)
+    window = None
+    last_day = cycle.due_on + dt.timedelta(days=schedule.grace_days)
+    # The cycle runs on under an exemption (it can expire and the next one fall due), so its days count too.
+    if cycle.completed_on is not None:
+        if cycle.expires_on is not None:
+            window = due_dates.window_opens(schedule, expires_on=cycle.expires_on)
+            candidates += [cycle.expires_on, window]
+    else:
+        candidates += [cycle.due_on - dt.timedelta(days=facts.due_soon_days), last_day + ONE_DAY]
     if exemption is not None:
         standing = Standing("exempt", cycle, closed, until=exemption.ends_on, exemption=exemption.ref)
         if exemption.ends_on is not None:
             candidates.append(exemption.ends_on + ONE_DAY)
     elif cycle.completed_on is not None:
-        window = None
-        if cycle.expires_on is not None:
-            window = due_dates.window_opens(schedule, expires_on=cycle.expires_on)
-            candidates += [cycle.expires_on, window]
         standing = Standing(
             "compliant",
             cycle,
@@ -249,8 +275,6 @@ def _status(facts: Facts, cycle: Cycle, closed: tuple[Cycle, ...], today: dt.dat
         if code == "overdue" and cycle.number > 1:
             code = "expired"
         standing = Standing(code, cycle, closed, since=base.since, until=base.until)
-        last_day = cycle.due_on + dt.timedelta(days=schedule.grace_days)
-        candidates += [cycle.due_on - dt.timedelta(days=facts.due_soon_days), last_day + ONE_DAY]
     # Exemptions decided later, and future-dated ones, change the status by themselves too.
     candidates += [x.starts_on for x in facts.exemptions]
     future = [day for day in candidates if day > today]
@@ -262,8 +286,12 @@ def _boundaries(facts: Facts, standing: Standing) -> Iterable[dt.date]:
     schedule = facts.schedule
     for cycle in (*standing.closed, standing.cycle):
         yield cycle.opened_on
-        yield cycle.due_on - dt.timedelta(days=facts.due_soon_days)
-        yield cycle.due_on + dt.timedelta(days=schedule.grace_days + 1)
+        # Before an extension was recorded the cycle ran on its earlier due date(s): their days count too.
+        dues = {cycle.due_on, cycle.original_due_on}
+        dues.update(x.due_on for x in facts.extensions if x.cycle == cycle.number)
+        for due in dues:
+            yield due - dt.timedelta(days=facts.due_soon_days)
+            yield due + dt.timedelta(days=schedule.grace_days + 1)
         if cycle.completed_on:
             yield cycle.completed_on
         if cycle.expires_on:
@@ -276,6 +304,8 @@ def _boundaries(facts: Facts, standing: Standing) -> Iterable[dt.date]:
             yield exemption.ends_on + ONE_DAY
     for extension in facts.extensions:
         yield extension.recorded_on
+        if extension.revoked_on:
+            yield extension.revoked_on
 
 
 def _key(standing: Standing) -> tuple[str, int]:
@@ -291,7 +321,19 @@ def transitions(facts: Facts, *, after: dt.date | None, today: dt.date) -> list[
     if start > today:
         # Already recorded up to today: only a change of facts today can show (the caller drops a repeat).
         return [(today, final)]
-    days = sorted({day for day in _boundaries(facts, final) if start < day <= today} | {start, today})
+    # A fact recorded late can change which completion closed an earlier cycle, so the cycles as they ran before
+    # it was known differ from today's: take the boundaries of the cycles as known at the end of each stretch of
+    # days over which the facts on record did not change.
+    learned = (
+        {e.known_on for e in facts.evidence}
+        | {x.recorded_on for x in facts.extensions}
+        | {x.revoked_on for x in facts.extensions if x.revoked_on}
+    )
+    ends = {day - ONE_DAY for day in learned if start < day <= today}
+    boundaries: set[dt.date] = set(_boundaries(facts, final))
+    for end in ends:
+        boundaries.update(_boundaries(facts, compute(facts, end)))
+    days = sorted({day for day in boundaries if start < day <= today} | {start, today})
     out: list[tuple[dt.date, Standing]] = []
     previous: tuple[str, int] | None = None
     for day in days:

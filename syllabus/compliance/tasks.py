@@ -16,7 +16,13 @@ def evaluate_program(program_id: int, full: bool = False, membership_ids: list[i
     program = Program.objects.filter(pk=program_id).first()
     if program is None:
         return {}
-    return evaluation.evaluate_program(program, membership_ids=membership_ids, full=full).as_dict()
+    result = evaluation.evaluate_program(program, membership_ids=membership_ids, full=full)
+    if result.assigned:
+        from syllabus.compliance import reminders
+
+        # The "assigned" notice goes out now, not at the next nightly run (nothing is ever sent twice).
+        reminders.send_for_program(program)
+    return result.as_dict()
 
 
 @shared_task

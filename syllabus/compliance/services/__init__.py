@@ -20,6 +20,7 @@ from syllabus.compliance.services.programs import (  # noqa: F401
     program_archive,
     program_create,
     program_evaluate,
+    program_evaluate_queue,
     program_preview,
     program_update,
 )
