@@ -116,6 +116,8 @@ class AuditRecord(AppendOnlyModel):
             models.Index(fields=["organization", "action"], name="auditrecord_org_action"),
             models.Index(fields=["actor_subject"], name="auditrecord_actor"),
             models.Index(fields=["target_subject"], name="auditrecord_target_subject"),
+            # "The audit entries behind this record" (compliance evidence packs, a record's history).
+            models.Index(fields=["organization", "target_type", "target_id"], name="auditrecord_org_target"),
         ]
 
     def __str__(self) -> str:

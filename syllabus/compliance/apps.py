@@ -10,11 +10,14 @@ class ComplianceConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from syllabus.audit import actions
-        from syllabus.compliance import notifying, subscriptions
+        from syllabus.compliance import demo, evidence, notifying, privacy, subscriptions
         from syllabus.compliance.services import acknowledgements, completion_signing, exemptions
+        from syllabus.core import privacy as privacy_registry
 
         subscriptions.connect()
         notifying.connect()  # its notification types, and the events that send them
+        demo.register_demo()  # its part of `manage.py seed_demo`, after progress
+        privacy_registry.register("compliance", export=privacy.export_person, erase=privacy.erase_person)
         for action, label in (
             ("compliance.program_created", _("Compliance program created")),
             ("compliance.program_changed", _("Compliance program changed")),
@@ -25,5 +28,7 @@ class ComplianceConfig(AppConfig):
             *exemptions.AUDIT_ACTIONS,
             *acknowledgements.AUDIT_ACTIONS,
             *completion_signing.AUDIT_ACTIONS,
+            *evidence.AUDIT_ACTIONS,
+            *privacy.AUDIT_ACTIONS,
         ):
             actions.register(action, label)

@@ -56,6 +56,19 @@ MAIN: tuple[NavItem, ...] = (
     ),
     NavItem(_("Reviews"), "catalog:reviews", ("course.review",)),
     NavItem(_("Skills"), "skills:framework"),
+    # Everyone: their own mandatory training (the page says so when there is none).
+    NavItem(_("My compliance"), "compliance:mine"),
+    # Not "Compliance" alone: links are found by their name, and that would also answer to "My compliance".
+    NavItem(
+        _("Compliance programs"), "compliance:programs", ("compliance.manage", "report.view_all", "report.view_team")
+    ),
+    NavItem(
+        _("Compliance reports"),
+        "compliance:dashboard",
+        ("compliance.manage", "report.view_all", "report.view_team"),
+        also_current=("compliance:point-in-time", "compliance:evidence"),
+    ),
+    NavItem(_("Exemptions"), "compliance:exemptions", ("compliance.manage", "report.view_all", "report.view_team")),
 )
 
 ADMIN: tuple[NavItem, ...] = (

@@ -224,6 +224,12 @@ PAGES_IN_SCOPE: dict[str, PageInScope] = {
     # Notifications (issue #8): the person's own centre and preferences (the bell is in every page's header).
     "notifications": PageInScope("learner", lambda w: url("notifications:centre")),
     "notification preferences": PageInScope("learner", lambda w: url("notifications:preferences")),
+    # Compliance (issue #9): the pages that need no program; programs have their own browser tests.
+    "my compliance": PageInScope("learner", lambda w: url("compliance:mine")),
+    "compliance programs": PageInScope("org_admin", lambda w: url("compliance:programs")),
+    "new compliance program": PageInScope("org_admin", lambda w: url("compliance:program-new")),
+    "compliance reports": PageInScope("org_admin", lambda w: url("compliance:dashboard")),
+    "exemptions": PageInScope("manager", lambda w: url("compliance:exemptions")),
     "not allowed (403)": PageInScope("learner", lambda w: url("accounts:people"), status=403),
     "not found (404)": PageInScope("org_admin", lambda w: url("accounts:person-detail", w.outsider.pk), status=404),
 }
