@@ -8,6 +8,7 @@ answer 404.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -34,6 +35,7 @@ from syllabus.compliance.models import (
 from syllabus.core.api import paginated_response, with_errors
 
 TAG = "Compliance"
+BODY_NOT_OBJECT = "Send a JSON object of the program's fields."
 
 
 class ComplianceApi(OrganizationEndpoint):
@@ -46,10 +48,16 @@ class ComplianceApi(OrganizationEndpoint):
             raise PermissionDenied(NOT_ALLOWED)
 
     def get_program(self, pk: int) -> Program:
-        program = selectors.program_get(organization=self.organization, pk=pk)
+        program = selectors.program_get(organization=self.organization, pk=pk, principal=self.principal())
         if program is None:
             raise Http404
         return program
+
+    def body(self, request: Request) -> Mapping[str, Any]:
+        """The JSON object sent; anything else (a list, a string) is refused with a 400 naming the problem."""
+        if not isinstance(request.data, Mapping):
+            raise serializers.ValidationError({"non_field_errors": [BODY_NOT_OBJECT]})
+        return request.data
 
 
 # --- output ---------------------------------------------------------------------------------------------------
@@ -183,7 +191,7 @@ class ProgramListApi(ComplianceApi):
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         programs = selectors.program_list(
-            organization=self.organization, status=filters.validated_data.get("status")
+            organization=self.organization, principal=self.principal(), status=filters.validated_data.get("status")
         ).prefetch_related("program_courses__course")
         return paginated_response(
             request=request, view=self, queryset=programs, serializer_class=ProgramOutputSerializer
@@ -199,7 +207,7 @@ class ProgramListApi(ComplianceApi):
     )
     def post(self, request: Request) -> Response:
         self.require_manage()
-        serializer = ProgramInputSerializer(data=request.data)
+        serializer = ProgramInputSerializer(data=self.body(request))
         serializer.is_valid(raise_exception=True)
         program = services.program_create(
             organization=self.organization, by=self.user, data=_service_data(serializer.validated_data)
@@ -228,7 +236,7 @@ class ProgramDetailApi(ComplianceApi):
     def patch(self, request: Request, pk: int) -> Response:
         self.require_manage()
         program = self.get_program(pk)
-        serializer = ProgramInputSerializer(data={**_program_data(program), **request.data})
+        serializer = ProgramInputSerializer(data={**_program_data(program), **self.body(request)})
         serializer.is_valid(raise_exception=True)
         services.program_update(program=program, by=self.user, data=_service_data(serializer.validated_data))
         return Response(ProgramOutputSerializer(self.get_program(pk)).data)
@@ -256,13 +264,14 @@ class ProgramPreviewApi(ComplianceApi):
     def post(self, request: Request) -> Response:
         self.require_manage()
         program = None
-        raw = request.data.get("program") if hasattr(request.data, "get") else None
+        data = self.body(request)
+        raw = data.get("program")
         if raw not in (None, ""):
             if not str(raw).isdigit():
                 raise Http404
             program = self.get_program(int(str(raw)))
         base = _program_data(program) if program else {}
-        serializer = ProgramInputSerializer(data={**base, **{k: v for k, v in request.data.items() if k != "program"}})
+        serializer = ProgramInputSerializer(data={**base, **{k: v for k, v in data.items() if k != "program"}})
         serializer.is_valid(raise_exception=True)
         preview = services.program_preview(
             program=program, organization=self.organization, by=self.user, data=_service_data(serializer.validated_data)

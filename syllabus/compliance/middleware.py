@@ -3,7 +3,7 @@
 
 What is gated: page requests (GET) of a signed-in person acting in an organisation. Never the API (`/api/`), never
 background polls (views marked `passive_session`), never POSTs (a form being sent is left to finish). htmx requests
-are answered with `HX-Redirect`, unless they come from a page the person may use (a course player's fragment).
+are answered with `HX-Redirect`. Only the requested path decides what is open: headers are the client's to forge.
 
 What stays open, so the person can do what is asked: "My compliance" and its signing and acknowledging pages, the
 exemption request page, the pages of the gated programs' courses (`/courses/<id>/...`: course page, sections,
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -112,12 +111,6 @@ def _is_open(path: str, prefixes: tuple[str, ...] | list[str]) -> bool:
     return any(path == prefix or (prefix.endswith("/") and path.startswith(prefix)) for prefix in prefixes)
 
 
-def _wants_html(request: HttpRequest) -> bool:
-    accept = request.headers.get("Accept", "")
-    # A script asking for JSON only is not a page: it would get a redirect to a page it cannot show.
-    return "application/json" not in accept or "text/html" in accept
-
-
 class ComplianceGateMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -135,20 +128,17 @@ class ComplianceGateMiddleware:
         if not user.is_authenticated or organization is None:
             return None
         path = request.path
-        if _is_open(path, open_prefixes()) or not _wants_html(request):
-            return None
-        htmx = getattr(request, "htmx", None)
-        current = urlsplit(request.headers.get("HX-Current-URL", "")).path if htmx else ""
-        if htmx and current and _is_open(current, open_prefixes()):
+        # Only the requested path decides; headers (Accept, HX-Current-URL) are the client's to forge.
+        if _is_open(path, open_prefixes()):
             return None
         if not selectors.organization_has_gating(organization):
             return None
         program_ids = gated_program_ids(user_id=user.pk, organization_id=organization.pk)
         if not program_ids:
             return None
-        courses = course_prefixes(program_ids)
-        if _is_open(path, courses) or (htmx and current and _is_open(current, courses)):
+        if _is_open(path, course_prefixes(program_ids)):
             return None
+        htmx = getattr(request, "htmx", None)
         target = reverse("compliance:mine")
         if htmx:
             response = HttpResponse(status=204)

@@ -367,6 +367,7 @@ class Signature(TenantModel):
     class Method(models.TextChoices):
         PASSWORD = "password", _("Password")
         TOTP = "totp", _("Authenticator code")
+        RECOVERY_CODE = "recovery_code", _("Recovery code")
 
     user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     membership = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="+")

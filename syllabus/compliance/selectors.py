@@ -24,25 +24,28 @@ from syllabus.compliance.models import (
 OPEN = Q(assignments__ended_at__isnull=True)
 
 
-def program_list(*, organization: Organization, status: str | None = None) -> QuerySet[Program]:
-    """Programs with `in_scope` and `in_good_standing` counts (one query with the aggregates)."""
+def program_list(*, organization: Organization, principal: Principal, status: str | None = None) -> QuerySet[Program]:
+    """Programs with `in_scope`, `in_good_standing` and `overdue` counts among the people the principal sees (one
+    query with the aggregates). Drafts only for those who manage compliance."""
     qs = Program.objects.filter(organization=organization).select_related("audience", "owner")
+    if not policy.can_manage(principal):
+        qs = qs.exclude(status=ProgramStatus.DRAFT)
     if status:
         qs = qs.filter(status=status)
+    seen = OPEN & policy.people_q(principal, prefix="assignments__membership__")
     return qs.annotate(
-        in_scope=Count("assignments", filter=OPEN),
-        in_good_standing=Count("assignments", filter=OPEN & Q(assignments__status__in=IN_GOOD_STANDING)),
-        overdue=Count("assignments", filter=OPEN & Q(assignments__status__in=(StatusCode.OVERDUE, StatusCode.EXPIRED))),
+        in_scope=Count("assignments", filter=seen),
+        in_good_standing=Count("assignments", filter=seen & Q(assignments__status__in=IN_GOOD_STANDING)),
+        overdue=Count("assignments", filter=seen & Q(assignments__status__in=(StatusCode.OVERDUE, StatusCode.EXPIRED))),
     ).order_by("name")
 
 
-def program_get(*, organization: Organization, pk: int) -> Program | None:
-    return (
-        Program.objects.filter(organization=organization, pk=pk)
-        .select_related("audience", "owner", "organization")
-        .prefetch_related("program_courses__course")
-        .first()
-    )
+def program_get(*, organization: Organization, pk: int, principal: Principal | None = None) -> Program | None:
+    """One program; with `principal`, a draft only for those who manage compliance."""
+    qs = Program.objects.filter(organization=organization, pk=pk)
+    if principal is not None and not policy.can_manage(principal):
+        qs = qs.exclude(status=ProgramStatus.DRAFT)
+    return qs.select_related("audience", "owner", "organization").prefetch_related("program_courses__course").first()
 
 
 def status_counts(*, program: Program, principal: Principal) -> dict[str, int]:

@@ -3,9 +3,12 @@ Thin and idempotent: running any of them twice changes and sends nothing the sec
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -42,6 +45,11 @@ def daily() -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for program in Program.objects.filter(status=ProgramStatus.ACTIVE).select_related("organization"):
-        out[str(program.pk)] = evaluation.evaluate_program(program).as_dict()
-        out[f"{program.pk}:reminders"] = reminders.send_for_program(program)
+        # One program's failure (bad data, a bug) must not stop every other organisation's run.
+        try:
+            out[str(program.pk)] = evaluation.evaluate_program(program).as_dict()
+            out[f"{program.pk}:reminders"] = reminders.send_for_program(program)
+        except Exception:
+            logger.exception("Compliance nightly run failed for program %s", program.pk)
+            out[str(program.pk)] = {"error": 1}
     return out

@@ -92,15 +92,20 @@ def test_the_api_and_form_posts_are_never_gated(world: World, gated, moved_clock
     assert response.status_code == 302 and response.url != MINE
 
 
-def test_htmx_requests_get_an_hx_redirect_unless_they_come_from_an_open_page(
+def test_htmx_requests_get_an_hx_redirect_whatever_page_they_say_they_come_from(
     world: World, gated, course, moved_clock: Clock
 ) -> None:
     client = signed_in(world.learner)
     response = client.get(HOME, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/")
     assert response.status_code == 204 and response["HX-Redirect"] == MINE
     course_page = f"http://testserver{reverse('catalog:course', args=[course.pk])}"
-    from_course = client.get(HOME, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=course_page)
-    assert "HX-Redirect" not in from_course
+    # HX-Current-URL is the client's to forge: only the requested path opens the gate.
+    forged = client.get(HOME, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=course_page)
+    assert forged["HX-Redirect"] == MINE
+    json_only = client.get(HOME, HTTP_ACCEPT="application/json")
+    assert json_only.status_code == 302 and json_only.url == MINE
+    fragment = client.get(reverse("catalog:course", args=[course.pk]), HTTP_HX_REQUEST="true")
+    assert "HX-Redirect" not in fragment
 
 
 def test_people_in_good_standing_or_in_non_gating_programs_are_not_gated(

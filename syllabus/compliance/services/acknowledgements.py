@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from syllabus.accounts.models import User
@@ -85,54 +85,58 @@ def acknowledgement_create(
     if cycle is None or ProgramAcknowledgement.objects.filter(assignment=assignment, cycle=cycle).exists():
         raise ValidationError(ALREADY)
     failure: ValidationError | None = None
-    with transaction.atomic():
-        acknowledgement = ProgramAcknowledgement.objects.create(
-            organization_id=program.organization_id,
-            program=program,
-            assignment=assignment,
-            membership=membership,
-            cycle=cycle,
-            statement=statement,
-            statement_digest=statement_digest(statement),
-            acknowledged_at=clock.now(),
-        )
-        if program.require_signature:
-            try:
-                signature = signature_create(
-                    request=request,
-                    user=by,
-                    membership=membership,
-                    meaning=program.signature_meaning or DEFAULT_ACK_MEANING,
-                    record_type="acknowledgement",
-                    record_id=acknowledgement.pk,
-                    record=acknowledgement_record(acknowledgement, program),
-                    credentials=credentials or Credentials(),
-                    program=program,
-                )
-            except ValidationError as error:
-                # Caught inside the transaction, not rolled back: the failed attempt must still count towards
-                # the lockout (django-axes and django-otp record it in this transaction). Only the
-                # acknowledgement, written a moment ago and seen by nobody, is taken back.
-                acknowledgement.delete()
-                failure = error
-            else:
-                acknowledgement.signature = signature
-                acknowledgement.save(update_fields=["signature"])
-        if failure is None:
-            audit_record(
-                organization=program.organization,
-                action="compliance.acknowledged",
-                actor=by,
-                target=acknowledgement,
-                after={
-                    "program_id": program.pk,
-                    "assignment_id": assignment.pk,
-                    "cycle": cycle,
-                    "statement_digest": acknowledgement.statement_digest,
-                    "signature_id": acknowledgement.signature_id,
-                },
+    try:
+        with transaction.atomic():
+            acknowledgement = ProgramAcknowledgement.objects.create(
+                organization_id=program.organization_id,
+                program=program,
+                assignment=assignment,
+                membership=membership,
+                cycle=cycle,
+                statement=statement,
+                statement_digest=statement_digest(statement),
+                acknowledged_at=clock.now(),
             )
-            evaluation.evaluate_program(program, membership_ids=[membership.pk])
+            if program.require_signature:
+                try:
+                    signature = signature_create(
+                        request=request,
+                        user=by,
+                        membership=membership,
+                        meaning=program.signature_meaning or DEFAULT_ACK_MEANING,
+                        record_type="acknowledgement",
+                        record_id=acknowledgement.pk,
+                        record=acknowledgement_record(acknowledgement, program),
+                        credentials=credentials or Credentials(),
+                        program=program,
+                    )
+                except ValidationError as error:
+                    # Caught inside the transaction, not rolled back: the failed attempt must still count towards
+                    # the lockout (django-axes and django-otp record it in this transaction). Only the
+                    # acknowledgement, written a moment ago and seen by nobody, is taken back.
+                    acknowledgement.delete()
+                    failure = error
+                else:
+                    acknowledgement.signature = signature
+                    acknowledgement.save(update_fields=["signature"])
+            if failure is None:
+                audit_record(
+                    organization=program.organization,
+                    action="compliance.acknowledged",
+                    actor=by,
+                    target=acknowledgement,
+                    after={
+                        "program_id": program.pk,
+                        "assignment_id": assignment.pk,
+                        "cycle": cycle,
+                        "statement_digest": acknowledgement.statement_digest,
+                        "signature_id": acknowledgement.signature_id,
+                    },
+                )
+                evaluation.evaluate_program(program, membership_ids=[membership.pk])
+    except IntegrityError:
+        # Two requests raced past the check above: the unique constraint kept one; the other is told so.
+        raise ValidationError(ALREADY) from None
     if failure is not None:
         raise failure
     return acknowledgement

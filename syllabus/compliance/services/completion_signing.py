@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from syllabus.accounts.models import User
@@ -110,37 +110,41 @@ def completion_sign(
     ).exists():
         raise ValidationError(ALREADY_SIGNED)
     failure: ValidationError | None = None
-    with transaction.atomic():
-        try:
-            signature = signature_create(
-                request=request,
-                user=by,
-                membership=membership,
-                meaning=program.signature_meaning or DEFAULT_MEANING,
-                record_type="completion",
-                record_id=completion.pk,
-                record=completion_record(completion, program, zone),
-                credentials=credentials,
-                program=program,
-            )
-        except ValidationError as error:
-            # Caught inside the transaction rather than rolled back with it: the failed attempt must still count
-            # towards the lockout (django-axes and django-otp record it here). Nothing else was written yet.
-            failure = error
-        else:
-            audit_record(
-                organization=program.organization,
-                action="compliance.completion_signed",
-                actor=by,
-                target=completion,
-                after={
-                    "program_id": program.pk,
-                    "assignment_id": assignment.pk,
-                    "signature_id": signature.pk,
-                    "record_hash": signature.record_hash,
-                },
-            )
-            evaluation.evaluate_program(program, membership_ids=[membership.pk])
+    try:
+        with transaction.atomic():
+            try:
+                signature = signature_create(
+                    request=request,
+                    user=by,
+                    membership=membership,
+                    meaning=program.signature_meaning or DEFAULT_MEANING,
+                    record_type="completion",
+                    record_id=completion.pk,
+                    record=completion_record(completion, program, zone),
+                    credentials=credentials,
+                    program=program,
+                )
+            except ValidationError as error:
+                # Caught inside the transaction rather than rolled back with it: the failed attempt must still count
+                # towards the lockout (django-axes and django-otp record it here). Nothing else was written yet.
+                failure = error
+            else:
+                audit_record(
+                    organization=program.organization,
+                    action="compliance.completion_signed",
+                    actor=by,
+                    target=completion,
+                    after={
+                        "program_id": program.pk,
+                        "assignment_id": assignment.pk,
+                        "signature_id": signature.pk,
+                        "record_hash": signature.record_hash,
+                    },
+                )
+                evaluation.evaluate_program(program, membership_ids=[membership.pk])
+    except IntegrityError:
+        # Two requests raced past the check above: the unique constraint kept one; the other is told so.
+        raise ValidationError(ALREADY_SIGNED) from None
     if failure is not None:
         raise failure
     return signature

@@ -45,6 +45,9 @@ AUDIT_ACTIONS = (
     ("compliance.exemption_revoked", _("Compliance exemption or extension revoked")),
 )
 
+# An exemption with an end date ends within ten years (leave the date empty for one without end).
+MAX_EXEMPTION_DAYS = 3653
+ENDS_ON_TOO_FAR = "Choose an end date on or before {last}, or leave it empty for an exemption without end."
 KIND_INVALID = "Choose an exemption or an extension of the due date."
 REASON_REQUIRED = "Say why the exemption or extension is needed."
 REASON_TOO_LONG = "Keep the reason under {limit} characters."
@@ -125,6 +128,9 @@ def _check_dates(
                 errors["extend_to"] = EXTEND_TO_TOO_FAR.format(days=MAX_EXTENSION_DAYS, last=last.isoformat())
     elif ends_on is not None and ends_on <= today:
         errors["ends_on"] = ENDS_ON_PAST
+    elif ends_on is not None and ends_on > today + dt.timedelta(days=MAX_EXEMPTION_DAYS):
+        last = today + dt.timedelta(days=MAX_EXEMPTION_DAYS)
+        errors["ends_on"] = ENDS_ON_TOO_FAR.format(last=last.isoformat())
     return errors
 
 

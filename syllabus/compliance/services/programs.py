@@ -38,6 +38,9 @@ ONE_COURSE = "Choose exactly one course (or choose 'any one of several')."
 COURSE_OTHER_ORG = "Choose courses of this organisation."
 STATEMENT_REQUIRED = "Write the statement people acknowledge."
 DUE_ON_REQUIRED = "Choose the due date."
+DUE_ON_RANGE = "Choose a due date between {first} and {last}."
+# A fixed due date this far around today at most (beyond it the date arithmetic of later cycles overflows).
+DUE_ON_YEARS = 50
 DUE_DAYS_REQUIRED = "Give a number of days between 0 and 3650."
 SCORE_RANGE = "Give a score between 0 and 100, or leave it empty."
 NUMBER_RANGE = "Give a whole number between {low} and {high}."
@@ -132,6 +135,16 @@ def _date(value: Any, name: str, message: str) -> dt.date:
         raise ValidationError({name: message}) from None
 
 
+def _due_on(value: Any) -> dt.date:
+    day = _date(value, "due_on", DUE_ON_REQUIRED)
+    today = clock.now().date()
+    first = today.replace(year=today.year - DUE_ON_YEARS, day=min(today.day, 28))
+    last = today.replace(year=today.year + DUE_ON_YEARS, day=min(today.day, 28))
+    if not first <= day <= last:
+        raise ValidationError({"due_on": DUE_ON_RANGE.format(first=first.isoformat(), last=last.isoformat())})
+    return day
+
+
 def clean_fields(organization: Organization, data: dict[str, Any]) -> dict[str, Any]:
     """Validate a program's fields (from a form or the API). Raises ValidationError naming each bad field.
 
@@ -204,7 +217,7 @@ def clean_fields(organization: Organization, data: dict[str, Any]) -> dict[str, 
         if data.get("due_on") in (None, ""):
             errors["due_on"] = DUE_ON_REQUIRED
         else:
-            attempt("due_on", lambda: _date(data["due_on"], "due_on", DUE_ON_REQUIRED))
+            attempt("due_on", lambda: _due_on(data["due_on"]))
     elif due_rule in DueRule.values:
         attempt("due_days", lambda: _int(data, "due_days", 0, MAX_DAYS))
     attempt("grace_days", lambda: _int(data, "grace_days", 0, 365, required=False) or 0)
@@ -423,6 +436,9 @@ def program_update(*, program: Program, by: User, data: dict[str, Any]) -> Progr
     if program.status == ProgramStatus.ARCHIVED:
         raise ValidationError(ARCHIVED)
     fields = clean_fields(program.organization, data)
+    if "owner_id" not in data or fields.get("owner_id") is None:
+        # Forms and the API do not send the owner: an edit keeps it.
+        fields["owner_id"] = program.owner_id
     before = _snapshot(program)
     course_ids = fields.pop("course_ids")
     changed = [

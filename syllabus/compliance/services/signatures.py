@@ -11,6 +11,7 @@ signing, and the signature binds their printed name, the meaning, the time and t
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -61,7 +62,8 @@ def identity_verify(*, request: HttpRequest | None, user: User, password: str = 
         verification = two_factor.two_factor_verify(user=user, code=code)
         if not verification.passed:
             raise ValidationError({"code": verification.error or IDENTITY_FAILED})
-        return Signature.Method.TOTP
+        # A one-time recovery code proves it too, and the signature says which it was.
+        return Signature.Method.RECOVERY_CODE if verification.recovery_code else Signature.Method.TOTP
     if not password:
         raise ValidationError({"password": CREDENTIAL_REQUIRED})
     if not user.has_usable_password():
@@ -141,11 +143,60 @@ def signature_create(
 
 
 def signature_check(signature: Signature, record: dict[str, Any] | None = None) -> bool:
-    """True when the stored payload still hashes to the stored hash and, given `record` (the record as it is now,
-    built the same way as when it was signed), the signed record matches it."""
+    """True when the signature is intact:
+    - the stored payload still hashes to the stored hash;
+    - the columns shown and linked (signer, meaning, time, method, record) say what the payload says;
+    - the hash is the one the hash-chained audit trail recorded when it was signed (so rewriting the payload and
+      its hash together is caught too);
+    - given `record` (the record as it is now, built the same way as when it was signed), it is what was signed.
+    """
     payload = dict(signature.payload)
     if digest(payload) != signature.record_hash:
+        return False
+    signer = payload.get("signer") or {}
+    expected = {
+        "record_type": signature.record_type,
+        "record_id": signature.record_id,
+        "meaning": signature.meaning,
+        "method": signature.method,
+    }
+    if any(payload.get(key) != value for key, value in expected.items()):
+        return False
+    try:
+        # The same instant, whatever time zone it was written in.
+        if dt.datetime.fromisoformat(str(payload.get("signed_at"))) != signature.signed_at:
+            return False
+    except ValueError:
+        return False
+    if signer.get("user_id") != signature.user_id and signature.user_id is not None:
+        return False
+    if signer.get("membership_id") != signature.membership_id or signer.get("name") != signature.signer_name:
+        return False
+    audited = _audited_hash(signature)
+    if audited is not None and audited != signature.record_hash:
         return False
     if record is not None:
         return json.loads(canonical({"r": record}))["r"] == payload.get("record")
     return True
+
+
+def _audited_hash(signature: Signature) -> str | None:
+    """The hash the audit trail last recorded for this signature: at signing, or when an erasure pseudonymised
+    it (None when no record is found, e.g. demo data written straight into the tables)."""
+    from syllabus.audit.models import AuditRecord
+
+    found = (
+        AuditRecord.objects.filter(
+            organization_id=signature.organization_id,
+            action__in=("compliance.signed", "compliance.signature_pseudonymised"),
+            target_type="compliance.signature",
+            target_id=str(signature.pk),
+        )
+        .order_by("-seq")
+        .values_list("after", flat=True)
+        .first()
+    )
+    if not isinstance(found, dict):
+        return None
+    value = found.get("record_hash")
+    return str(value) if value else None
