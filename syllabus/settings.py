@@ -381,6 +381,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice fields that share a name with another app's ("kind", "state"): one named enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "ExemptionKindEnum": "syllabus.compliance.models.Exemption.Kind",
+        "ExemptionStateEnum": "syllabus.compliance.models.Exemption.State",
+        "ReviewRequestStateEnum": "syllabus.catalog.models.ReviewRequest.State",
+    },
 }
 
 # --- logging -----------------------------------------------------------------------------------------------

@@ -54,12 +54,12 @@ class RefSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class ExemptionPersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text="The membership id.")
     display_name = serializers.CharField(source="user.display_name")
 
 
-class SignatureSerializer(serializers.Serializer[Any]):
+class ExemptionSignatureSerializer(serializers.Serializer[Any]):
     signer_name = serializers.CharField()
     meaning = serializers.CharField()
     signed_at = serializers.DateTimeField()
@@ -72,7 +72,7 @@ class ExemptionOutputSerializer(serializers.Serializer[Exemption]):
     kind = serializers.ChoiceField(choices=Exemption.Kind.choices)
     state = serializers.ChoiceField(choices=Exemption.State.choices)
     program = serializers.SerializerMethodField()
-    person = PersonSerializer(source="membership")
+    person = ExemptionPersonSerializer(source="membership")
     assignment_id = serializers.IntegerField()
     cycle = serializers.IntegerField()
     reason = serializers.CharField()
@@ -83,7 +83,9 @@ class ExemptionOutputSerializer(serializers.Serializer[Exemption]):
     decided_by = serializers.CharField(source="decided_by.display_name", allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     decision_note = serializers.CharField()
-    signature = SignatureSerializer(allow_null=True, help_text="The approver's signature (approved or revoked).")
+    signature = ExemptionSignatureSerializer(
+        allow_null=True, help_text="The approver's signature (approved or revoked)."
+    )
 
     def get_program(self, exemption: Exemption) -> dict[str, Any]:
         return {"id": exemption.program_id, "name": exemption.program.name}

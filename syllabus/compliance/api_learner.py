@@ -48,7 +48,7 @@ class MyComplianceApi(OrganizationEndpoint):
         return assignment
 
 
-class SignatureSerializer(serializers.Serializer[Signature]):
+class MySignatureSerializer(serializers.Serializer[Signature]):
     id = serializers.IntegerField()
     signer_name = serializers.CharField()
     meaning = serializers.CharField()
@@ -115,7 +115,7 @@ class MyAssignmentSerializer(serializers.Serializer[Assignment]):
 
     def get_signature(self, obj: Assignment) -> dict[str, Any] | None:
         found = self.context.get("signatures", {}).get(obj.program_id)
-        return SignatureSerializer(found).data if found else None  # type: ignore[return-value]
+        return MySignatureSerializer(found).data if found else None  # type: ignore[return-value]
 
 
 class MyAssignmentListApi(MyComplianceApi):
@@ -199,7 +199,7 @@ class MyAssignmentSignApi(MyComplianceApi):
         "from the authenticator app): each wrong password counts towards the sign-in lockout. Returns the "
         "signature.",
         request=SignInputSerializer,
-        responses=with_errors({201: SignatureSerializer}, 400, 401, 403, 404),
+        responses=with_errors({201: MySignatureSerializer}, 400, 401, 403, 404),
         examples=[OpenApiExample("Sign", value={"completion_id": 812, "code": "123456"}, request_only=True)],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -219,7 +219,7 @@ class MyAssignmentSignApi(MyComplianceApi):
             request=request._request,
             credentials=Credentials(password=data["password"], code=data["code"]),
         )
-        return Response(SignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
+        return Response(MySignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
 
 
 urlpatterns: list[URLPattern] = [

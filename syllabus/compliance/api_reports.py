@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from syllabus.access.endpoints import OrganizationEndpoint
 from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import OrgUnit
-from syllabus.compliance import evidence, policy, reports
+from syllabus.compliance import evaluation, evidence, policy, reports
 from syllabus.compliance.models import Program, ProgramStatus, StatusChange, StatusCode
 from syllabus.core import request_context
 from syllabus.core.api import Pagination, with_errors
@@ -78,13 +78,13 @@ class FiguresSerializer(serializers.Serializer[Any]):
     )
 
 
-class UnitRefSerializer(serializers.Serializer[Any]):
+class ComplianceUnitRefSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
 class UnitFiguresSerializer(serializers.Serializer[Any]):
-    unit = UnitRefSerializer(allow_null=True, help_text="null: people without an org unit.")
+    unit = ComplianceUnitRefSerializer(allow_null=True, help_text="null: people without an org unit.")
     direct = serializers.BooleanField(help_text="People directly in the picked unit (not in a unit below it).")
     figures = FiguresSerializer()
 
@@ -106,7 +106,7 @@ class ProgramFiguresSerializer(serializers.Serializer[Any]):
 
 class DashboardSerializer(serializers.Serializer[Any]):
     today = serializers.DateField()
-    unit = UnitRefSerializer(allow_null=True)
+    unit = ComplianceUnitRefSerializer(allow_null=True)
     programs = ProgramFiguresSerializer(many=True)
 
 
@@ -170,10 +170,19 @@ class PointInTimeRowSerializer(serializers.Serializer[StatusChange]):
     until = serializers.DateField(allow_null=True)
 
 
+def _day_in_bounds(day: Any) -> None:
+    if not reports.FIRST_DAY <= day <= reports.LAST_DAY:
+        raise serializers.ValidationError(str(reports.DAY_OUT_OF_BOUNDS))
+
+
+def DayField(**kwargs: Any) -> serializers.DateField:
+    return serializers.DateField(validators=[_day_in_bounds], **kwargs)
+
+
 class PointInTimeApi(ReportsApi):
     class FilterSerializer(serializers.Serializer[Any]):
         program = serializers.IntegerField()
-        on = serializers.DateField(help_text="The day (YYYY-MM-DD).")
+        on = DayField(help_text="The day (YYYY-MM-DD), 1900-01-01 to today.")
         status = serializers.ChoiceField(
             choices=[c for c in StatusCode.values if c != StatusCode.UNASSIGNED], required=False
         )
@@ -194,6 +203,8 @@ class PointInTimeApi(ReportsApi):
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         program = self.get_program(data["program"])
+        if data["on"] > evaluation.program_today(program):
+            raise serializers.ValidationError({"on": [str(reports.DAY_IN_FUTURE)]})
         answer = reports.point_in_time(
             program=program,
             on=data["on"],
@@ -202,12 +213,13 @@ class PointInTimeApi(ReportsApi):
             unit=self.get_unit(data.get("unit")),
         )
         paginator = Pagination()
-        page = paginator.paginate_queryset(answer.rows, request, view=self)  # type: ignore[arg-type]
+        page: Any = paginator.paginate_queryset(answer.rows, request, view=self)  # type: ignore[arg-type]
         rows = PointInTimeRowSerializer(page, many=True).data  # type: ignore[arg-type]
         response = paginator.get_paginated_response(rows)
         response.data = {
             "program": {"id": program.pk, "name": program.name},
             "on": data["on"].isoformat(),
+            "active_since": reports.active_since(program),
             "counts": answer.counts,
             "total": answer.total,
             "percent_compliant": answer.percent,
@@ -224,8 +236,8 @@ class PointInTimeApi(ReportsApi):
 class EvidenceCsvApi(ReportsApi):
     class FilterSerializer(serializers.Serializer[Any]):
         program = serializers.IntegerField()
-        start = serializers.DateField(help_text="First day of the range.")
-        end = serializers.DateField(help_text="Last day of the range.")
+        start = DayField(help_text="First day of the range (from 1900-01-01).")
+        end = DayField(help_text="Last day of the range (up to 2200-12-31).")
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             message = evidence.check_range(attrs["start"], attrs["end"])

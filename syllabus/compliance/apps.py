@@ -7,14 +7,17 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.utils.translation import gettext_lazy as _
 
         from syllabus.audit import actions
-        from syllabus.compliance import demo, evidence, notifying, privacy, subscriptions
+        from syllabus.compliance import demo, evidence, gate, notifying, privacy, subscriptions
         from syllabus.compliance.services import acknowledgements, completion_signing, exemptions
         from syllabus.core import privacy as privacy_registry
 
         subscriptions.connect()
+        # A thin adapter: where the person is held by the sign-in gate is read once, at sign-in.
+        user_logged_in.connect(gate.on_user_logged_in, dispatch_uid="compliance-gate")
         notifying.connect()  # its notification types, and the events that send them
         demo.register_demo()  # its part of `manage.py seed_demo`, after progress
         privacy_registry.register("compliance", export=privacy.export_person, erase=privacy.erase_person)

@@ -12,7 +12,7 @@ Catherine Doyle (compliance officer) runs both:
   count only once signed ("Part 11" signature), and overdue people are sent to "My compliance" at sign-in
   (gating). Lucy Fernandes and Zara Ahmed signed completions (compliant; Zara's recertification window is open),
   Rajesh Iyer's signed completion of last year has expired, Jack Thompson is overdue (gated), Kwame Asante was
-  overdue until Catherine approved an extension (now due soon), and Chloe Adams has completed the course but not
+  overdue until Catherine approved an extension (now due soon), and Harriet Adams has completed the course but not
   signed it yet, so she is due soon with "Sign your completion" waiting for her. The rest are not yet due.
 
 The story happened over the last fourteen months, but the services only know "now". So the seed writes the facts
@@ -56,6 +56,9 @@ from syllabus.compliance.services.completion_signing import completion_record
 from syllabus.compliance.services.exemptions import approval_meaning, exemption_record
 from syllabus.core import demo
 from syllabus.core.demo import Organizations, Output
+from syllabus.enrollment import services as enrollment_services
+from syllabus.enrollment.models import Enrollment
+from syllabus.enrollment.models import Status as EnrollmentStatus
 from syllabus.progress.models import Completion
 
 ORGANIZATION = "northwind"
@@ -75,7 +78,7 @@ AMELIA, TOMASZ, GRACE, LIAM = (
     _email("liam.oconnor"),
 )
 # Fire safety: Clinical staff.
-CHLOE, RAJESH, ZARA = _email("chloe.adams"), _email("rajesh.iyer"), _email("zara.ahmed")
+HARRIET, RAJESH, ZARA = _email("harriet.price"), _email("rajesh.iyer"), _email("zara.ahmed")
 LUCY, JACK, KWAME = _email("lucy.fernandes"), _email("jack.thompson"), _email("kwame.asante")
 
 PEOPLE_MANAGERS = "People managers"  # the audiences demo's audiences
@@ -151,7 +154,7 @@ STORIES: dict[str, tuple[Story, ...]] = {
         Story(LUCY, 60, 40),  # compliant
         Story(JACK, 50),  # overdue (gated)
         Story(KWAME, 50),  # overdue, then extended: due soon
-        Story(CHLOE, 25, 2, signed=False),  # due soon, a completion waiting for her signature
+        Story(HARRIET, 25, 2, signed=False),  # due soon, a completion waiting for her signature
     ),
 }
 
@@ -310,9 +313,19 @@ class _Seeder:
                 continue
             membership = assignments[story.email].membership
             at = self.at(program, story.done_days_ago, hour=10)
+            # Completed through their enrollment, as the course player would: the course page, the dashboard and
+            # the transcript then tell the same story.
+            enrollment = Enrollment.objects.filter(
+                course=course, membership=membership, status=EnrollmentStatus.ACTIVE, completion__isnull=True
+            ).first()
+            if enrollment is not None and not enrollment_services.enrollment_mark_completed(
+                enrollment_id=enrollment.pk, at=at
+            ):
+                enrollment = None
             completion = Completion.objects.create(
                 organization=self.organization,
                 membership=membership,
+                enrollment=enrollment,
                 course=course,
                 version=version,
                 title=course.title,
@@ -476,5 +489,17 @@ def seed_compliance(organizations: Organizations, admin: Any, stdout: Output) ->
     return seeder.created
 
 
+def reset_compliance(organizations: Organizations) -> None:
+    """Before `seed_demo --reset` deletes the demo organisations: their programs go first (a program's courses
+    are RESTRICTed, and signatures are PROTECTed while an exemption or acknowledgement points at them)."""
+    from syllabus.compliance.models import Exemption, Program, ProgramAcknowledgement, Signature
+
+    ids = [org.pk for org in organizations.values() if org is not None]
+    ProgramAcknowledgement.objects.filter(organization_id__in=ids).delete()
+    Exemption.objects.filter(organization_id__in=ids).delete()
+    Signature.objects.filter(organization_id__in=ids).delete()
+    Program.objects.filter(organization_id__in=ids).delete()
+
+
 def register_demo() -> None:
-    demo.register("compliance", seed_compliance)
+    demo.register("compliance", seed_compliance, reset=reset_compliance)

@@ -62,3 +62,12 @@ def reopen(rules: ProgramRules, dues: dict[int, dt.date]) -> None:
             due_by_membership=due_by,
             check_permission=False,
         )
+
+
+def align(rules: ProgramRules, dues: dict[int, dt.date]) -> None:
+    """Keep the due dates of people's enrollments in the program's course(s) in step with their current cycle
+    (a new assignment, an extension, a new cycle), so the course page and the dashboard say what the program says."""
+    organization = rules.program.organization
+    due_by = {m: due_at_end_of_day(day, organization) for m, day in dues.items()}
+    for course in _courses(rules):
+        enrollment_services.enrollments_due_align(course=course, due_by_membership=due_by, method=Method.COMPLIANCE)

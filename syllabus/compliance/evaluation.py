@@ -205,6 +205,7 @@ class EvaluationResult:
     completed: list[int] = field(default_factory=list)  # assignment ids that became compliant with a new cycle
     renew: dict[int, dt.date] = field(default_factory=dict)  # membership id -> due date of the new cycle
     new_ids: list[int] = field(default_factory=list)  # assignments created by this run
+    dues: dict[int, dt.date] = field(default_factory=dict)  # membership id -> due date, for people still to do it
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -386,6 +387,10 @@ def _evaluate_batch(
             result.changed += 1
         if became_complete and final.cycle.completed_on is not None:
             completed.append(assignment)
+        if final.code in ("not_yet_due", "due_soon", "overdue", "expired") and (
+            is_new or before is None or "due_on" in _changed_names(before, assignment) or step_key != previous
+        ):
+            result.dues[assignment.membership_id] = final.cycle.due_on
         # Recertification: the window of the current completion is open, or the cycle after it has begun.
         if final.cycle.completed_on is not None and final.window_opens and final.window_opens <= today:
             assert final.cycle.expires_on is not None
@@ -411,6 +416,10 @@ def _evaluate_batch(
     result.ledger_rows += len(ledger)
     result.completed.extend(a.pk for a in completed)
     _write_standing(changed)
+
+
+def _changed_names(before: list[Any], assignment: Assignment) -> set[str]:
+    return {name for name, old in zip(STANDING_FIELDS[:-2], before, strict=True) if getattr(assignment, name) != old}
 
 
 def _write_standing(changed: list[Assignment]) -> None:
@@ -642,6 +651,8 @@ def _learning(rules: ProgramRules, result: EvaluationResult, new_ids: list[int])
             enrolling.enroll(rules, dues)
     if result.renew:
         enrolling.reopen(rules, result.renew)
+    if result.dues:
+        enrolling.align(rules, result.dues)
 
 
 def _emit_completed(program: Program, assignment_ids: list[int]) -> None:

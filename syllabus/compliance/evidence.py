@@ -5,9 +5,14 @@ streamed CSV, and a PDF summary with the counts and the program's rules.
   assignments). Read with `.iterator(chunk_size=BATCH)` and, for each batch of assignments, a constant number of
   queries for the cycles, completions, acknowledgements, exemptions, signatures, the ledger and the audit entries
   behind them. Memory stays flat: each batch is written, hashed and handed to the response before the next is read.
-- The SHA-256 of the exact bytes sent is computed while streaming, and the export is recorded in the audit trail
-  (`compliance.evidence_exported`, with the hash and the number of rows) when the stream ends — so an auditor can
-  show that the file they hold is the one the system produced. A stream abandoned half-way records nothing.
+- The request is recorded in the audit trail (`compliance.evidence_requested`: who, which program, which range)
+  before the first byte is sent, so a download abandoned half-way still leaves a trace. The SHA-256 of the exact
+  bytes sent is computed while streaming, and the export is recorded again (`compliance.evidence_exported`, with
+  the hash and the number of rows) when the stream ends — so an auditor can show that the file they hold is the
+  one the system produced. A stream the client abandons (`GeneratorExit`) records nothing more.
+- Exemption reasons may say why someone cannot train (health, family): the CSV carries their SHA-256
+  (`exemption_reason_sha256`), enough to match a reason held elsewhere, never the words. Decision and revocation
+  notes are the officers' and are kept.
 - PDF: drawn by WeasyPrint like transcripts (`progress.transcripts`): system fonts, nothing fetched.
 
 Only people who see everyone (`policy.sees_everyone`: compliance officers, auditors) may export a pack.
@@ -27,7 +32,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,6 +49,7 @@ from syllabus.compliance.models import (
     Exemption,
     Program,
     ProgramAcknowledgement,
+    Requirement,
     Signature,
     StatusChange,
     StatusCode,
@@ -53,7 +59,10 @@ from syllabus.progress.models import Completion
 from syllabus.progress.transcripts import PDF_FONTS
 from syllabus.skills.framework_csv import escape_cell
 
-AUDIT_ACTIONS = (("compliance.evidence_exported", gettext_lazy("Compliance evidence pack exported")),)
+AUDIT_ACTIONS = (
+    ("compliance.evidence_requested", gettext_lazy("Compliance evidence pack requested")),
+    ("compliance.evidence_exported", gettext_lazy("Compliance evidence pack exported")),
+)
 
 BATCH = 2000
 RANGE_BACKWARDS = "The end of the range is before its start."
@@ -90,6 +99,8 @@ def columns() -> list[str]:
         _("Cycle outcome"),
         _("Status at the end of the range"),
         _("Exemptions and extensions"),
+        # A machine-readable name: it holds hashes, matched by tools rather than read.
+        "exemption_reason_sha256",
         _("Signatures"),
         _("Audit record ids"),
     ]
@@ -137,18 +148,55 @@ def _day(value: dt.date | dt.datetime | None) -> str:
     return value.isoformat()
 
 
-def _assignments(program: Program, start: dt.date, end: dt.date) -> Iterator[list[Assignment]]:
+# The columns read of each assignment, as plain tuples (no model objects: at 100,000 rows building an Assignment,
+# Membership, User and OrgUnit per row, with every datetime column parsed, was most of the export's time).
+ASSIGNMENT_COLUMNS = (
+    "pk",
+    "membership_id",
+    "membership__user__display_name",
+    "membership__user__email",
+    "membership__employee_id",
+    "membership__org_unit__name",
+    "assigned_on",
+    "ended_at",
+    "cycle",
+    "opened_on",
+    "due_on",
+    "original_due_on",
+    "completed_on",
+    "satisfied_by",
+    "expires_on",
+)
+AssignmentRow = tuple[Any, ...]
+CLOSED_COLUMNS = (
+    "assignment_id",
+    "number",
+    "opened_on",
+    "due_on",
+    "original_due_on",
+    "completed_on",
+    "satisfied_by",
+    "expires_on",
+    "closed_on",
+    "outcome",
+)
+# First characters of the cells `escape_cell` changes (formula-like, or an apostrophe it must double): the others
+# are written as they are without calling it.
+ESCAPE_FIRST = frozenset("=+-@\t\r'")
+
+
+def _assignments(program: Program, start: dt.date, end: dt.date) -> Iterator[list[AssignmentRow]]:
     zone = evaluation.zone_of(program)
     starts_at = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
     qs = (
         Assignment.objects.filter(program=program, assigned_on__lte=end)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=starts_at))
-        .select_related("membership__user", "membership__org_unit")
         .order_by("membership__user__display_name", "membership_id", "pk")
+        .values_list(*ASSIGNMENT_COLUMNS)
     )
-    batch: list[Assignment] = []
-    for assignment in qs.iterator(chunk_size=BATCH):
-        batch.append(assignment)
+    batch: list[AssignmentRow] = []
+    for row in qs.iterator(chunk_size=BATCH):
+        batch.append(row)
         if len(batch) >= BATCH:
             yield batch
             batch = []
@@ -156,32 +204,46 @@ def _assignments(program: Program, start: dt.date, end: dt.date) -> Iterator[lis
         yield batch
 
 
-def _cycles(assignment: Assignment, closed: list[ClosedCycle], zone_day: dt.date | None) -> list[Cycle]:
+def _cycles(
+    assignment: AssignmentRow, closed: list[tuple[Any, ...]], zone_day: dt.date | None, outcomes: dict[str, str]
+) -> list[Cycle]:
     out = [
         Cycle(
-            c.number,
-            c.opened_on,
-            c.due_on,
-            c.original_due_on,
-            c.completed_on,
-            tuple(c.satisfied_by or ()),
-            c.expires_on,
-            c.closed_on,
-            c.get_outcome_display(),
+            number,
+            opened_on,
+            due_on,
+            original_due_on,
+            completed_on,
+            tuple(satisfied_by or ()),
+            expires_on,
+            closed_on,
+            outcomes.get(outcome, outcome),
         )
-        for c in closed
+        for (
+            _id,
+            number,
+            opened_on,
+            due_on,
+            original_due_on,
+            completed_on,
+            satisfied_by,
+            expires_on,
+            closed_on,
+            outcome,
+        ) in closed
     ]
     # An unassigned person's current cycle is also closed ("unassigned"): list it once.
-    if assignment.cycle not in {c.number for c in closed}:
+    cycle = assignment[8]
+    if not any(c.number == cycle for c in out):
         out.append(
             Cycle(
-                assignment.cycle,
-                assignment.opened_on,
-                assignment.due_on,
-                assignment.original_due_on,
-                assignment.completed_on,
-                tuple(assignment.satisfied_by or ()),
-                assignment.expires_on,
+                cycle,
+                assignment[9],
+                assignment[10],
+                assignment[11],
+                assignment[12],
+                tuple(assignment[13] or ()),
+                assignment[14],
                 zone_day,
                 "",
             )
@@ -189,35 +251,84 @@ def _cycles(assignment: Assignment, closed: list[ClosedCycle], zone_day: dt.date
     return out
 
 
-def _overlaps(assignment: Assignment, cycle: Cycle, start: dt.date, end: dt.date) -> bool:
-    begins = max(cycle.opened_on, assignment.assigned_on)
+def _outcomes() -> dict[str, str]:
+    return {str(code): str(label) for code, label in ClosedCycle.Outcome.choices}
+
+
+def _overlaps(assigned_on: dt.date, cycle: Cycle, start: dt.date, end: dt.date) -> bool:
+    begins = max(cycle.opened_on, assigned_on)
     return begins <= end and (cycle.end is None or cycle.end >= start)
 
 
-def _batch_rows(program: Program, batch: list[Assignment], start: dt.date, end: dt.date) -> Iterator[list[str]]:
+def _exemption_text(e: dict[str, Any], kinds: dict[str, str], states: dict[str, str]) -> str:
+    return ", ".join(
+        part
+        for part in (
+            str(kinds.get(e["kind"], e["kind"])),
+            str(states.get(e["state"], e["state"])),
+            _("until %(day)s") % {"day": _day(e["ends_on"])} if e["ends_on"] else "",
+            _("new due date %(day)s") % {"day": _day(e["extend_to"])} if e["extend_to"] else "",
+            _("requested %(at)s") % {"at": _day(e["requested_at"])},
+            _("decided by %(name)s at %(at)s")
+            % {
+                "name": e["decided_by__display_name"] or e["decided_by__email"] or "",
+                "at": _day(e["decided_at"]),
+            }
+            if e["decided_at"]
+            else "",
+            _("note: %(note)s") % {"note": e["decision_note"]} if e["decision_note"] else "",
+            _("revoked at %(at)s: %(reason)s") % {"at": _day(e["revoked_at"]), "reason": e["revoke_reason"]}
+            if e["revoked_at"]
+            else "",
+        )
+        if part
+    )
+
+
+def reason_sha256(reason: str) -> str:
+    """The SHA-256 of an exemption's reason (UTF-8, as typed): the CSV's stand-in for the words."""
+    return hashlib.sha256((reason or "").encode()).hexdigest()
+
+
+def _batch_rows(program: Program, batch: list[AssignmentRow], start: dt.date, end: dt.date) -> Iterator[list[str]]:
     """The CSV lines of one batch of assignments, from a constant number of queries."""
     zone = evaluation.zone_of(program)
-    ids = [a.pk for a in batch]
-    membership_ids = sorted({a.membership_id for a in batch})
-    closed: dict[int, list[ClosedCycle]] = defaultdict(list)
-    for closed_cycle in ClosedCycle.objects.filter(assignment_id__in=ids).order_by("assignment_id", "number"):
-        closed[closed_cycle.assignment_id].append(closed_cycle)
-    cycles = {
-        a.pk: [
-            c
-            for c in _cycles(a, closed[a.pk], a.ended_at.astimezone(zone).date() if a.ended_at else None)
-            if _overlaps(a, c, start, end)
+    ids = [a[0] for a in batch]
+    membership_ids = sorted({a[1] for a in batch})
+    closed: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for closed_cycle in (
+        ClosedCycle.objects.filter(assignment_id__in=ids)
+        .order_by("assignment_id", "number")
+        .values_list(*CLOSED_COLUMNS)
+    ):
+        closed[closed_cycle[0]].append(closed_cycle)
+    ended_on = {a[0]: a[7].astimezone(zone).date() for a in batch if a[7] is not None}
+    cycles: dict[int, list[Cycle]] = {}
+    refs: list[str] = []
+    outcomes = _outcomes()
+    for a in batch:
+        found = [
+            c for c in _cycles(a, closed.get(a[0], []), ended_on.get(a[0]), outcomes) if _overlaps(a[6], c, start, end)
         ]
-        for a in batch
-    }
-    refs = [ref for found in cycles.values() for c in found for ref in c.satisfied_by]
-    completions = {
-        row["pk"]: row
-        for row in Completion.objects.filter(pk__in=_refs(refs, "completion")).values(
-            "pk", "title", "version_label", "score", "completed_at"
-        )
-    }
-    acks = dict(ProgramAcknowledgement.objects.filter(pk__in=_refs(refs, "ack")).values_list("pk", "acknowledged_at"))
+        cycles[a[0]] = found
+        for c in found:
+            refs.extend(c.satisfied_by)
+    completions = (
+        {
+            row["pk"]: row
+            for row in Completion.objects.filter(pk__in=_refs(refs, "completion")).values(
+                "pk", "title", "version_label", "score", "completed_at"
+            )
+        }
+        if refs
+        else {}
+    )
+    ack_ids = _refs(refs, "ack")
+    acks = (
+        dict(ProgramAcknowledgement.objects.filter(pk__in=ack_ids).values_list("pk", "acknowledged_at"))
+        if ack_ids
+        else {}
+    )
     # The status that held at the end of the range: the last ledger row on or before it.
     status_at_end: dict[int, str] = {}
     for assignment_id, status in (
@@ -257,10 +368,10 @@ def _batch_rows(program: Program, batch: list[Assignment], start: dt.date, end: 
         signatures[(signature["record_type"], signature["record_id"])].append(dict(signature))
     targets: dict[str, set[str]] = defaultdict(set)
     targets[TARGET_ASSIGNMENT].update(str(pk) for pk in ids)
-    for found in exemptions.values():
-        targets[TARGET_EXEMPTION].update(str(row["pk"]) for row in found)
-    for found in signatures.values():
-        targets[TARGET_SIGNATURE].update(str(row["pk"]) for row in found)
+    for found_exemptions in exemptions.values():
+        targets[TARGET_EXEMPTION].update(str(row["pk"]) for row in found_exemptions)
+    for found_signatures in signatures.values():
+        targets[TARGET_SIGNATURE].update(str(row["pk"]) for row in found_signatures)
     targets[TARGET_ACK].update(str(pk) for pk in acks)
     targets[TARGET_COMPLETION].update(str(pk) for pk in completions)
     audit: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -274,85 +385,74 @@ def _batch_rows(program: Program, batch: list[Assignment], start: dt.date, end: 
         .values_list("target_type", "target_id", "pk")
     ):
         audit[(target_type, target_id)].append(pk)
-    kinds = dict(Exemption.Kind.choices)
-    states = dict(Exemption.State.choices)
-    statuses = dict(StatusCode.choices)
+    kinds = {str(code): str(label) for code, label in Exemption.Kind.choices}
+    states = {str(code): str(label) for code, label in Exemption.State.choices}
+    statuses = {str(code): str(label) for code, label in StatusCode.choices}
     for assignment in batch:
-        membership = assignment.membership
+        pk = assignment[0]
+        ended = ended_on.get(pk)
         person = [
-            membership.user.display_name,
-            membership.user.email,
-            membership.employee_id,
-            membership.org_unit.name if membership.org_unit else "",
-            str(assignment.pk),
-            _day(assignment.assigned_on),
-            _day(assignment.ended_at.astimezone(zone).date() if assignment.ended_at else None),
+            assignment[2],
+            assignment[3],
+            assignment[4],
+            assignment[5] or "",
+            str(pk),
+            assignment[6].isoformat(),
+            ended.isoformat() if ended else "",
         ]
-        at_end = status_at_end.get(assignment.pk, "")
-        for cycle in cycles[assignment.pk]:
-            completion_ids = _refs(cycle.satisfied_by, "completion")
-            ack_ids = _refs(cycle.satisfied_by, "ack")
-            done = [completions[pk] for pk in completion_ids if pk in completions]
-            cycle_exemptions = exemptions.get((assignment.pk, cycle.number), [])
-            signed = [
-                *(s for pk in completion_ids for s in signatures.get(("completion", pk), [])),
-                *(s for pk in ack_ids for s in signatures.get(("acknowledgement", pk), [])),
-                *(s for e in cycle_exemptions for s in signatures.get(("exemption", e["pk"]), [])),
-            ]
-            audit_ids = [
-                *audit.get((TARGET_ASSIGNMENT, str(assignment.pk)), []),
-                *(pk for e in cycle_exemptions for pk in audit.get((TARGET_EXEMPTION, str(e["pk"])), [])),
-                *(pk for s in signed for pk in audit.get((TARGET_SIGNATURE, str(s["pk"])), [])),
-                *(pk for a in ack_ids for pk in audit.get((TARGET_ACK, str(a)), [])),
-                *(pk for c in completion_ids for pk in audit.get((TARGET_COMPLETION, str(c)), [])),
-            ]
+        at_end = status_at_end.get(pk, "")
+        at_end_label = statuses.get(at_end, at_end)
+        assignment_audit = audit.get((TARGET_ASSIGNMENT, str(pk)), [])
+        for cycle in cycles[pk]:
+            if cycle.satisfied_by:
+                completion_ids = _refs(cycle.satisfied_by, "completion")
+                cycle_acks = _refs(cycle.satisfied_by, "ack")
+            else:
+                completion_ids = cycle_acks = []
+            done = [completions[c] for c in completion_ids if c in completions]
+            cycle_exemptions = exemptions.get((pk, cycle.number), [])
+            signed = (
+                [
+                    *(s for c in completion_ids for s in signatures.get(("completion", c), [])),
+                    *(s for a in cycle_acks for s in signatures.get(("acknowledgement", a), [])),
+                    *(s for e in cycle_exemptions for s in signatures.get(("exemption", e["pk"]), [])),
+                ]
+                if signatures
+                else []
+            )
+            audit_ids = (
+                [
+                    *assignment_audit,
+                    *(i for e in cycle_exemptions for i in audit.get((TARGET_EXEMPTION, str(e["pk"])), [])),
+                    *(i for s in signed for i in audit.get((TARGET_SIGNATURE, str(s["pk"])), [])),
+                    *(i for a in cycle_acks for i in audit.get((TARGET_ACK, str(a)), [])),
+                    *(i for c in completion_ids for i in audit.get((TARGET_COMPLETION, str(c)), [])),
+                ]
+                if audit
+                else []
+            )
             yield [
                 *person,
                 str(cycle.number),
-                _day(cycle.opened_on),
-                _day(cycle.due_on),
+                cycle.opened_on.isoformat(),
+                cycle.due_on.isoformat(),
                 _day(cycle.original_due_on),
                 _day(cycle.completed_on),
                 "; ".join(c["title"] for c in done),
                 "; ".join(c["version_label"] for c in done if c["version_label"]),
                 "; ".join(str(c["score"]) for c in done if c["score"] is not None),
-                "; ".join(_day(acks[pk]) for pk in ack_ids if pk in acks),
+                "; ".join(_day(acks[a]) for a in cycle_acks if a in acks),
                 _day(cycle.expires_on),
                 cycle.outcome,
-                str(statuses.get(at_end, at_end)),
-                " | ".join(
-                    ", ".join(
-                        part
-                        for part in (
-                            str(kinds.get(e["kind"], e["kind"])),
-                            str(states.get(e["state"], e["state"])),
-                            _("reason: %(reason)s") % {"reason": e["reason"]},
-                            _("until %(day)s") % {"day": _day(e["ends_on"])} if e["ends_on"] else "",
-                            _("new due date %(day)s") % {"day": _day(e["extend_to"])} if e["extend_to"] else "",
-                            _("requested %(at)s") % {"at": _day(e["requested_at"])},
-                            _("decided by %(name)s at %(at)s")
-                            % {
-                                "name": e["decided_by__display_name"] or e["decided_by__email"] or "",
-                                "at": _day(e["decided_at"]),
-                            }
-                            if e["decided_at"]
-                            else "",
-                            _("note: %(note)s") % {"note": e["decision_note"]} if e["decision_note"] else "",
-                            _("revoked at %(at)s: %(reason)s")
-                            % {"at": _day(e["revoked_at"]), "reason": e["revoke_reason"]}
-                            if e["revoked_at"]
-                            else "",
-                        )
-                        if part
-                    )
-                    for e in cycle_exemptions
-                ),
+                at_end_label,
+                " | ".join(_exemption_text(e, kinds, states) for e in cycle_exemptions),
+                " | ".join(reason_sha256(e["reason"]) for e in cycle_exemptions),
                 " | ".join(
                     f"{s['signer_name']}, {s['meaning']}, {_day(s['signed_at'])}, {s['method']}, "
                     f"sha256:{s['record_hash']}"
                     for s in signed
                 ),
-                " ".join(str(pk) for pk in audit_ids),
+                " ".join(str(i) for i in audit_ids),
             ]
 
 
@@ -380,6 +480,16 @@ def evidence_csv(
     message = check_range(start, end)
     if message:
         raise ValueError(message)
+    # Written now, while the view runs: the end-of-stream record below never comes if the client goes away.
+    audit_record(
+        organization=program.organization,
+        action="compliance.evidence_requested",
+        actor=by,
+        target=program,
+        summary={"format": "csv", "program_id": program.pk, "from": start.isoformat(), "to": end.isoformat()},
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
     return _stream(program, start, end, by, ip_address, user_agent)
 
 
@@ -398,13 +508,21 @@ def _stream(
         digest.update(data)
         return data
 
-    writer.writerow([escape_cell(c) for c in columns()])
-    yield flush()
-    for batch in _assignments(program, start, end):
-        for row in _batch_rows(program, batch, start, end):
-            writer.writerow([escape_cell(cell) for cell in row])
-            count += 1
+    first = ESCAPE_FIRST
+    try:
+        writer.writerow([escape_cell(c) for c in columns()])
         yield flush()
+        for batch in _assignments(program, start, end):
+            rows = [
+                [escape_cell(cell) if cell and cell[0] in first else cell for cell in row]
+                for row in _batch_rows(program, batch, start, end)
+            ]
+            writer.writerows(rows)
+            count += len(rows)
+            yield flush()
+    except GeneratorExit:
+        # The client went away: the request is on record already; no hash of a file nobody received.
+        return
     audit_record(
         organization=program.organization,
         action="compliance.evidence_exported",
@@ -426,19 +544,31 @@ def _stream(
 # --- the summary -----------------------------------------------------------------------------------------------
 
 
+def _long_day(day: dt.date) -> str:
+    return formats.date_format(day, "j F Y")
+
+
 def rules_in_words(program: Program) -> list[str]:
-    """The program's rules as sentences, for the PDF and the pages."""
+    """The program's rules as sentences, for the PDF: what (with the course names), when, recurrence, grace,
+    reminders and escalations, signatures and gating."""
+    titles = list(program.program_courses.order_by("position", "pk").values_list("course__title", flat=True))
     lines = [str(program.get_requirement_display())]
+    if titles:
+        lines.append(_("Courses: %(titles)s") % {"titles": "; ".join(titles)})
+    if program.requirement == Requirement.ACKNOWLEDGEMENT and program.statement:
+        lines.append(_("Statement to acknowledge: “%(statement)s”") % {"statement": program.statement})
     if program.min_score is not None:
         lines.append(_("Minimum score: %(score)s%%") % {"score": program.min_score})
     if program.due_rule == DueRule.FIXED and program.due_on:
-        lines.append(_("Due on %(day)s") % {"day": program.due_on.isoformat()})
+        lines.append(_("Due on %(day)s") % {"day": _long_day(program.due_on)})
     elif program.due_rule == DueRule.AFTER_HIRE:
         lines.append(_("Due %(days)s days after the person's hire date") % {"days": program.due_days})
     else:
         lines.append(_("Due %(days)s days after the person is assigned") % {"days": program.due_days})
     if program.grace_days:
         lines.append(_("Grace period: %(days)s days") % {"days": program.grace_days})
+    else:
+        lines.append(_("No grace period: overdue the day after the due date"))
     if program.valid_months:
         lines.append(_("Valid for %(months)s months") % {"months": program.valid_months})
         if program.window_days:
@@ -448,8 +578,30 @@ def rules_in_words(program: Program) -> list[str]:
         lines.append(_("Done once (no recertification)"))
     if program.lookback_days:
         lines.append(_("Completions up to %(days)s days before the assignment count") % {"days": program.lookback_days})
+    reminders = []
+    if program.reminder_days:
+        days = ", ".join(str(day) for day in sorted(program.reminder_days, reverse=True))
+        reminders.append(_("%(days)s days before the due date") % {"days": days})
+    if program.remind_on_due:
+        reminders.append(_("on the due date"))
+    if program.overdue_every_days:
+        reminders.append(_("every %(days)s days while overdue") % {"days": program.overdue_every_days})
+    lines.append(_("Reminders: %(when)s") % {"when": "; ".join(reminders)} if reminders else _("Reminders: none"))
+    if program.escalate_manager_days:
+        lines.append(
+            _("Escalated to the person's manager after %(days)s days overdue") % {"days": program.escalate_manager_days}
+        )
+    if program.escalate_officer_days:
+        lines.append(
+            _("Escalated to the compliance officers after %(days)s days overdue")
+            % {"days": program.escalate_officer_days}
+        )
     if program.require_signature:
         lines.append(_("Completions are signed electronically: “%(meaning)s”") % {"meaning": program.signature_meaning})
+    else:
+        lines.append(_("No electronic signature required"))
+    if program.gating:
+        lines.append(_("Overdue or expired people are sent to their compliance training when they sign in"))
     return lines
 
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from syllabus.accounts.models import Organization
 from syllabus.compliance.models import Exemption, Program
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ENDS_ON_OR_EXTEND_TO = _("Choose the new due date.")
 
 
@@ -40,13 +39,14 @@ class RequestForm(ServiceErrors, forms.Form):
     extend_to = forms.DateField(
         label=_("New due date"),
         required=False,
-        widget=DATE_INPUT,
+        # exemption_form.js shows only the date of the kind chosen (both without JavaScript).
+        widget=forms.DateInput(attrs={"type": "date", "data-for-kind": Exemption.Kind.EXTENSION}, format="%Y-%m-%d"),
         help_text=_("For an extension: after the current due date, and at most a year away."),
     )
     ends_on = forms.DateField(
         label=_("Exempt until"),
         required=False,
-        widget=DATE_INPUT,
+        widget=forms.DateInput(attrs={"type": "date", "data-for-kind": Exemption.Kind.EXEMPTION}, format="%Y-%m-%d"),
         help_text=_("For an exemption: the last exempt day. Leave it empty for an exemption without end."),
     )
     reason = forms.CharField(
@@ -93,6 +93,13 @@ class DecisionForm(ServiceErrors, forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+    def __init__(self, *args: Any, with_code: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            # Only people with an authenticator app are offered its code; the others sign with their password.
+            del self.fields["code"]
+            self.fields["password"].help_text = _("To approve, prove it is you: type the password you sign in with.")
 
     @property
     def approve(self) -> bool:

@@ -220,22 +220,51 @@ class ProgramForm(forms.Form):
         return [(str(legend), [self[name] for name in fields]) for legend, fields in SECTIONS]
 
 
-class PeopleFilterForm(forms.Form):
-    """The people table of a program: by status, by org unit (and below), by name."""
+# The filter's value for "overdue or expired" (the programs list links to it), and what it stands for.
+LATE = "late"
+LATE_STATUSES = (StatusCode.OVERDUE, StatusCode.EXPIRED)
 
-    status = forms.ChoiceField(label=_("Status"), required=False)
+
+class OneSelectManyValues(forms.Select):
+    """A plain single select on the page that also reads several values (`?status=a&status=b`), so links from
+    other pages can ask for more than one status at once."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        getter = getattr(data, "getlist", None)
+        values = getter(name) if getter else [data.get(name)]
+        return [value for value in values if value]
+
+
+class PeopleFilterForm(forms.Form):
+    """The people table of a program: by status (one, several, or "late" = overdue or expired), by org unit (and
+    below), by name."""
+
+    status = forms.MultipleChoiceField(label=_("Status"), required=False, widget=OneSelectManyValues)
     unit = forms.TypedChoiceField(label=_("Org unit"), required=False, coerce=int, empty_value=None)
     q = forms.CharField(label=_("Name or email"), required=False, max_length=SEARCH_MAX)
 
     def __init__(self, *args: Any, units: list[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         statuses = [(code, label) for code, label in StatusCode.choices if code != StatusCode.UNASSIGNED]
-        self.fields["status"].choices = [("", _("Every status")), *statuses]  # type: ignore[attr-defined]
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            ("", _("Every status")),
+            (LATE, _("Overdue or expired")),
+            *statuses,
+        ]
         # Indented by depth so the tree reads in a plain select.
         self.fields["unit"].choices = [  # type: ignore[attr-defined]
             ("", _("Every org unit")),
             *[(unit.pk, "\u2002" * max(unit.path.count("/") - 2, 0) + unit.name) for unit in units],
         ]
+
+    def statuses(self) -> list[str]:
+        """The status codes asked for ("late" spelled out); empty for every status. Call after `is_valid()`."""
+        wanted: list[str] = []
+        for value in self.cleaned_data.get("status") or []:
+            for code in LATE_STATUSES if value == LATE else (value,):
+                if code not in wanted:
+                    wanted.append(str(code))
+        return wanted
 
 
 @dataclass(frozen=True)

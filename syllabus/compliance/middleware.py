@@ -6,17 +6,16 @@ background polls (views marked `passive_session`), never POSTs (a form being sen
 are answered with `HX-Redirect`. Only the requested path decides what is open: headers are the client's to forge.
 
 What stays open, so the person can do what is asked: "My compliance" and its signing and acknowledging pages, the
-exemption request page, the pages of the gated programs' courses (`/courses/<id>/...`: course page, sections,
-player, activity signals and files), signing in and out, the organisation chooser, account security, password
+exemption request page and a request's own page (to follow or withdraw it; its view checks who may see it), the
+pages of the gated programs' courses (`/courses/<id>/...`: course page, sections, player, activity signals and
+files), signing in and out, the organisation chooser, account security, password
 reset, static and media files, the organisation's branding stylesheet and health checks.
 
-Cost: nothing for organisations without an active gating program (a cached flag, `selectors.organization_has_gating`,
-forgotten when a program changes). Otherwise one query per gated-candidate request (signed in, in an
-organisation, a GET outside the open paths): the
-person's open assignments with status overdue or expired in active gating programs, read through the
-`assignment_person` index (membership, ended_at) — a handful of rows at most. A second query (the courses of the
-gated programs) runs only for people who are gated. Nothing is cached, so an approved exemption or a completion
-opens the gate on the very next request.
+Cost: no query for people who are not held. Where a person is held is read at sign-in and kept in the session
+(`gate.py`), read again at most every 15 minutes (someone who turns overdue while signed in is held within that
+long). For a person held in the current organisation: the gating programs they are late in (one indexed query)
+and those programs' courses (one more), on each page request — so an approved exemption, an extension or a
+signed completion lets them through on the very next request.
 
 Add it to `MIDDLEWARE` after `syllabus.accounts.middleware.TwoFactorMiddleware` (the second sign-in step comes
 first) and after `CurrentOrganizationMiddleware` (it reads `request.organization`).
@@ -34,7 +33,7 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from syllabus.compliance import selectors
+from syllabus.compliance import gate
 from syllabus.compliance.models import Assignment, ProgramCourse, ProgramStatus, StatusCode
 from syllabus.core.sessions import PASSIVE
 
@@ -57,6 +56,9 @@ OPEN_URL_NAMES = (
     "compliance:exemption-new",
 )
 OPEN_PREFIXES_FIXED = ("/api/", "/static/", "/media/", "/favicon.ico")
+# Open pages with an id in their path, matched by the resolved view's name: one exemption request (the person
+# follows their own; its view decides who may see it) and withdrawing it.
+OPEN_VIEW_NAMES = frozenset({"compliance:exemption", "compliance:exemption-withdraw"})
 
 
 def _reverse(name: str) -> str | None:
@@ -131,10 +133,16 @@ class ComplianceGateMiddleware:
         # Only the requested path decides; headers (Accept, HX-Current-URL) are the client's to forge.
         if _is_open(path, open_prefixes()):
             return None
-        if not selectors.organization_has_gating(organization):
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.view_name in OPEN_VIEW_NAMES:
+            return None
+        session = getattr(request, "session", None)
+        if session is None or not gate.held_in(session, user.pk, organization.pk):
             return None
         program_ids = gated_program_ids(user_id=user.pk, organization_id=organization.pk)
         if not program_ids:
+            # Back in good standing (signed, exempted, extended): let them through from now on.
+            gate.released(session, organization.pk)
             return None
         if _is_open(path, course_prefixes(program_ids)):
             return None

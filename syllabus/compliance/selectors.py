@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from syllabus.access.policy import Principal
@@ -120,30 +119,3 @@ def assignment_history(*, assignment: Assignment) -> dict[str, Any]:
             .order_by("-requested_at", "-pk")
         ),
     }
-
-
-# The creation time makes the key unique even where ids are reused (a test database rolled back).
-GATING_KEY = "compliance:gating:{organization_id}:{created}"
-# A safety net only: program writes forget the answer at once (services.programs); other processes' local caches
-# (development without Redis) catch up within this.
-GATING_TTL_SECONDS = 60
-
-
-def _gating_key(organization: Organization) -> str:
-    created = organization.created_at.timestamp() if organization.created_at else 0
-    return GATING_KEY.format(organization_id=organization.pk, created=created)
-
-
-def organization_has_gating(organization: Organization) -> bool:
-    """True when the organisation has an active program with gating: the sign-in gate skips its query for
-    everyone else. Cached (Redis in production), so most requests pay nothing."""
-    key = _gating_key(organization)
-    found = cache.get(key)
-    if found is None:
-        found = Program.objects.filter(organization=organization, status=ProgramStatus.ACTIVE, gating=True).exists()
-        cache.set(key, found, GATING_TTL_SECONDS)
-    return bool(found)
-
-
-def gating_forget(organization: Organization) -> None:
-    cache.delete(_gating_key(organization))

@@ -23,11 +23,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.accounts.models import Organization, User
+from syllabus.accounts.security import two_factor
 from syllabus.audit import selectors as audit_selectors
 from syllabus.audit.models import AuditRecord
 from syllabus.compliance import policy
@@ -122,6 +124,9 @@ def exemption_new(request: HttpRequest, organization: Organization, principal: P
         raise Http404
     if not policy.can_request_exemption(principal, assignment.membership):
         raise PermissionDenied(NOT_ALLOWED)
+    # The person asking about themselves goes back to "My compliance" (the one page a gated person may use);
+    # a manager or officer to the request and the queue.
+    own = principal.membership is not None and principal.membership.pk == assignment.membership_id
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -138,12 +143,14 @@ def exemption_new(request: HttpRequest, organization: Organization, principal: P
             form.add_service_error(exc)
         else:
             messages.success(request, _("Your request was sent to the compliance officers."))
+            if own:
+                return redirect("compliance:mine")
             return redirect("compliance:exemption", pk=exemption.pk)
-    own = principal.membership is not None and principal.membership.pk == assignment.membership_id
     context = {
         "assignment": assignment,
         "status_label": StatusCode(assignment.status).label,
         "own": own,
+        "back_url": reverse("compliance:mine") if own else reverse("compliance:exemptions"),
         "form": form,
         "error_summary": error_summary(form),
     }
@@ -188,7 +195,9 @@ def _detail_context(
     organization: Organization, principal: Principal, user: User, exemption: Exemption
 ) -> dict[str, Any]:
     pending = exemption.state == Exemption.State.PENDING
+    own = principal.membership is not None and principal.membership.pk == exemption.membership_id
     return {
+        "own": own,
         "exemption": exemption,
         "assignment": exemption.assignment,
         "status_label": StatusCode(exemption.assignment.status).label,
@@ -220,7 +229,7 @@ def exemption_decide(request: HttpRequest, organization: Organization, principal
         return redirect("compliance:exemption", pk=exemption.pk)
     if not policy.can_decide_exemption(principal, exemption):
         raise PermissionDenied(services.FOUR_EYES if policy.can_manage(principal) else NOT_ALLOWED)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, with_code=two_factor.has_authenticator(_user(request)))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -230,7 +239,7 @@ def exemption_decide(request: HttpRequest, organization: Organization, principal
                 approve=form.approve,
                 note=data["note"],
                 request=request,
-                credentials=Credentials(password=data["password"], code=data["code"]),
+                credentials=Credentials(password=data["password"], code=data.get("code") or ""),
             )
         except ValidationError as exc:
             form.add_service_error(exc)
@@ -262,6 +271,12 @@ def exemption_withdraw(request: HttpRequest, organization: Organization, princip
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Your request was withdrawn."))
+    # Back where the button was ("My compliance" sends itself as `next`), when that is a page of this site.
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect("compliance:exemption", pk=exemption.pk)
 
 

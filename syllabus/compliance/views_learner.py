@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,10 +28,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from syllabus.access.decorators import organization_view
 from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Membership, Organization, User
+from syllabus.accounts.security import two_factor
 from syllabus.compliance import due_dates, evaluation
 from syllabus.compliance.models import (
     Assignment,
     ClosedCycle,
+    Exemption,
     Program,
     ProgramAcknowledgement,
     ProgramCourse,
@@ -59,7 +62,21 @@ def day(value: dt.date | None) -> str:
     return formats.date_format(value, "j F Y") if value else ""
 
 
-def explain(assignment: Assignment, program: Program) -> str:
+def valid_until(expires_on: dt.date | None) -> dt.date | None:
+    """The last valid day of a completion expiring on `expires_on`: the pages always say "valid until" that day."""
+    return expires_on - dt.timedelta(days=1) if expires_on else None
+
+
+def renewal_open(assignment: Assignment, program: Program, today: dt.date) -> bool:
+    """Compliant, and the recertification window has opened: renewing now is what to do."""
+    if assignment.status != StatusCode.COMPLIANT or not (program.recurs and program.window_days):
+        return False
+    if assignment.expires_on is None:
+        return False
+    return due_dates.window_opens(evaluation.schedule_of(program), expires_on=assignment.expires_on) <= today
+
+
+def explain(assignment: Assignment, program: Program, today: dt.date | None = None) -> str:
     """Why the status is what it is, in translated words built from the assignment's fields (the English
     `Standing.explanation()` is for logs and exports)."""
     status = assignment.status
@@ -74,12 +91,15 @@ def explain(assignment: Assignment, program: Program) -> str:
             text = _("Compliant; this does not expire.")
         if program.recurs and program.window_days and assignment.expires_on:
             opens = due_dates.window_opens(evaluation.schedule_of(program), expires_on=assignment.expires_on)
-            text += " " + _("You can renew it from %(day)s.") % {"day": day(opens)}
+            if today is not None and opens <= today:
+                text += " " + _("Renewal open — complete it again by %(day)s.") % {"day": day(assignment.status_until)}
+            else:
+                text += " " + _("You can renew it from %(day)s.") % {"day": day(opens)}
         return text
     if status == StatusCode.EXPIRED:
         expired = assignment.original_due_on or assignment.due_on
-        return _("Your previous completion expired on %(expired)s; renewing it has been overdue since %(since)s.") % {
-            "expired": day(expired),
+        return _("Your previous completion was valid until %(last)s; renewing it has been overdue since %(since)s.") % {
+            "last": day(valid_until(expired)),
             "since": day(assignment.status_since),
         }
     if status == StatusCode.OVERDUE:
@@ -136,6 +156,11 @@ class Row:
     acknowledge_url: str = ""
     sign: list[SignItem] = field(default_factory=list)
     exemption_url: str = ""
+    pending: Exemption | None = None  # the person's request waiting for a decision
+    pending_url: str = ""
+    withdraw_url: str = ""
+    renewal_open: bool = False
+    valid_until: dt.date | None = None
     signature: Signature | None = None
     signature_url: str = ""
     is_late: bool = False
@@ -168,23 +193,37 @@ def latest_signatures(membership: Membership, program_ids: list[int]) -> dict[in
     return found
 
 
+def pending_requests(assignment_ids: list[int]) -> dict[int, Exemption]:
+    """The request waiting for a decision on each assignment, the oldest first (one query for them all)."""
+    found: dict[int, Exemption] = {}
+    for exemption in Exemption.objects.filter(assignment_id__in=assignment_ids, state=Exemption.State.PENDING).order_by(
+        "requested_at", "pk"
+    ):
+        found.setdefault(exemption.assignment_id, exemption)
+    return found
+
+
 def build_rows(membership: Membership, today_of: Any = evaluation.program_today) -> list[Row]:
     assignments = my_assignments(membership)
     signable = completion_signing.signable_completions(assignments)
     signatures = latest_signatures(membership, [a.program_id for a in assignments])
+    pending = pending_requests([a.pk for a in assignments])
     exemption_base = _link("compliance:exemption-new")
     rows: list[Row] = []
     for assignment in assignments:
         program = assignment.program
+        today = today_of(program)
         row = Row(
             assignment=assignment,
             program=program,
             status_label=str(StatusCode(assignment.status).label),
-            explanation=explain(assignment, program),
+            explanation=explain(assignment, program, today),
             is_late=assignment.status in (StatusCode.OVERDUE, StatusCode.EXPIRED),
+            renewal_open=renewal_open(assignment, program, today),
+            valid_until=assignment.status_until or valid_until(assignment.expires_on),
         )
         # Something to do: not yet satisfied, or satisfied and the renewal window is open.
-        to_do = acknowledgements.acknowledgement_cycle(assignment, program, today_of(program)) is not None
+        to_do = acknowledgements.acknowledgement_cycle(assignment, program, today) is not None
         if program.requirement == Requirement.ACKNOWLEDGEMENT:
             if to_do:
                 row.acknowledge_url = reverse("compliance:my-acknowledge", args=[assignment.pk])
@@ -202,7 +241,12 @@ def build_rows(membership: Membership, today_of: Any = evaluation.program_today)
             )
             for completion in signable.get(assignment.pk, [])
         ]
-        if exemption_base and assignment.status != StatusCode.EXEMPT:
+        row.pending = pending.get(assignment.pk)
+        if row.pending is not None:
+            row.pending_url = _link("compliance:exemption", row.pending.pk) or ""
+            row.withdraw_url = _link("compliance:exemption-withdraw", row.pending.pk) or ""
+        elif exemption_base and assignment.status not in (StatusCode.COMPLIANT, StatusCode.EXEMPT):
+            # Nothing to ask for while compliant or exempt; one request at a time.
             row.exemption_url = f"{exemption_base}?{urlencode({'assignment': assignment.pk})}"
         row.signature = signatures.get(program.pk)
         if row.signature is not None:
@@ -217,11 +261,12 @@ def build_rows(membership: Membership, today_of: Any = evaluation.program_today)
 def mine(request: HttpRequest, organization: Organization, principal: Principal) -> HttpResponse:
     membership = _membership(principal)
     rows = build_rows(membership)
-    history = list(
-        ClosedCycle.objects.filter(membership=membership, completed_on__isnull=False)
+    history = [
+        (cycle, valid_until(cycle.expires_on))
+        for cycle in ClosedCycle.objects.filter(membership=membership, completed_on__isnull=False)
         .select_related("program")
         .order_by("-completed_on", "-pk")[:HISTORY_SIZE]
-    )
+    ]
     context = {
         "late": [row for row in rows if row.is_late],
         "rows": [row for row in rows if not row.is_late],
@@ -252,6 +297,13 @@ class CredentialsForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
     )
 
+    def __init__(self, *args: Any, with_code: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            # No authenticator app: the code field would only confuse. The password is the way to sign.
+            del self.fields["code"]
+            self.fields["password"].help_text = _("Type the password you sign in with.")
+
     def credentials(self) -> Credentials:
         return Credentials(password=self.cleaned_data.get("password") or "", code=self.cleaned_data.get("code") or "")
 
@@ -275,7 +327,7 @@ class AcknowledgeForm(CredentialsForm):
         super().__init__(*args, **kwargs)
         if not signed:
             del self.fields["password"]
-            del self.fields["code"]
+            self.fields.pop("code", None)
 
 
 def _own_assignment(organization: Organization, membership: Membership, pk: int) -> Assignment:
@@ -297,7 +349,11 @@ def acknowledge(request: HttpRequest, organization: Organization, principal: Pri
     program = assignment.program
     if program.requirement != Requirement.ACKNOWLEDGEMENT:
         raise Http404
-    form = AcknowledgeForm(request.POST if request.method == "POST" else None, signed=program.require_signature)
+    form = AcknowledgeForm(
+        request.POST if request.method == "POST" else None,
+        signed=program.require_signature,
+        with_code=program.require_signature and two_factor.has_authenticator(_user(request)),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             acknowledgement = acknowledgements.acknowledgement_create(
@@ -325,7 +381,7 @@ def acknowledge(request: HttpRequest, organization: Organization, principal: Pri
         "meaning": program.signature_meaning or _(acknowledgements.DEFAULT_ACK_MEANING),
         "can_sign": can_sign(_user(request)),
         "security_url": _link("accounts:security"),
-        "explanation": explain(assignment, program),
+        "explanation": explain(assignment, program, today),
         "status_label": StatusCode(assignment.status).label,
     }
     return render(request, "compliance/learner/acknowledge.html", context, status=400 if form.errors else 200)
@@ -342,7 +398,9 @@ def sign(
     completion = Completion.objects.filter(organization=organization, membership=membership, pk=completion_pk).first()
     if completion is None or not program.require_signature:
         raise Http404
-    form = CredentialsForm(request.POST if request.method == "POST" else None)
+    form = CredentialsForm(
+        request.POST if request.method == "POST" else None, with_code=two_factor.has_authenticator(_user(request))
+    )
     if request.method == "POST" and form.is_valid():
         try:
             signature = completion_signing.completion_sign(
@@ -368,12 +426,31 @@ def sign(
         "program": program,
         "completion": completion,
         "completed_on": completion_signing.completion_day(completion, program),
+        "score": _score(completion.score),
         "form": form,
         "meaning": program.signature_meaning or _(completion_signing.DEFAULT_MEANING),
         "can_sign": can_sign(_user(request)),
         "security_url": _link("accounts:security"),
     }
     return render(request, "compliance/learner/sign.html", context, status=400 if form.errors else 200)
+
+
+def _iso_day(value: Any) -> dt.date | None:
+    """The signed record's day (ISO text in the payload), as a date the template formats in the reader's words."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _score(value: Any) -> str:
+    """The signed record's score ("85.50", "0.00") as people write it ("85.5", "0"); "" when there was none."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(str(value)).normalize():f}"
+    except ArithmeticError:
+        return str(value)
 
 
 @require_GET
@@ -392,6 +469,8 @@ def signature(request: HttpRequest, organization: Organization, principal: Princ
     context = {
         "signature": found,
         "record": record,
+        "completed_on": _iso_day(record.get("completed_on")),
+        "score": _score(record.get("score")),
         "is_acknowledgement": found.record_type == "acknowledgement",
         "statement": ProgramAcknowledgement.objects.filter(signature=found).values_list("statement", flat=True).first()
         if found.record_type == "acknowledgement"

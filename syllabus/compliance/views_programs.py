@@ -36,7 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.accounts.models import Membership, Organization, OrgUnit, User
 from syllabus.compliance import due_dates, evaluation, policy, services
-from syllabus.compliance.forms_programs import PeopleFilterForm, ProgramForm, error_summary
+from syllabus.compliance.forms_programs import LATE, PeopleFilterForm, ProgramForm, error_summary
 from syllabus.compliance.models import (
     IN_GOOD_STANDING,
     Anchor,
@@ -52,6 +52,7 @@ from syllabus.compliance.models import (
     StatusChange,
     StatusCode,
 )
+from syllabus.compliance.services.completion_signing import completion_day, signable_completions
 from syllabus.core.tenancy import current_organization
 from syllabus.progress.models import Completion
 
@@ -120,6 +121,21 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _day(day: dt.date | None) -> str:
     return date_format(day, "j F Y") if day else ""
+
+
+def valid_until(expires_on: dt.date | None) -> dt.date | None:
+    """The last valid day of a completion that expires on `expires_on` (the first day it no longer counts). The
+    pages say "valid until <last valid day>" everywhere, never the expiry day itself, so no two dates a day apart
+    stand side by side."""
+    return expires_on - dt.timedelta(days=1) if expires_on else None
+
+
+def renewal_open(program: Program, assignment: Assignment, today: dt.date) -> bool:
+    """A compliant person whose recertification window has opened: they may (and should) renew now."""
+    if assignment.status != StatusCode.COMPLIANT:
+        return False
+    opens = window_opens(program, assignment)
+    return opens is not None and opens <= today
 
 
 # --- words about a program (templates only display) -----------------------------------------------------------------
@@ -336,7 +352,10 @@ def _preview_context(
         }
         for row in preview.sample
     ]
+    # Status changes matter most: they come first (the sort is stable, so the service's order holds otherwise).
+    sample.sort(key=lambda row: row["before"] == row["after"])
     return {
+        "program": program,
         "preview": preview,
         "preview_changes": changes,
         "preview_sample": sample,
@@ -457,15 +476,20 @@ def program_detail(request: HttpRequest, organization: Organization, principal: 
         StatusCount(code, str(code.label), totals[code.value] or 0, f"{base_url}?{urlencode({'status': code.value})}")
         for code in STATUS_ORDER
     ]
-    units = list(OrgUnit.objects.filter(organization=organization).only("pk", "name", "path").order_by("path"))
+    units_q = OrgUnit.objects.filter(organization=organization)
+    if not policy.sees_everyone(principal):
+        # A manager picks among the units of the people they see, not the whole organisation's tree.
+        units_q = units_q.filter(pk__in=scope.values("membership__org_unit_id"))
+    units = list(units_q.only("pk", "name", "path").order_by("path"))
     filters = PeopleFilterForm(request.GET or None, units=units)
     people = scope.select_related("membership__user", "membership__org_unit").order_by(
         "membership__user__display_name", "pk"
     )
     if filters.is_valid():
         wanted = filters.cleaned_data
-        if wanted.get("status"):
-            people = people.filter(status=wanted["status"])
+        statuses = filters.statuses()
+        if statuses:
+            people = people.filter(status__in=statuses)
         if wanted.get("unit"):
             unit = next((u for u in units if u.pk == wanted["unit"]), None)
             if unit is not None:
@@ -475,9 +499,9 @@ def program_detail(request: HttpRequest, organization: Organization, principal: 
             people = people.filter(
                 Q(membership__user__display_name__icontains=term) | Q(membership__user__email__icontains=term)
             )
-    current_status = filters.cleaned_data.get("status", "") if filters.is_valid() else ""
+    chosen = (filters.cleaned_data.get("status") or []) if filters.is_valid() else []
+    current_status = chosen[0] if len(chosen) == 1 else ""
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = dict(StatusCode.choices)
     can_manage = policy.can_manage(principal)
     context: dict[str, Any] = {
         "program": program,
@@ -489,7 +513,7 @@ def program_detail(request: HttpRequest, organization: Organization, principal: 
         "filters": filters,
         "current_status": current_status,
         "page_obj": page,
-        "people": [(a, str(labels.get(a.status, a.status))) for a in page.object_list],
+        "people": person_rows(program, list(page.object_list)),
         "can_manage": can_manage,
         "can_edit": can_manage and program.status != ProgramStatus.ARCHIVED,
         "can_activate": can_manage and program.status == ProgramStatus.DRAFT,
@@ -497,8 +521,46 @@ def program_detail(request: HttpRequest, organization: Organization, principal: 
         "can_evaluate": can_manage and program.status == ProgramStatus.ACTIVE,
         "sees_everyone": policy.sees_everyone(principal),
         "filtered": bool(request.GET.get("status") or request.GET.get("unit") or request.GET.get("q")),
+        "late_url": f"{base_url}?{urlencode({'status': LATE})}",
+        "late_count": sum(totals[code.value] or 0 for code in (StatusCode.OVERDUE, StatusCode.EXPIRED)),
     }
     return render(request, "compliance/programs/detail.html", context)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of a program's people table, with its words ready."""
+
+    assignment: Assignment
+    label: str
+    due_text: str  # the due date, or "Valid until …" for a compliant person
+    waiting_signature: bool  # a qualifying completion waits for the person's signature
+    renewal_open: bool
+
+
+def person_rows(program: Program, assignments: list[Assignment]) -> list[PersonRow]:
+    """The rows of one page of people (three queries for the waiting signatures, whatever the page size)."""
+    for assignment in assignments:
+        assignment.program = program  # spares signable_completions a query per row
+    waiting = signable_completions(assignments) if program.require_signature else {}
+    today = evaluation.program_today(program)
+    rows = []
+    for assignment in assignments:
+        until = assignment.status_until or valid_until(assignment.expires_on)
+        if assignment.status == StatusCode.COMPLIANT:
+            due_text = _("Valid until %(day)s") % {"day": _day(until)} if until else _("Does not expire")
+        else:
+            due_text = _day(assignment.due_on)
+        rows.append(
+            PersonRow(
+                assignment=assignment,
+                label=str(StatusCode(assignment.status).label),
+                due_text=due_text,
+                waiting_signature=assignment.pk in waiting,
+                renewal_open=renewal_open(program, assignment, today),
+            )
+        )
+    return rows
 
 
 def _action(request: HttpRequest, program: Program, run: Callable[[Program, User], str]) -> HttpResponse:
@@ -569,7 +631,7 @@ def program_evaluate(request: HttpRequest, organization: Organization, principal
 # --- one person -----------------------------------------------------------------------------------------------------
 
 
-def standing_words(program: Program, assignment: Assignment) -> str:
+def standing_words(program: Program, assignment: Assignment, today: dt.date | None = None) -> str:
     """Why the person stands where they stand, in the reader's language (standing.explanation is English-only)."""
     code = assignment.status
     if not assignment.is_open:
@@ -587,12 +649,15 @@ def standing_words(program: Program, assignment: Assignment) -> str:
         else:
             text = _("Compliant (does not expire)")
         window = window_opens(program, assignment)
-        if window:
+        if window and today is not None and window <= today:
+            # Renewal is the thing to do now: say so, with the last day it can be done without a gap.
+            text += _("; renewal open — complete it again by %(day)s") % {"day": _day(assignment.status_until)}
+        elif window:
             text += _("; recertification opens %(day)s") % {"day": _day(window)}
         return text
     if code == StatusCode.EXPIRED:
-        return _("Expired on %(expired)s; recertification overdue since %(since)s") % {
-            "expired": _day(assignment.original_due_on or assignment.due_on),
+        return _("Expired: the last completion was valid until %(last)s; recertification overdue since %(since)s") % {
+            "last": _day(valid_until(assignment.original_due_on or assignment.due_on)),
             "since": _day(assignment.status_since),
         }
     if code == StatusCode.OVERDUE:
@@ -688,7 +753,20 @@ def program_person(
         .select_related("requested_by", "decided_by")
         .order_by("-requested_at", "-pk")
     )
-    may_request = assignment.is_open and policy.can_request_exemption(principal, person)
+    # Nothing to ask for while compliant or exempt (an extension of a satisfied cycle makes no sense).
+    may_request = (
+        assignment.is_open
+        and assignment.status not in (StatusCode.COMPLIANT, StatusCode.EXEMPT)
+        and policy.can_request_exemption(principal, person)
+    )
+    assignment.program = program  # spares signable_completions a query
+    waiting = [
+        (completion, completion_day(completion, program))
+        for completion in signable_completions([assignment]).get(assignment.pk, [])
+    ]
+    # With signatures required, a completion counts from the day it is signed: say so beside the completion date.
+    counted_signature = next((sig for sig in signatures if sig.record_type == "completion"), None)
+    today = evaluation.program_today(program)
     context: dict[str, Any] = {
         "program": program,
         "person": person,
@@ -696,12 +774,16 @@ def program_person(
         "status_label": str(labels.get(assignment.status, assignment.status))
         if assignment.is_open
         else _("No longer assigned"),
-        "explanation": standing_words(program, assignment),
+        "explanation": standing_words(program, assignment, today),
         "window_opens": window_opens(program, assignment),
+        "renewal_open": renewal_open(program, assignment, today),
+        "valid_until": valid_until(assignment.expires_on),
+        "signed_on": counted_signature.signed_at if counted_signature else None,
+        "waiting_signature": waiting,
         "completions": [(c, _score(c.score)) for c in completions],
         "acknowledgement": acknowledgement,
         "signatures": signatures,
-        "closed": closed,
+        "closed": [(cycle, valid_until(cycle.expires_on)) for cycle in closed],
         "ledger": ledger,
         "exemptions": exemptions,
         "may_request": may_request,

@@ -8,16 +8,18 @@ is not found (404). Only people who see everyone export evidence.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -31,6 +33,23 @@ from syllabus.core import clock, request_context
 from syllabus.skills.framework_csv import escape_cell
 
 PAGE_SIZE = 50
+
+
+def check_bounds(day: dt.date) -> None:
+    if not reports.FIRST_DAY <= day <= reports.LAST_DAY:
+        raise ValidationError(reports.DAY_OUT_OF_BOUNDS, code="out_of_bounds")
+
+
+class DayField(forms.DateField):
+    """A date input whose day must lie within FIRST_DAY..LAST_DAY."""
+
+    default_validators = [check_bounds]
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", forms.DateInput(attrs={"type": "date", "min": reports.FIRST_DAY, "max": reports.LAST_DAY})
+        )
+        super().__init__(**kwargs)
 
 
 def _require_reports(principal: Principal) -> None:
@@ -86,31 +105,50 @@ def _program_or_404(organization: Organization, value: Any) -> Program:
     return program
 
 
-def _indented(units: list[OrgUnit]) -> list[tuple[str, str]]:
-    return [("", _("The whole organisation"))] + [(str(u.pk), "\u2003" * u.depth + u.name) for u in units]
-
-
 # --- the dashboard -------------------------------------------------------------------------------------------
 
 
-class UnitForm(forms.Form):
-    unit = forms.ChoiceField(label=gettext_lazy("Org unit"), required=False)
+class UnitSearchForm(forms.Form):
+    """Find an org unit by name: the dashboard drills down by links, so no list of every unit is ever drawn."""
 
-    def __init__(self, *args: Any, units: list[OrgUnit], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = _indented(units)  # type: ignore[attr-defined]
+    q = forms.CharField(label=gettext_lazy("Find an org unit"), required=False, max_length=200)
 
 
 def _trend_chart(report: reports.ProgramReport) -> dict[str, Any]:
     return {
         "label": report.program.name,
-        # The month (and year) in the reader's language; the last point is today, named in full.
+        # The month (and year) in the reader's language; the last point is today (the month so far).
         "labels": [
-            formats.date_format(point.day, "DATE_FORMAT" if index == len(report.trend) - 1 else "YEAR_MONTH_FORMAT")
+            _("Today") if index == len(report.trend) - 1 else formats.date_format(point.day, "YEAR_MONTH_FORMAT")
             for index, point in enumerate(report.trend)
         ],
         "values": [point.percent for point in report.trend],
     }
+
+
+LINKED_STATUSES = (
+    StatusCode.NOT_YET_DUE,
+    StatusCode.DUE_SOON,
+    StatusCode.OVERDUE,
+    StatusCode.EXPIRED,
+    StatusCode.EXEMPT,
+)
+
+
+def _count_links(
+    people: str | None, figures: reports.Figures, unit: OrgUnit | None, report: reports.ProgramReport, everyone: bool
+) -> dict[str, str]:
+    """Status code -> the program's people page filtered by that status (and the unit's subtree): one per non-zero
+    count. A manager's people page offers only the units of their people, so another unit gets no link rather than
+    one that would show everyone."""
+    if people is None or (unit is not None and not everyone and unit.pk not in report.unit_ids):
+        return {}
+    out = {}
+    for code in LINKED_STATUSES:
+        if getattr(figures, str(code)):
+            query = {"status": str(code), **({"unit": str(unit.pk)} if unit is not None else {})}
+            out[str(code)] = f"{people}?{urlencode(query)}"
+    return out
 
 
 @require_GET
@@ -118,8 +156,10 @@ def _trend_chart(report: reports.ProgramReport) -> dict[str, Any]:
 def dashboard(request: HttpRequest, organization: Organization, principal: Principal) -> HttpResponse:
     _require_reports(principal)
     unit = _unit_or_404(organization, request.GET.get("unit"))
-    board = reports.dashboard(organization=organization, principal=principal, unit=unit)
-    units = reports.units_for_picker(organization)
+    form = UnitSearchForm(request.GET or None)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    board = reports.dashboard(organization=organization, principal=principal, unit=unit, search=search)
+    everyone = policy.sees_everyone(principal)
     programs = []
     for report in board.programs:
         people = _link("compliance:program", report.program.pk)
@@ -127,12 +167,23 @@ def dashboard(request: HttpRequest, organization: Organization, principal: Princ
             {
                 "report": report,
                 "people_url": people,
+                "links": _count_links(people, report.figures, unit, report, everyone),
+                "units": [
+                    {
+                        "row": row,
+                        "links": {}
+                        if row.direct or row.unit is None
+                        else _count_links(people, row.figures, row.unit, report, everyone),
+                    }
+                    for row in report.units
+                ],
                 "chart_id": f"trend-{report.program.pk}",
                 "chart": _trend_chart(report),
             }
         )
     context = {
-        "form": UnitForm(request.GET or None, units=units),
+        "form": form,
+        "search": search,
         "board": board,
         "programs": programs,
         "unit": unit,
@@ -149,13 +200,21 @@ def dashboard(request: HttpRequest, organization: Organization, principal: Princ
 
 class PointInTimeForm(forms.Form):
     program = forms.ChoiceField(label=gettext_lazy("Program"))
-    on = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = DayField(label=gettext_lazy("Day"))
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organization: Organization, today: dt.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.today = today
         self.fields["program"].choices = _program_choices(organization)  # type: ignore[attr-defined]
         self.fields["status"].choices = [("", _("Any status")), *reports_status_choices()]  # type: ignore[attr-defined]
+
+    def clean_on(self) -> dt.date:
+        day: dt.date = self.cleaned_data["on"]
+        # The ledger records what happened: a day after today would answer with today's state as if it were known.
+        if self.today is not None and day > self.today:
+            raise ValidationError(reports.DAY_IN_FUTURE, code="future")
+        return day
 
 
 def reports_status_choices() -> list[tuple[str, str]]:
@@ -172,20 +231,30 @@ def _csv_lines(rows: Iterator[list[str]]) -> Iterator[str]:
         yield writer.writerow([escape_cell(cell) for cell in row])
 
 
-def _point_in_time_csv(answer: reports.PointInTime) -> Iterator[list[str]]:
+def _point_in_time_csv(program: Program, on: dt.date, principal: Principal, status: str) -> Iterator[list[str]]:
     labels = dict(StatusCode.choices)
     yield [_("Name"), _("Email"), _("Employee id"), _("Org unit"), _("Status"), _("Since"), _("Due on"), _("Until")]
-    for row in answer.rows.iterator(chunk_size=2000):
-        membership = row.membership
+    fields = (
+        "membership__user__display_name",
+        "membership__user__email",
+        "membership__employee_id",
+        "membership__org_unit__name",
+        "status",
+        "effective_on",
+        "due_on",
+        "until",
+    )
+    rows = reports.held_values(program=program, on=on, principal=principal, fields=fields, status=status)
+    for name, email, employee_id, unit, code, since, due_on, until in rows:
         yield [
-            membership.user.display_name,
-            membership.user.email,
-            membership.employee_id,
-            membership.org_unit.name if membership.org_unit else "",
-            str(labels.get(row.status, row.status)),
-            row.effective_on.isoformat(),
-            row.due_on.isoformat() if row.due_on else "",
-            row.until.isoformat() if row.until else "",
+            name,
+            email,
+            employee_id,
+            unit or "",
+            str(labels.get(code, code)),
+            since.isoformat(),
+            due_on.isoformat() if due_on else "",
+            until.isoformat() if until else "",
         ]
 
 
@@ -196,25 +265,38 @@ def point_in_time(
 ) -> HttpResponse | StreamingHttpResponse:
     _require_reports(principal)
     data = request.GET.copy() if "program" in request.GET else None
+    today = clock.today()
     if data is not None and data.get("program"):
         # Another organisation's id is not found (404), rather than "not one of the choices".
         chosen = _program_or_404(organization, data.get("program"))
+        today = evaluation.program_today(chosen)
         if not data.get("on"):
-            data["on"] = evaluation.program_today(chosen).isoformat()
-    form = PointInTimeForm(data, organization=organization, initial={"on": clock.today()})
+            data["on"] = today.isoformat()
+    form = PointInTimeForm(data, organization=organization, today=today, initial={"on": today})
     answer = page = None
+    not_active: str | None = None
     flags: set[int] = set()
     if form.is_valid():
         program = _program_or_404(organization, form.cleaned_data["program"])
-        answer = reports.point_in_time(
-            program=program, on=form.cleaned_data["on"], principal=principal, status=form.cleaned_data["status"]
-        )
+        since = reports.active_since(program)
+        if since is None or form.cleaned_data["on"] < since:
+            # Nobody was in scope then: say so, rather than an empty table with a CSV to download.
+            day = formats.date_format(form.cleaned_data["on"], "j F Y")
+            not_active = str(reports.NOT_ACTIVE_YET) % {"day": day}
+            return render(
+                request,
+                "compliance/reports/point_in_time.html",
+                {"form": form, "not_active": not_active, "sees_everyone": policy.sees_everyone(principal)},
+            )
+        on, status = form.cleaned_data["on"], form.cleaned_data["status"]
         if request.GET.get("format") == "csv":
-            response = StreamingHttpResponse(_csv_lines(_point_in_time_csv(answer)), content_type="text/csv")
-            name = f"point-in-time-{program.pk}-{answer.on.isoformat()}.csv"
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            # The CSV needs no counts: one streamed query.
+            lines = _csv_lines(_point_in_time_csv(program, on, principal, status))
+            response = StreamingHttpResponse(lines, content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="point-in-time-{program.pk}-{on.isoformat()}.csv"'
             return response
-        page = Paginator(answer.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        answer = reports.point_in_time(program=program, on=on, principal=principal, status=status)
+        page = Paginator(answer.rows, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
         flags = reports.in_audience_ids(program, answer.on, [row.membership_id for row in page.object_list])
     labels = dict(StatusCode.choices)
     rows = (
@@ -257,8 +339,8 @@ def _with(request: HttpRequest, **changes: Any) -> str:
 
 class EvidenceForm(forms.Form):
     program = forms.ChoiceField(label=gettext_lazy("Program"))
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label=gettext_lazy("From"))
+    end = DayField(label=gettext_lazy("To"))
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

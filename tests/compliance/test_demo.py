@@ -86,7 +86,7 @@ def test_two_programs_with_people_in_every_status(moved_clock):
     assert fire[compliance_demo.LUCY] == "compliant"
     assert fire[compliance_demo.JACK] == "overdue"
     assert fire[compliance_demo.KWAME] == "due_soon"
-    assert fire[compliance_demo.CHLOE] == "due_soon"
+    assert fire[compliance_demo.HARRIET] == "due_soon"
     assert "not_yet_due" in fire.values()
     everything = set(bribery.values()) | set(fire.values())
     assert {"not_yet_due", "due_soon", "overdue", "compliant", "expired", "exempt"} <= everything
@@ -110,11 +110,11 @@ def test_the_story_details(moved_clock):
     assert ledger[-1] == ("expired", rajesh.status_since)
     kwame = Assignment.objects.get(program=fire, membership__user__email=compliance_demo.KWAME)
     assert kwame.original_due_on is not None and kwame.due_on == today + dt.timedelta(days=10)
-    # Chloe completed the course but has not signed: it does not count yet.
-    chloe = Assignment.objects.get(program=fire, membership__user__email=compliance_demo.CHLOE)
-    assert chloe.completed_on is None
-    assert Completion.objects.filter(membership=chloe.membership, course__title=compliance_demo.FIRE_SAFETY_COURSE)
-    assert not Signature.objects.filter(membership=chloe.membership, record_type="completion").exists()
+    # Harriet completed the course but has not signed: it does not count yet.
+    harriet = Assignment.objects.get(program=fire, membership__user__email=compliance_demo.HARRIET)
+    assert harriet.completed_on is None
+    assert Completion.objects.filter(membership=harriet.membership, course__title=compliance_demo.FIRE_SAFETY_COURSE)
+    assert not Signature.objects.filter(membership=harriet.membership, record_type="completion").exists()
     states = dict(Exemption.objects.values_list("membership__user__email", "state"))
     assert states[compliance_demo.GRACE] == "approved"
     assert states[compliance_demo.LIAM] == "pending"

@@ -295,6 +295,45 @@ def test_an_enrolling_program_enrolls_assignees_with_their_due_date(
     assert program.enroll
 
 
+def test_enrollment_due_dates_follow_the_program_after_an_extension_and_for_people_enrolled_before(
+    world: World, sales, course, build: Builder, moved_clock: Clock
+) -> None:
+    from syllabus.compliance.models import Exemption
+    from syllabus.enrollment.models import Enrollment, Method
+
+    # Rita was enrolled by her manager before the program, due later than the program says: the program's date wins.
+    Enrollment.objects.create(
+        organization=world.org,
+        membership=world.report,
+        course=course,
+        method=Method.MANAGER,
+        status="active",
+        status_changed_at=moved_clock.now,
+        due_at=moved_clock.now + dt.timedelta(days=90),
+    )
+    program = build.program(sales, [course], enroll=True)
+    rita = Enrollment.objects.get(course=course, membership=world.report, status="active")
+    assert rita.method == "manager" and rita.due_at.date() == dt.date(2026, 4, 1)
+    # An approved extension moves the learner's compliance enrollment too.
+    assignment = program.assignments.get(membership=world.learner)
+    Exemption.objects.create(
+        organization=world.org,
+        program=program,
+        assignment=assignment,
+        membership=world.learner,
+        kind="extension",
+        cycle=1,
+        reason="Leave",
+        extend_to=dt.date(2026, 5, 15),
+        state="approved",
+        requested_at=moved_clock.now,
+        decided_at=moved_clock.now,
+    )
+    evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
+    lena = Enrollment.objects.get(course=course, membership=world.learner, status="active")
+    assert lena.due_at.date() == dt.date(2026, 5, 15)
+
+
 def test_recertification_renews_a_completed_enrollment_when_the_window_opens(
     world: World, sales, course, build: Builder, moved_clock: Clock
 ) -> None:

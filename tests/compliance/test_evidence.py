@@ -129,7 +129,9 @@ def test_the_csv_lists_every_cycle_with_its_evidence(client, world: World, histo
     assert first["Status at the end of the range"] == "Expired"
     rita = next(row for row in rows if row["Name"] == "Rita Report")
     assert (rita["Due on"], rita["Original due date (before an extension)"]) == ("2026-05-01", "2026-04-01")
-    assert "Extension of the due date, Approved, reason: On leave" in rita["Exemptions and extensions"]
+    assert "Extension of the due date, Approved, new due date 2026-05-01" in rita["Exemptions and extensions"]
+    # The reason may be about health: only its SHA-256 leaves the system.
+    assert rita["exemption_reason_sha256"] == hashlib.sha256(b"On leave").hexdigest()
     assert "Carla Compliance, I approve this" in rita["Signatures"]
     ivan = next(row for row in rows if row["Name"] == "Ivan Indirect")
     assert ivan["Status at the end of the range"] == "Exempt"
@@ -179,6 +181,9 @@ def test_the_export_is_audited_with_the_hash_of_the_bytes_sent(client, world: Wo
     client.force_login(officer.user)
     response = _download(client, history, "2026-01-01", "2027-03-20")
     assert not AuditRecord.objects.filter(action="compliance.evidence_exported").exists()  # not before the end
+    requested = AuditRecord.objects.get(action="compliance.evidence_requested")  # but the request is on record
+    assert requested.summary == {"format": "csv", "program_id": history.pk, "from": "2026-01-01", "to": "2027-03-20"}
+    assert requested.target_type == "compliance.program" and requested.target_id == str(history.pk)
     body = b"".join(response.streaming_content)
     record = AuditRecord.objects.get(action="compliance.evidence_exported")
     assert record.summary["sha256"] == hashlib.sha256(body).hexdigest()
@@ -281,3 +286,83 @@ def test_the_pack_takes_a_constant_number_of_queries(
     # Every batch costs the same, whatever is in it: the first run is 2 batches of that cost plus a fixed part.
     assert small - batches_small * per_batch == large - batches_large * per_batch
     assert per_batch <= 8
+
+
+# --- fixes after the review (X2) -----------------------------------------------------------------------------------
+
+
+def test_exemption_reasons_never_appear_in_words(client, world: World, history, officer) -> None:
+    Exemption.objects.filter(membership=world.indirect_report).update(
+        reason="Chemotherapy until May", decision_note="Approved on the doctor's letter"
+    )
+    client.force_login(officer.user)
+    body = b"".join(_download(client, history, "2026-01-01", "2027-03-20").streaming_content)
+    assert b"Chemotherapy" not in body and b"On leave" not in body
+    ivan = next(row for row in _rows(body) if row["Name"] == "Ivan Indirect")
+    assert ivan["exemption_reason_sha256"] == hashlib.sha256(b"Chemotherapy until May").hexdigest()
+    assert "note: Approved on the doctor's letter" in ivan["Exemptions and extensions"]  # officers' notes stay
+
+
+def test_an_abandoned_download_leaves_the_request_on_record_and_nothing_more(
+    client, world: World, history, officer, monkeypatch
+) -> None:
+    monkeypatch.setattr(evidence, "BATCH", 1)  # several chunks, so the client can leave half-way
+    client.force_login(officer.user)
+    response = _download(client, history, "2026-01-01", "2027-03-20")
+    assert AuditRecord.objects.filter(action="compliance.evidence_requested").count() == 1
+    chunks = iter(response.streaming_content)
+    next(chunks)
+    next(chunks)
+    response.close()  # the client went away: the generator gets GeneratorExit
+    assert not AuditRecord.objects.filter(action="compliance.evidence_exported").exists()
+    assert AuditRecord.objects.filter(action="compliance.evidence_requested").count() == 1
+
+
+def test_the_api_records_the_request_before_streaming(client, world: World, history, auditor) -> None:
+    client.force_login(auditor.user)
+    url = reverse("api:v1:compliance-evidence-csv")
+    response = client.get(url, {"program": history.pk, "start": "2026-01-01", "end": "2027-03-20"})
+    assert response.status_code == 200
+    assert AuditRecord.objects.filter(action="compliance.evidence_requested").count() == 1
+    assert not AuditRecord.objects.filter(action="compliance.evidence_exported").exists()
+
+
+@pytest.mark.parametrize(("start", "end"), [("1899-12-31", "1900-06-01"), ("2200-01-01", "9999-12-31")])
+def test_ranges_outside_the_calendar_bounds_are_field_errors(client, world: World, history, officer, start, end):
+    client.force_login(officer.user)
+    response = _download(client, history, start, end)
+    assert response.status_code == 200
+    assert "Pick a day between 1 January 1900 and 31 December 2200." in response.content.decode()
+    api = client.get(reverse("api:v1:compliance-evidence-csv"), {"program": history.pk, "start": start, "end": end})
+    assert api.status_code == 400
+    assert not AuditRecord.objects.filter(action__startswith="compliance.evidence").exists()
+
+
+def test_the_rules_name_the_courses_grace_reminders_signatures_and_gating(world: World, history) -> None:
+    history.grace_days = 5
+    history.reminder_days = [7, 14]
+    history.gating = True
+    lines = evidence.rules_in_words(history)
+    assert "Courses: Anti-bribery" in lines
+    assert "Grace period: 5 days" in lines
+    assert any(line.startswith("Reminders: 14, 7 days before the due date") for line in lines)
+    assert "Completions are signed electronically: “I completed it”" in lines
+    assert "Overdue or expired people are sent to their compliance training when they sign in" in lines
+
+
+def test_the_pdf_shows_dates_in_words(world: World, history, auditor, monkeypatch) -> None:
+    from django.template import loader
+
+    rendered: list[str] = []
+    real = loader.render_to_string
+
+    def spy(name, context=None, *args, **kwargs):
+        html = real(name, context, *args, **kwargs)
+        rendered.append(html)
+        return html
+
+    monkeypatch.setattr(evidence, "render_to_string", spy)
+    evidence.evidence_pdf(program=history, start=dt.date(2026, 1, 1), end=dt.date(2027, 3, 20), by=auditor.user)
+    [html] = rendered
+    assert "From 1 January 2026 to 20 March 2027." in html
+    assert "Generated on 20 March 2027 " in html

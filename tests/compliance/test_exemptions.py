@@ -314,7 +314,8 @@ def test_the_learner_asks_on_the_page_and_the_officer_decides_and_signs_on_the_p
         {"assignment": assignment.pk, "kind": "extension", "extend_to": "2026-05-01", "reason": "Leave"},
     )
     exemption = Exemption.objects.get()
-    assert sent.status_code == 302 and sent["Location"] == reverse("compliance:exemption", args=[exemption.pk])
+    # Asking about themselves, the learner goes back to My compliance (the page a gated person can use).
+    assert sent.status_code == 302 and sent["Location"] == reverse("compliance:mine")
     mine = client.get(reverse("compliance:exemptions"))
     assert [row.exemption.pk for row in mine.context["rows"]] == [exemption.pk]
     assert client.get(reverse("compliance:exemption-decide", args=[exemption.pk])).status_code == 403
@@ -473,3 +474,60 @@ def test_the_api_from_the_attacker_side_and_its_query_count(
         _request(program, person, officer, reason=f"Reason {index}")
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(officer_api.get(base).json()["results"]) == 11
+
+
+# --- the UX review's fixes ------------------------------------------------------------------------------------------
+
+
+def test_the_person_asking_for_themselves_goes_back_to_my_compliance_and_others_to_the_queue(
+    client: Client, world: World, program: Program
+) -> None:
+    assignment = _assignment(program, world.learner)
+    new_url = reverse("compliance:exemption-new") + f"?assignment={assignment.pk}"
+    own = _sign_in(client, world.learner).get(new_url)
+    assert own.context["back_url"] == reverse("compliance:mine")
+    assert "Back to My compliance" in _text(own)
+    # Only the date of the kind chosen is shown (exemption_form.js; both without JavaScript).
+    html = own.content.decode()
+    assert "compliance/exemption_form.js" in html and "data-exemption-form" in html
+    assert 'data-for-kind="extension"' in html and 'data-for-kind="exemption"' in html
+    exemption = _request(program, world.learner, world.learner)
+    detail = client.get(reverse("compliance:exemption", args=[exemption.pk]))
+    assert "Back to My compliance" in _text(detail)
+    manager = _sign_in(Client(), world.manager)
+    theirs = manager.get(reverse("compliance:exemption-new") + f"?assignment={_assignment(program, world.report).pk}")
+    assert theirs.context["back_url"] == reverse("compliance:exemptions")
+    sent = manager.post(
+        reverse("compliance:exemption-new"),
+        {"assignment": _assignment(program, world.report).pk, "kind": "exemption", "reason": "Leave"},
+    )
+    asked = Exemption.objects.get(membership=world.report)
+    assert sent["Location"] == reverse("compliance:exemption", args=[asked.pk])
+    assert "Back to exemptions and extensions" in _text(manager.get(sent["Location"]))
+
+
+def test_withdrawing_returns_to_a_local_next_page_only(client: Client, world: World, program: Program) -> None:
+    exemption = _request(program, world.learner, world.learner)
+    _sign_in(client, world.learner)
+    url = reverse("compliance:exemption-withdraw", args=[exemption.pk])
+    away = client.post(url, {"next": "https://evil.example/"})
+    assert away["Location"] == reverse("compliance:exemption", args=[exemption.pk])
+    exemption.refresh_from_db()
+    assert exemption.state == "withdrawn"
+    again = _request(program, world.learner, world.learner)
+    back = client.post(reverse("compliance:exemption-withdraw", args=[again.pk]), {"next": reverse("compliance:mine")})
+    assert back["Location"] == reverse("compliance:mine")
+
+
+def test_the_decision_page_offers_the_authenticator_code_only_to_officers_who_have_one(
+    client: Client, world: World, program: Program, officer: Membership
+) -> None:
+    from tests.accounts.security.conftest import mark_verified
+
+    exemption = _request(program, world.learner, world.learner)
+    url = reverse("compliance:exemption-decide", args=[exemption.pk])
+    page = _sign_in(client, officer).get(url)
+    assert "code" not in page.context["form"].fields and 'autocomplete="one-time-code"' not in page.content.decode()
+    mark_verified(client, enrol(officer.user))
+    page = client.get(url)
+    assert "code" in page.context["form"].fields and 'autocomplete="one-time-code"' in page.content.decode()

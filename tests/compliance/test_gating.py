@@ -134,7 +134,8 @@ def test_an_expired_person_is_gated_too(world: World, build: Builder, sales, cou
     assert client.get(HOME).status_code == 200
     moved_clock.to(dt.date(2027, 3, 10))
     evaluation.evaluate_program(program)
-    assert client.get(HOME).url == MINE
+    # Held from the next sign-in (or within gate.REFRESH_SECONDS of a session already open: the test below).
+    assert signed_in(world.learner).get(HOME).url == MINE
 
 
 def test_signing_in_lands_a_gated_person_on_my_compliance(world: World, gated, moved_clock: Clock) -> None:
@@ -144,47 +145,65 @@ def test_signing_in_lands_a_gated_person_on_my_compliance(world: World, gated, m
     assert response.status_code == 200
 
 
-def test_the_gate_costs_one_query_per_page(world: World, gated, moved_clock: Clock, django_assert_num_queries) -> None:
+def test_the_gate_costs_no_query_for_people_it_does_not_hold(
+    world: World, gated, moved_clock: Clock, django_assert_num_queries
+) -> None:
     from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
     from django.test import RequestFactory
 
+    from syllabus.compliance import gate as gate_state
     from syllabus.compliance.middleware import ComplianceGateMiddleware, open_prefixes
     from syllabus.web import views as web_views
 
-    gate = ComplianceGateMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
-    warm = RequestFactory().get(reverse("core:healthz"))
-    warm.user = AnonymousUser()
-    gate.process_view(warm, web_views.home, (), {})
+    middleware = ComplianceGateMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     open_prefixes()  # read once per process: warm it
-    from syllabus.compliance import selectors
-
-    assert selectors.organization_has_gating(world.org)  # cached from here on
-    assert not selectors.organization_has_gating(world.other_org)
-    outside = RequestFactory().get(HOME)
-    outside.user = world.outsider.user
-    outside.organization = world.other_org  # type: ignore[attr-defined]
-    with django_assert_num_queries(0):
-        # An organisation without an active gating program costs nothing: the flag is cached.
-        assert gate.process_view(outside, web_views.home, (), {}) is None
-    for membership, gated_too in ((world.engineer, False), (world.learner, True)):
+    for membership, held in ((world.engineer, False), (world.learner, True)):
+        session: dict[str, object] = {}
+        gate_state.remember(session, membership.user.pk)  # what sign-in does
         request = RequestFactory().get(HOME)
         request.user = membership.user
         request.organization = world.org  # type: ignore[attr-defined]
-        if gated_too:
-            # Gated people pay a second query (their programs' courses), and get a message.
-            from django.contrib.messages.storage.fallback import FallbackStorage
-
-            request.session = {}  # type: ignore[assignment]
-            request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+        request.session = session  # type: ignore[assignment]
+        request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+        if held:
+            # Held people pay for their programs and those programs' courses, and get a message.
             with django_assert_num_queries(2):
-                assert gate.process_view(request, web_views.home, (), {}).url == MINE  # type: ignore[union-attr]
+                assert middleware.process_view(request, web_views.home, (), {}).url == MINE  # type: ignore[union-attr]
         else:
-            with django_assert_num_queries(1):
-                assert gate.process_view(request, web_views.home, (), {}) is None
+            with django_assert_num_queries(0):
+                assert middleware.process_view(request, web_views.home, (), {}) is None
+    # A session from before sign-in remembered anything (or a stale one) is read once, then remembered.
+    request = RequestFactory().get(HOME)
+    request.user = world.engineer.user
+    request.organization = world.org  # type: ignore[attr-defined]
+    request.session = {}  # type: ignore[assignment]
+    with django_assert_num_queries(1):
+        assert middleware.process_view(request, web_views.home, (), {}) is None
+    with django_assert_num_queries(0):
+        assert middleware.process_view(request, web_views.home, (), {}) is None
     anonymous = RequestFactory().get(HOME)
     anonymous.user = AnonymousUser()
     with django_assert_num_queries(0):
-        assert gate.process_view(anonymous, web_views.home, (), {}) is None
+        assert middleware.process_view(anonymous, web_views.home, (), {}) is None
+
+
+def test_someone_who_turns_overdue_while_signed_in_is_held_after_the_refresh(
+    world: World, build: Builder, sales, course, moved_clock: Clock, monkeypatch
+) -> None:
+    from syllabus.compliance import evaluation
+    from syllabus.compliance import gate as gate_state
+
+    program = build.program(sales, [course], name="Gating soon", due_days=1, gating=True)
+    client = signed_in(world.learner)
+    assert client.get(HOME).status_code == 200
+    moved_clock.move(days=5)
+    evaluation.evaluate_program(program)
+    assert client.get(HOME).status_code == 200  # remembered from sign-in: not held yet
+    real = gate_state.time.time
+    monkeypatch.setattr(gate_state.time, "time", lambda: real() + gate_state.REFRESH_SECONDS + 1)
+    response = client.get(HOME)
+    assert response.status_code == 302 and response.url == MINE
 
 
 def test_background_polls_are_not_gated(world: World, gated, moved_clock: Clock) -> None:
@@ -202,3 +221,32 @@ def test_background_polls_are_not_gated(world: World, gated, moved_clock: Clock)
     request.organization = world.org  # type: ignore[attr-defined]
     gate = ComplianceGateMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     assert gate.process_view(request, poll, (), {}) is None
+
+
+def test_a_gated_person_follows_and_withdraws_their_own_exemption_request(
+    world: World, gated, moved_clock: Clock
+) -> None:
+    from syllabus.compliance.models import Assignment
+    from syllabus.compliance.services import exemptions
+
+    assignment = Assignment.objects.get(program=gated, membership=world.learner, ended_at__isnull=True)
+    request = exemptions.exemption_request(
+        assignment=assignment, by=world.learner.user, kind="exemption", reason="On leave"
+    )
+    client = signed_in(world.learner)
+    # The request page and the request's own page stay open; the queue of requests does not.
+    assert client.get(reverse("compliance:exemption-new") + f"?assignment={assignment.pk}").status_code == 200
+    assert client.get(reverse("compliance:exemption", args=[request.pk])).status_code == 200
+    assert client.get(reverse("compliance:exemptions"))["Location"] == MINE
+    withdrawn = client.post(reverse("compliance:exemption-withdraw", args=[request.pk]), {"next": MINE})
+    assert withdrawn["Location"] == MINE
+    request.refresh_from_db()
+    assert request.state == "withdrawn"
+    # Someone else's request is still refused by the view itself, gate or no gate.
+    other = exemptions.exemption_request(
+        assignment=Assignment.objects.get(program=gated, membership=world.report, ended_at__isnull=True),
+        by=world.report.user,
+        kind="exemption",
+        reason="Leave",
+    )
+    assert client.get(reverse("compliance:exemption", args=[other.pk])).status_code == 403

@@ -159,8 +159,9 @@ def test_the_signing_page_shows_the_record_and_the_meaning_and_signs_with_the_pa
     url = reverse("compliance:my-sign", args=[assignment_of(signed_program, world.learner).pk, done.pk])
     assert url in mine and "Sign your completion" in mine
     page = client.get(url).content.decode()
-    assert "Anti-bribery" in page and MEANING in page and "2 March 2026" in page and "92.00%" in page
-    assert 'autocomplete="current-password"' in page and 'autocomplete="one-time-code"' in page
+    assert "Anti-bribery" in page and MEANING in page and "2 March 2026" in page and "92%" in page
+    # No authenticator app: only the password is asked for.
+    assert 'autocomplete="current-password"' in page and 'autocomplete="one-time-code"' not in page
     wrong = client.post(url, {"password": "not-it"})
     assert wrong.status_code == 400
     assert IDENTITY_FAILED in wrong.content.decode()
@@ -269,5 +270,120 @@ def test_expiry_and_renewal_show_in_words(world: World, build: Builder, sales, c
     moved_clock.to(dt.date(2027, 3, 10))
     evaluation.evaluate_program(program)
     html = signed_in(world.learner).get(MINE).content.decode()
-    assert "Your previous completion expired on 2 March 2027" in html
+    assert "Your previous completion was valid until 1 March 2027" in html
     assert "2 March 2026" in html  # the history of the earlier period
+
+
+# --- the UX review's fixes ------------------------------------------------------------------------------------------
+
+
+def _ask(program: Program, membership, **fields):  # type: ignore[no-untyped-def]
+    from syllabus.compliance.services import exemptions
+
+    data = {"kind": "extension", "extend_to": dt.date(2026, 5, 1), "reason": "On leave"}
+    data.update(fields)
+    return exemptions.exemption_request(assignment=assignment_of(program, membership), by=membership.user, **data)
+
+
+def test_a_pending_request_shows_on_my_compliance_with_withdraw_instead_of_a_new_request(
+    world: World, build: Builder, sales, course, moved_clock: Clock
+) -> None:
+    program = build.program(sales, [course], name="Fire safety")
+    client = signed_in(world.learner)
+    assert "Request an exemption or extension" in client.get(MINE).content.decode()
+    exemption = _ask(program, world.learner)
+    html = client.get(MINE).content.decode()
+    assert "Your request of 2 March 2026 is waiting for a decision." in html
+    assert "Request an exemption or extension" not in html
+    withdraw = reverse("compliance:exemption-withdraw", args=[exemption.pk])
+    assert f'action="{withdraw}"' in html and f'name="next" value="{MINE}"' in html
+    assert reverse("compliance:exemption", args=[exemption.pk]) in html
+    # Withdrawing from My compliance comes back to it, and a new request can be made.
+    done = client.post(withdraw, {"next": MINE})
+    assert done.status_code == 302 and done.url == MINE
+    html = client.get(MINE).content.decode()
+    assert "is waiting for a decision" not in html and "Request an exemption or extension" in html
+
+
+def test_my_compliance_reads_pending_requests_in_constant_queries(
+    world: World, build: Builder, sales, course, moved_clock: Clock
+) -> None:
+    client = signed_in(world.learner)
+    _ask(build.program(sales, [course], name="P1"), world.learner)
+    client.get(MINE)
+    with CaptureQueriesContext(connection) as small:
+        client.get(MINE)
+    for number in range(2, 6):
+        other = make_course(world, f"Course {number}")
+        _ask(build.program(sales, [other], name=f"P{number}"), world.learner)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(MINE)
+    assert response.content.decode().count("is waiting for a decision") == 5
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_an_open_renewal_window_says_renew_now_and_shows_the_last_valid_day(
+    world: World, build: Builder, sales, course, moved_clock: Clock
+) -> None:
+    program = build.program(sales, [course], name="Fire safety", valid_months=12, window_days=60)
+    complete(world.learner, course, moved_clock.now)
+    evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
+    moved_clock.to(dt.date(2027, 1, 15))
+    evaluation.evaluate_program(program)
+    html = signed_in(world.learner).get(MINE).content.decode()
+    assert "Renewal open — complete it again by 1 March 2027." in html
+    assert "Renew now: Anti-bribery" in html and 'class="button" href="/courses/' in html
+    # The last valid day instead of the old due date, and nothing to ask for while compliant.
+    assert "<dt>Valid until</dt>" in html and "1 March 2027" in html
+    assert "1 April 2026" not in html and "2 March 2027" not in html
+    assert "Request an exemption or extension" not in html
+    assert "badge status-compliant" in html
+
+
+def test_the_history_shows_the_last_valid_day(world: World, build: Builder, sales, course, moved_clock: Clock) -> None:
+    program = build.program(sales, [course], name="Fire safety", valid_months=12)
+    complete(world.learner, course, moved_clock.now)
+    evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
+    moved_clock.to(dt.date(2027, 3, 10))
+    evaluation.evaluate_program(program)
+    response = signed_in(world.learner).get(MINE)
+    [(cycle, last_day)] = response.context["history"]
+    assert cycle.expires_on == dt.date(2027, 3, 2) and last_day == dt.date(2027, 3, 1)
+    assert "Valid until" in response.content.decode()
+
+
+def test_an_error_on_the_signing_page_moves_the_focus_to_the_summary(
+    world: World, signed_program, course, moved_clock: Clock
+) -> None:
+    done = complete(world.learner, course, moved_clock.now)
+    url = reverse("compliance:my-sign", args=[assignment_of(signed_program, world.learner).pk, done.pk])
+    html = signed_in(world.learner).post(url, {"password": "not-it"}).content.decode()
+    # The shared script focuses [data-error-summary] when the page loads.
+    assert "data-error-summary" in html and "catalog/authoring.js" in html
+    assert 'data-error-target="id_password"' in html
+
+
+def test_the_authenticator_code_is_offered_only_to_people_who_have_one(
+    world: World, signed_program, course, moved_clock: Clock
+) -> None:
+    from tests.accounts.security.conftest import enrol, mark_verified
+
+    done = complete(world.learner, course, moved_clock.now)
+    url = reverse("compliance:my-sign", args=[assignment_of(signed_program, world.learner).pk, done.pk])
+    assert 'autocomplete="one-time-code"' not in signed_in(world.learner).get(url).content.decode()
+    client = signed_in(world.learner)
+    mark_verified(client, enrol(world.learner.user))
+    assert 'autocomplete="one-time-code"' in client.get(url).content.decode()
+
+
+def test_the_signature_page_writes_the_day_in_words_and_a_score_of_zero(
+    world: World, signed_program, course, moved_clock: Clock
+) -> None:
+    done = complete(world.learner, course, moved_clock.now, score="0")
+    client = signed_in(world.learner)
+    url = reverse("compliance:my-sign", args=[assignment_of(signed_program, world.learner).pk, done.pk])
+    assert "<dd>0%</dd>" in client.get(url).content.decode()
+    signed = client.post(url, {"password": PASSWORD}, follow=True)
+    html = signed.content.decode()
+    assert ">2 March 2026</time>" in html and "2026-03-02</dd>" not in html
+    assert "<dd>0%</dd>" in html

@@ -92,7 +92,8 @@ def test_dashboard_counts_each_status_and_the_share_in_good_standing(
 def test_dashboard_breaks_figures_down_by_org_unit_and_filters_a_subtree(world: World, scripted, officer) -> None:
     principal = _principal(officer)
     [report] = reports.dashboard(organization=world.org, principal=principal).programs
-    assert [(row.unit.name, row.figures.in_scope) for row in report.units] == [("Acme HQ", 3)]
+    # One top-level unit (Acme HQ): the whole organisation shows its children straight away.
+    assert [(row.unit.name, row.direct, row.figures.in_scope) for row in report.units] == [("Sales", False, 3)]
     [report] = reports.dashboard(organization=world.org, principal=principal, unit=world.sales).programs
     rows = [(row.unit.name if row.unit else None, row.direct, row.figures.in_scope) for row in report.units]
     assert rows == [("Sales", True, 1), ("Sales East", False, 2)]
@@ -133,6 +134,30 @@ def test_figures_are_cached_until_the_next_evaluation_and_past_months_for_the_da
     assert report.figures.compliant == 3
     # Today's point of the trend is the figures of now.
     assert (report.trend[-1].day, report.trend[-1].good, report.trend[-1].in_scope) == (dt.date(2026, 6, 15), 3, 3)
+
+
+def test_drilling_down_sums_the_cached_counts_without_counting_again(
+    world: World, scripted, officer, django_assert_num_queries
+) -> None:
+    principal = _principal(officer)
+    reports.dashboard(organization=world.org, principal=principal, with_trend=False)
+    # Any subtree is summed from the organisation's cached rows: the programs and the org units only.
+    with django_assert_num_queries(2):
+        board = reports.dashboard(organization=world.org, principal=principal, unit=world.sales, with_trend=False)
+    [report] = board.programs
+    assert (report.figures.in_scope, report.figures.compliant, report.figures.overdue) == (3, 2, 1)
+    # The lone root is the whole organisation's page: the breadcrumb does not repeat it.
+    assert [u.name for u in board.trail] == []
+    board = reports.dashboard(organization=world.org, principal=principal, unit=world.sales_east, with_trend=False)
+    assert [u.name for u in board.trail] == ["Sales"]
+
+
+def test_dashboard_finds_org_units_by_name_with_their_parent(world: World, scripted, officer) -> None:
+    board = reports.dashboard(organization=world.org, principal=_principal(officer), search="  EAST ", with_trend=False)
+    assert [(unit.pk, unit.name, parent) for unit, parent in board.matches] == [
+        (world.sales_east.pk, "Sales East", "Sales")
+    ]
+    assert reports.dashboard(organization=world.org, principal=_principal(officer), with_trend=False).matches == []
 
 
 @pytest.mark.parametrize(
@@ -201,6 +226,23 @@ def test_dashboard_page_shows_the_figures_the_chart_data_and_drill_down_links(cl
     assert "66.7" in html
 
 
+def test_dashboard_page_drills_down_by_links_with_a_breadcrumb_and_no_list_of_every_unit(
+    client, world: World, scripted, officer
+) -> None:
+    client.force_login(officer.user)
+    url = reverse("compliance:dashboard")
+    html = client.get(url, {"unit": world.sales.pk}).content.decode()
+    assert "<select" not in html
+    assert f'href="?unit={world.sales_east.pk}"' in html  # the breakdown's units drill down
+    assert f'href="{url}"' in html  # the breadcrumb back up
+    assert 'aria-current="page">Sales<' in html
+    html = client.get(url, {"unit": world.sales_east.pk}).content.decode()
+    assert f'<li><a href="?unit={world.sales.pk}">Sales</a></li>' in html
+    html = client.get(url, {"q": "east"}).content.decode()
+    assert f'href="?unit={world.sales_east.pk}">Sales East</a>' in html
+    assert "No org unit has that in its name." in client.get(url, {"q": "nowhere"}).content.decode()
+
+
 def test_dashboard_page_refuses_a_learner_and_hides_other_organisations(client, world: World, scripted) -> None:
     client.force_login(world.learner.user)
     assert client.get(reverse("compliance:dashboard")).status_code == 403
@@ -244,7 +286,7 @@ def test_dashboard_api(client, world: World, scripted, auditor) -> None:
     assert response.status_code == 200
     [program] = response.json()["programs"]
     assert program["figures"]["in_scope"] == 3 and program["figures"]["percent_compliant"] == 66.7
-    assert len(program["trend"]) == 12 and program["units"][0]["unit"]["name"] == "Acme HQ"
+    assert len(program["trend"]) == 12 and program["units"][0]["unit"]["name"] == "Sales"
 
 
 def test_point_in_time_api(client, world: World, scripted, auditor) -> None:
@@ -320,3 +362,152 @@ def test_dashboard_api_takes_a_constant_number_of_queries(
             assert client.get(reverse("api:v1:compliance-dashboard")).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+# --- fixes after the review (X2) -----------------------------------------------------------------------------------
+
+
+def test_a_change_of_team_is_not_answered_from_the_old_teams_cached_figures(world: World, scripted) -> None:
+    from syllabus.accounts.models import Membership
+
+    [report] = reports.dashboard(organization=world.org, principal=_principal(world.manager)).programs
+    assert report.figures.in_scope == 2
+    # Lena now reports to Max: no evaluation runs, the programs' stamps do not move, the cache is still warm.
+    Membership.objects.filter(pk=world.learner.pk).update(manager=world.manager)
+    manager = Membership.objects.select_related("user").get(pk=world.manager.pk)  # a fresh principal
+    [report] = reports.dashboard(organization=world.org, principal=_principal(manager)).programs
+    assert (report.figures.in_scope, report.figures.compliant) == (3, 2)
+
+
+def test_a_manager_gets_only_programs_with_their_people_and_a_tree_from_their_units(
+    world: World, scripted, build: Builder
+) -> None:
+    from tests.compliance.conftest import make_audience
+
+    engineering = make_audience(world, "Engineering", {"org_unit": world.engineering.pk, "include_sub_units": True})
+    build.program(engineering, [make_course(world, "Laser safety")], name="Laser safety")
+    names = [
+        r.program.name for r in reports.dashboard(organization=world.org, principal=_principal(world.manager)).programs
+    ]
+    assert names == ["Anti-bribery 2026"]
+    # Max sees Rita (in Sales) and Ivan (in Sales East): the tree starts at Sales, not at Acme HQ.
+    board = reports.dashboard(organization=world.org, principal=_principal(world.manager), with_trend=False)
+    [report] = board.programs
+    assert [(row.unit.name, row.direct, row.figures.in_scope) for row in report.units] == [
+        ("Sales", True, 1),
+        ("Sales East", False, 1),
+    ]
+    board = reports.dashboard(
+        organization=world.org, principal=_principal(world.manager), unit=world.sales_east, with_trend=False
+    )
+    assert board.trail == []  # never Acme HQ, which is above their people
+    officer_names = [
+        r.program.name for r in reports.dashboard(organization=world.org, principal=_principal(build.officer)).programs
+    ]
+    assert officer_names == ["Anti-bribery 2026", "Laser safety"]  # officers see every active program
+
+
+def test_manager_dashboard_page_starts_at_their_people(client, world: World, scripted) -> None:
+    client.force_login(world.manager.user)
+    html = client.get(reverse("compliance:dashboard")).content.decode()
+    assert "All your people" in html and "Whole organisation" not in html
+    assert "Acme HQ" not in html
+
+
+def test_dashboard_counts_link_to_the_people_page_by_status_and_unit(client, world: World, scripted, officer) -> None:
+    client.force_login(officer.user)
+    html = client.get(reverse("compliance:dashboard")).content.decode()
+    people = reverse("compliance:program", args=[scripted.pk])
+    assert f'href="{people}?status=overdue"' in html
+    assert f'href="{people}?status=overdue&amp;unit={world.sales.pk}"' in html
+    html = client.get(reverse("compliance:dashboard"), {"unit": world.sales.pk}).content.decode()
+    assert f'href="{people}?status=overdue&amp;unit={world.sales.pk}"' in html  # the picked unit's figures
+    assert f'?status=overdue&amp;unit={world.sales_east.pk}"' not in html  # Sales East has nobody overdue
+    # The link answers with that filter on the people page.
+    response = client.get(people, {"status": "overdue", "unit": world.sales.pk})
+    assert response.status_code == 200 and "Rita Report" in response.content.decode()
+
+
+def test_report_pages_mark_the_current_tab_and_make_scrolling_tables_reachable(
+    client, world: World, scripted, officer
+) -> None:
+    import re
+
+    client.force_login(officer.user)
+    for url, params in (
+        (reverse("compliance:dashboard"), {}),
+        (reverse("compliance:point-in-time"), {"program": scripted.pk, "on": "2026-04-10"}),
+    ):
+        html = client.get(url, params).content.decode()
+        assert "compliance/reports.css" in html and 'class="actions report-tabs"' in html
+        wraps = re.findall(r'<div class="table-wrap"([^>]*)>', html)
+        assert wraps
+        for attributes in wraps:
+            assert 'tabindex="0"' in attributes and 'role="region"' in attributes
+            [labelled] = re.findall(r'aria-labelledby="([^"]+)"', attributes)
+            assert f'id="{labelled}"' in html
+
+
+def test_trend_chart_labels_months_alike_and_today(client, world: World, scripted, officer) -> None:
+    import json
+    import re
+
+    client.force_login(officer.user)
+    html = client.get(reverse("compliance:dashboard")).content.decode()
+    data = json.loads(re.search(rf'<script id="trend-{scripted.pk}" type="application/json">(.*?)</script>', html)[1])
+    assert data["labels"][-1] == "Today"
+    assert data["labels"][-2] == "May 2026" and data["labels"][0] == "July 2025"
+
+
+@pytest.mark.parametrize(
+    ("on", "message"),
+    [
+        ("1899-12-31", "Pick a day between 1 January 1900 and 31 December 2200."),
+        ("9999-12-31", "Pick a day between 1 January 1900 and 31 December 2200."),
+        ("2026-06-16", "That day has not come yet: pick today or a day before it."),
+    ],
+)
+def test_point_in_time_refuses_days_out_of_bounds_on_the_field(
+    client, world: World, scripted, officer, on, message
+) -> None:
+    client.force_login(officer.user)
+    response = client.get(reverse("compliance:point-in-time"), {"program": scripted.pk, "on": on})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html and 'id="id_on_error"' in html
+    api = client.get(reverse("api:v1:compliance-point-in-time"), {"program": scripted.pk, "on": on})
+    assert api.status_code == 400 and message in str(api.json())
+
+
+def test_point_in_time_before_the_program_was_active_says_so(client, world: World, scripted, officer) -> None:
+    client.force_login(officer.user)
+    response = client.get(reverse("compliance:point-in-time"), {"program": scripted.pk, "on": "2026-03-01"})
+    html = response.content.decode()
+    assert "The program was not active yet on 1 March 2026." in html
+    assert "Download as CSV" not in html
+    api = client.get(reverse("api:v1:compliance-point-in-time"), {"program": scripted.pk, "on": "2026-03-01"})
+    assert api.status_code == 200 and api.json()["active_since"] == "2026-03-02" and api.json()["total"] == 0
+
+
+def test_point_in_time_pages_and_status_filter_read_the_held_rows_once(
+    client, world: World, scripted, officer, django_assert_num_queries, monkeypatch
+) -> None:
+    from syllabus.compliance import views_reports
+
+    monkeypatch.setattr(views_reports, "PAGE_SIZE", 2)
+    principal = _principal(officer)
+    answer = reports.point_in_time(program=scripted, on=dt.date(2026, 4, 10), principal=principal)
+    with django_assert_num_queries(1):  # a page of rows by id
+        names = [row.membership.user.display_name for row in answer.rows[2:4]]
+    assert names == ["Max Manager", "Rita Report"]
+    assert [r.membership.user.display_name for r in answer.rows] == [
+        "Ivan Indirect",
+        "Lena Learner",
+        "Max Manager",
+        "Rita Report",
+    ]
+    client.force_login(officer.user)
+    html = client.get(
+        reverse("compliance:point-in-time"), {"program": scripted.pk, "on": "2026-04-10", "page": 2}
+    ).content.decode()
+    assert "Rita Report" in html and "Lena Learner" not in html

@@ -121,9 +121,12 @@ def test_an_officer_creates_previews_and_activates_a_program_and_sees_its_people
     overdue = client.get(url("program", program.pk), {"status": "overdue"})
     assert overdue.context["people"] == [] and "Nobody matches these filters." in _text(overdue)
     east = client.get(url("program", program.pk), {"unit": world.sales_east.pk})
-    assert {a.membership.user.display_name for a, _ in east.context["people"]} == {"Ivan Indirect", "Lena Learner"}
+    assert {row.assignment.membership.user.display_name for row in east.context["people"]} == {
+        "Ivan Indirect",
+        "Lena Learner",
+    }
     found = client.get(url("program", program.pk), {"q": "rita"})
-    assert [a.membership_id for a, _ in found.context["people"]] == [world.report.pk]
+    assert [row.assignment.membership_id for row in found.context["people"]] == [world.report.pk]
 
     listing = client.get(url("programs"))
     [row] = listing.context["rows"]
@@ -303,7 +306,10 @@ def test_a_manager_sees_only_their_people_and_no_officer_actions(
     assert [row.program for row in listing.context["rows"]] == [program]
     assert listing.context["rows"][0].in_scope == 2 and "New program" not in _text(listing)
     detail = client.get(url("program", program.pk))
-    assert {a.membership_id for a, _ in detail.context["people"]} == {world.report.pk, world.indirect_report.pk}
+    assert {row.assignment.membership_id for row in detail.context["people"]} == {
+        world.report.pk,
+        world.indirect_report.pk,
+    }
     assert detail.context["total"] == 2 and not detail.context["can_manage"]
     assert "Re-evaluate now" not in _text(detail)
     assert client.get(url("program", draft.pk)).status_code == 404
@@ -408,3 +414,162 @@ def test_an_officer_for_part_of_the_tree_is_no_officer(world: World, sales, as_p
     grant(person, "compliance_officer", org_unit=world.sales)
     client = as_person(person)
     assert client.get(url("program-new")).status_code == 403
+
+
+# --- the UX review's fixes ------------------------------------------------------------------------------------------
+
+
+def test_the_hidden_attribute_wins_over_the_grid_of_a_field_and_badges_have_colours() -> None:
+    from django.contrib.staticfiles import finders
+
+    base = open(finders.find("web/syllabus.css"), encoding="utf-8").read()  # noqa: SIM115
+    # program_form.js hides the fields that do not apply with `hidden`; `.field { display: grid }` must not undo it.
+    assert "[hidden] { display: none !important; }" in base
+    compliance = open(finders.find("compliance/compliance.css"), encoding="utf-8").read()  # noqa: SIM115
+    for code in ("overdue", "expired", "due_soon", "compliant", "exempt", "not_yet_due"):
+        assert f".status-{code}" in compliance
+
+
+def test_the_late_filter_lists_overdue_and_expired_people_and_the_list_links_to_it(
+    world: World, officer, sales, course, build: Builder, as_person: SignIn, moved_clock: Clock
+) -> None:
+    program = build.program(sales, [course], valid_months=12)
+    complete(world.learner, course, moved_clock.now)
+    evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
+    moved_clock.to(dt.date(2027, 3, 10))
+    evaluation.evaluate_program(program)
+    client = as_person(officer)
+    listing = client.get(url("programs"))
+    assert f'href="{url("program", program.pk)}?status=late"' in listing.content.decode()
+    assert "compliance/compliance.css" in listing.content.decode()
+
+    def names(**query: object) -> set[str]:
+        response = client.get(url("program", program.pk), query)
+        assert response.status_code == 200
+        return {row.assignment.membership.user.display_name for row in response.context["people"]}
+
+    everyone = {"Max Manager", "Rita Report", "Ivan Indirect", "Lena Learner"}
+    assert names(status="late") == everyone
+    assert names(status="expired") == {"Lena Learner"}
+    assert names(status=["expired", "overdue"]) == everyone
+    assert names(status=["expired", "compliant"]) == {"Lena Learner"}
+    detail = client.get(url("program", program.pk), {"status": "late"})
+    text = _text(detail)
+    assert 'aria-current="true">Overdue or expired: 4</a>' in text
+    assert '<option value="late" selected>Overdue or expired</option>' in text
+    assert "status-expired" in text and "status-overdue" in text
+
+
+def test_compliant_people_read_valid_until_their_last_valid_day_and_renewal_open(
+    world: World, officer, sales, course, build: Builder, as_person: SignIn, moved_clock: Clock
+) -> None:
+    program = build.program(sales, [course], valid_months=12, window_days=60)
+    complete(world.learner, course, moved_clock.now)
+    evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
+    client = as_person(officer)
+    page = _text(client.get(url("program-person", program.pk, world.learner.pk)))
+    # The completion expires on 2 March 2027: its last valid day is 1 March, the one date the pages show.
+    assert "<dt>Valid until</dt><dd>1 March 2027</dd>" in page
+    assert "2 March 2027" not in page and "Expires" not in page
+    moved_clock.to(dt.date(2027, 1, 15))
+    evaluation.evaluate_program(program)
+    page = _text(client.get(url("program-person", program.pk, world.learner.pk)))
+    assert "Compliant until 1 March 2027; renewal open — complete it again by 1 March 2027" in page
+    assert "Renewal open since" in page
+    # Nothing to ask for while compliant.
+    assert "Request an exemption or extension" not in page
+    detail = client.get(url("program", program.pk))
+    [row] = [r for r in detail.context["people"] if r.assignment.membership_id == world.learner.pk]
+    assert row.due_text == "Valid until 1 March 2027" and row.renewal_open
+    text = _text(detail)
+    assert "Due or valid until" in text and "Valid until 1 March 2027" in text and "Expires" not in text
+
+
+def test_an_unsigned_completion_shows_as_waiting_for_the_signature_then_counts_from_the_signing_day(
+    world: World, officer, sales, course, build: Builder, as_person: SignIn, moved_clock: Clock
+) -> None:
+    from tests.accounts.security.conftest import act_in
+    from tests.factories import PASSWORD
+
+    program = build.program(sales, [course], require_signature=True, signature_meaning="I did it.")
+    done = complete(world.learner, course, moved_clock.now)
+    evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
+    client = as_person(officer)
+    page = _text(client.get(url("program-person", program.pk, world.learner.pk)))
+    assert "Completed 2 March 2026 (Anti-bribery) — waiting for the person's signature" in page
+    detail = client.get(url("program", program.pk))
+    waiting = {r.assignment.membership_id for r in detail.context["people"] if r.waiting_signature}
+    assert waiting == {world.learner.pk}
+    assert "Completed, waiting for the signature" in _text(detail)
+
+    learner = Client()
+    act_in(learner, world.learner)
+    assignment = Assignment.objects.get(program=program, membership=world.learner, ended_at__isnull=True)
+    signed = learner.post(reverse("compliance:my-sign", args=[assignment.pk, done.pk]), {"password": PASSWORD})
+    assert signed.status_code == 302
+    page = _text(as_person(officer).get(url("program-person", program.pk, world.learner.pk)))
+    assert "waiting for the person" not in page
+    # Two dates, each labelled: the completion's own (the table) and the day it counts from (its signature).
+    assert "<dt>Counts from</dt><dd>2 March 2026 (signed 2 March 2026)</dd>" in page
+    assert "<dt>Completed</dt>" not in page
+
+
+def test_a_programs_page_with_signatures_costs_the_same_queries_for_more_people(
+    world: World,
+    officer,
+    sales,
+    course,
+    build: Builder,
+    as_person: SignIn,
+    moved_clock: Clock,
+    django_assert_max_num_queries,
+) -> None:
+    program = build.program(sales, [course], require_signature=True, signature_meaning="I did it.")
+    complete(world.learner, course, moved_clock.now)
+    client = as_person(officer)
+    client.get(url("program", program.pk))
+    with django_assert_max_num_queries(40) as small:
+        client.get(url("program", program.pk))
+    budget = len(small.captured_queries)
+    _grow(world, sales, [program], 12)
+    for person in Membership.objects.filter(organization=world.org, org_unit=world.sales)[:8]:
+        complete(person, course, moved_clock.now)
+    with django_assert_max_num_queries(budget):
+        response = client.get(url("program", program.pk))
+    assert sum(1 for row in response.context["people"] if row.waiting_signature) >= 5
+
+
+def test_a_manager_picks_among_the_org_units_of_their_people_only(
+    world: World, sales, course, build: Builder, as_person: SignIn, moved_clock: Clock
+) -> None:
+    program = build.program(sales, [course])
+    manager_page = as_person(world.manager).get(url("program", program.pk))
+    units = {value for value, _label in manager_page.context["filters"].fields["unit"].choices if value}
+    expected = {world.report.org_unit_id, world.indirect_report.org_unit_id}
+    assert units == expected
+    assert world.hq.pk not in units
+
+
+def test_the_preview_lists_status_changes_first_focuses_its_heading_and_names_the_button(
+    world: World, officer, sales, course, as_person: SignIn, moved_clock: Clock, monkeypatch
+) -> None:
+    from collections import Counter
+
+    sample = [
+        {"name": "Same Status", "before": "due_soon", "after": "due_soon", "due_before": "2026-04-01",
+         "due_after": "2026-04-10"},
+        {"name": "New Status", "before": "due_soon", "after": "overdue", "due_before": "2026-04-01",
+         "due_after": "2026-03-01"},
+    ]  # fmt: skip
+    fake = services.Preview(status_changes=Counter({("due_soon", "overdue"): 1}), due_changes=2, sample=sample)
+    monkeypatch.setattr(services, "program_preview", lambda **kwargs: fake)
+    client = as_person(officer)
+    fragment = client.post(url("program-preview"), form_data(sales, [course]), headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert [row["name"] for row in fragment.context["preview_sample"]] == ["New Status", "Same Status"]
+    assert '<h2 id="preview-heading" tabindex="-1">' in html
+    # Only the summary is a live region, not the sample table.
+    assert html.count("aria-live") == 1 and html.index("aria-live") < html.index("<table")
+    assert "Nothing is saved until you choose Create program." in html
+    page = client.get(url("program-new")).content.decode()
+    assert "aria-live" not in page.split('id="preview"')[1].split(">")[0]

@@ -177,10 +177,15 @@ def test_an_officer_builds_previews_and_activates_a_program(
     expect(page).to_have_url(path_is("compliance:program-new"))
     expect(page.get_by_role("heading", level=1)).to_have_text("New compliance program")
     _fill_program_form(page)
+    # Fields that do not apply are really hidden (the [hidden] rule beats `.field { display: grid }`).
+    expect(page.get_by_label("Statement to acknowledge")).to_be_hidden()
+    expect(page.get_by_label("Due date", exact=True)).to_be_hidden()
 
     page.get_by_role("button", name="Preview who is affected").click()
     preview = page.locator("#preview")
     expect(preview).to_contain_text("When the program is active, 4 people will be assigned.")
+    # The focus follows the outcome: the preview's heading, below the long form.
+    expect(page.locator("#preview-heading")).to_be_focused()
     # The preview came by htmx: still the form's page, nothing saved.
     expect(page).to_have_url(path_is("compliance:program-new"))
     assert not Program.objects.exists()
@@ -293,6 +298,8 @@ def test_a_learner_signs_a_completion_with_the_keyboard(
     page.keyboard.type("not-my-password")
     page.keyboard.press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("Nothing was signed or recorded")
+    # The focus starts at the error summary, not at the top of the page.
+    expect(page.locator("[data-error-summary]")).to_be_focused()
     password = page.get_by_label("Your password")
     expect(password).to_have_attribute("aria-invalid", "true")
     described = password.get_attribute("aria-describedby") or ""
@@ -391,12 +398,20 @@ def test_a_learner_asks_for_an_extension_and_an_officer_approves_it_with_a_signa
     learner.get_by_role("link", name=re.compile("^Request an exemption or extension")).click()
     expect(learner).to_have_url(path_is("compliance:exemption-new"))
     learner.get_by_role("group", name="What do you ask for?").get_by_label("Extension of the due date").check()
+    # Only the date of the kind chosen is shown.
+    expect(learner.get_by_label("Exempt until")).to_be_hidden()
     learner.get_by_label("New due date").fill(new_due.isoformat())
     learner.get_by_label("Reason").fill("I am on leave until the end of the month.")
     learner.get_by_role("button", name="Send the request").click()
     expect(learner.get_by_role("status").first).to_contain_text("Your request was sent to the compliance officers.")
     exemption = Exemption.objects.get()
     assert exemption.state == Exemption.State.PENDING
+    # Back on My compliance, which says the request waits and offers to withdraw it instead of a new one.
+    expect(learner).to_have_url(path_is("compliance:mine"))
+    waiting = learner.get_by_role("article", name="Fire safety 2026")
+    expect(waiting).to_contain_text("is waiting for a decision")
+    expect(waiting.get_by_role("button", name=re.compile("^Withdraw"))).to_be_visible()
+    expect(waiting.get_by_role("link", name=re.compile("^Request an exemption"))).to_have_count(0)
 
     officer_page = open_page()
     sign_in(officer_page, officer.user.email, PASSWORD)

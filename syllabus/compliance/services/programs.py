@@ -16,7 +16,7 @@ from syllabus.accounts.models import Organization, User
 from syllabus.audiences.models import Audience
 from syllabus.audit.services import audit_record
 from syllabus.catalog.models import Course
-from syllabus.compliance import due_dates, evaluation, events, policy, selectors, standing
+from syllabus.compliance import due_dates, evaluation, events, policy, standing
 from syllabus.compliance.models import (
     Anchor,
     Assignment,
@@ -459,10 +459,6 @@ def program_update(*, program: Program, by: User, data: dict[str, Any]) -> Progr
             program.save()
             if "course_ids" in changed:
                 _set_courses(program, course_ids)
-            if "gating" in changed:
-                organization = program.organization
-                selectors.gating_forget(organization)
-                transaction.on_commit(lambda: selectors.gating_forget(organization))
             after = _snapshot(program)
             audit_record(
                 organization=program.organization,
@@ -562,12 +558,6 @@ def program_evaluate_queue(*, program: Program, by: User) -> None:
 def _queue_evaluation(program_id: int, *, full: bool) -> None:
     from syllabus.compliance.tasks import evaluate_program
 
-    found = Program.objects.filter(pk=program_id).select_related("organization").first()
-    if found is not None:
-        organization = found.organization
-        # The sign-in gate's cached "does this organisation gate anyone?" may have changed.
-        selectors.gating_forget(organization)
-        transaction.on_commit(lambda: selectors.gating_forget(organization))
     transaction.on_commit(lambda: evaluate_program.delay(program_id, full=full))
 
 

@@ -72,7 +72,7 @@ from syllabus.enrollment.services.options import (  # noqa: F401
     OPTION_FIELDS,
     options_update,
 )
-from syllabus.enrollment.services.renewal import enrollments_renew  # noqa: F401
+from syllabus.enrollment.services.renewal import enrollments_due_align, enrollments_renew  # noqa: F401
 from syllabus.enrollment.services.rules import (  # noqa: F401
     LEFT_AUDIENCE,
     RULE_APPLY_ATTEMPTS,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 
 from syllabus.audit.services import audit_record_bulk
 from syllabus.catalog.models import Course
@@ -81,3 +82,23 @@ def enrollments_renew(
                 )
             )
     return created
+
+
+def enrollments_due_align(*, course: Course, due_by_membership: dict[int, dt.datetime], method: str) -> int:
+    """Make the due dates of these people's active enrollments in `course` follow another app's schedule (a
+    compliance program's due date, after an extension too). Enrollments made by that app (`method`) take the
+    date as it is; others only when they have no due date or a later one (an earlier date a manager set stands).
+    Set-based: one UPDATE per distinct date and slice of people. Returns how many enrollments changed."""
+    by_day: dict[dt.datetime, list[int]] = {}
+    for membership_id, due in due_by_membership.items():
+        by_day.setdefault(due, []).append(membership_id)
+    changed = 0
+    with transaction.atomic():
+        for due, people in by_day.items():
+            for chunk in _chunks(people):
+                active = Enrollment.objects.filter(course=course, membership_id__in=chunk, status=Status.ACTIVE)
+                changed += active.filter(method=method).exclude(due_at=due).update(due_at=due)
+                changed += (
+                    active.exclude(method=method).filter(Q(due_at__isnull=True) | Q(due_at__gt=due)).update(due_at=due)
+                )
+    return changed

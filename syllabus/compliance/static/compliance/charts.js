@@ -15,10 +15,13 @@
       type: "line",
       data: {
         labels: data.labels,
-        datasets: [{ label: data.label, data: data.values, spanGaps: true, tension: 0.2 }],
+        datasets: [{ label: data.label, data: data.values, spanGaps: true, tension: 0 }],
       },
       options: {
         animation: still ? false : undefined,
+        // The box around the canvas (reports.css) sets the height: a fixed aspect ratio is too flat on a phone.
+        maintainAspectRatio: false,
+        responsive: true,
         scales: { y: { min: 0, max: 100, ticks: { callback: function (value) { return value + "%"; } } } },
         plugins: { legend: { display: false } },
       },

@@ -1,6 +1,7 @@
 // The program form (compliance/programs/form.html): show only the fields that apply to the choices made —
 // the due date or the number of days, courses or the statement, the signature's meaning, the recertification
 // details. Progressive: without JavaScript every field is shown and the server ignores the ones that do not apply.
+// Hiding relies on the global `[hidden] { display: none !important }` of syllabus.css (.field is a grid).
 // CSP-safe: no inline handlers, no eval.
 (function () {
   "use strict";
@@ -39,11 +40,26 @@
     show(form, "signature_meaning", !!(sign && sign.checked));
   }
 
+  // The preview is drawn below a long form: after htmx puts it in, bring it into view and move the focus to its
+  // heading, so keyboard and screen reader users land on the outcome of the button they pressed.
+  function focusPreview(event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "preview") {
+      return;
+    }
+    var heading = document.getElementById("preview-heading");
+    if (heading) {
+      heading.scrollIntoView({ block: "start" });
+      heading.focus({ preventScroll: true });
+    }
+  }
+
   function init() {
     var form = document.querySelector("[data-program-form]");
     if (!form) {
       return;
     }
+    document.body.addEventListener("htmx:afterSwap", focusPreview);
     form.addEventListener("change", function () { update(form); });
     form.addEventListener("input", function (event) {
       if (event.target && event.target.name === "valid_months") {
