@@ -277,7 +277,7 @@ class _Seeder:
                 assigned_on=assigned_on,
                 opened_on=assigned_on - dt.timedelta(days=program.lookback_days),
                 due_on=due_dates.first_due(schedule, assigned_on=assigned_on, hire_date=membership.hire_date),
-                # A placeholder until the evaluation below replays the ledger (evaluated_revision 0: never).
+                # Provisional until the evaluation below replays the ledger (evaluated_revision 0: never evaluated).
                 status=StatusCode.NOT_YET_DUE,
                 status_since=assigned_on,
                 evaluated_revision=0,

@@ -336,7 +336,7 @@ def _evaluate_batch(
         result.evaluated += 1
         item_facts = facts[key]
         is_new = assignment.pk is None
-        # Never evaluated (new, or written with a placeholder standing: the demo's past): replayed from the start.
+        # Never evaluated (new, or written with a provisional standing: the demo's past): replayed from the start.
         never = is_new or assignment.evaluated_revision == 0
         previous = None if never else (assignment.status, assignment.cycle)
         revised = not never and assignment.evaluated_revision != program.revision
@@ -440,7 +440,7 @@ def _write_standing(changed: list[Assignment]) -> None:
     names = ", ".join(f'"{column}"' for column in ["id", *columns])
     for start in range(0, len(changed), WRITE_BATCH):
         chunk = changed[start : start + WRITE_BATCH]
-        placeholders = ", ".join("(" + ", ".join(["%s"] * (len(columns) + 1)) + ")" for _ in chunk)
+        value_rows = ", ".join("(" + ", ".join(["%s"] * (len(columns) + 1)) + ")" for _ in chunk)
         params: list[Any] = []
         for assignment in chunk:
             params.append(assignment.pk)
@@ -450,7 +450,7 @@ def _write_standing(changed: list[Assignment]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f'UPDATE "{table}" AS a SET {assignments_set} '  # noqa: S608 (column names from the model)
-                f"FROM (VALUES {placeholders}) AS v({names}) "
+                f"FROM (VALUES {value_rows}) AS v({names}) "
                 f'WHERE a."id" = v."id"::bigint',
                 params,
             )
@@ -612,14 +612,14 @@ def evaluate_program(
         if program.status != ProgramStatus.ACTIVE:
             return result
         result.assigned = joiners
-        todo = Assignment.objects.filter(program=program, ended_at__isnull=True).select_related(None)
+        open_rows = Assignment.objects.filter(program=program, ended_at__isnull=True).select_related(None)
         if membership_ids is not None:
             ids = sorted({open_now[m] for m in set(open_now) - set(leavers)})
         elif full:
-            ids = list(todo.order_by("pk").values_list("pk", flat=True))
+            ids = list(open_rows.order_by("pk").values_list("pk", flat=True))
         else:
-            stale = todo.exclude(evaluated_revision=program.revision)
-            due = todo.filter(next_change_on__lte=today)
+            stale = open_rows.exclude(evaluated_revision=program.revision)
+            due = open_rows.filter(next_change_on__lte=today)
             ids = sorted(set(stale.values_list("pk", flat=True)) | set(due.values_list("pk", flat=True)))
         for chunk in _chunks(ids):
             _evaluate_batch(

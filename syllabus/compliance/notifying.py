@@ -78,7 +78,7 @@ CATEGORY = _("Compliance")
 _PROGRAM = Placeholder(_("Name of the program"), _("Fire safety 2026"))
 _DUE_ON = Placeholder(_("The due date"), _("March 31, 2026"))
 _PERSON = Placeholder(_("Name of the person"), "Lena Learner")
-_TODO = Placeholder(
+_NEXT_STEP = Placeholder(
     _("A whole sentence saying what to do: the course(s) to complete, or the statement to acknowledge"),
     _("Complete the course “Fire safety for clinical areas”."),
 )
@@ -113,8 +113,8 @@ TYPES: tuple[NotificationType, ...] = (
         description=_("A compliance program now applies to you: what it asks of you and by when."),
         category=CATEGORY,
         subject=_("{{ program }} applies to you: due {{ due_on }}"),
-        body=_("{{ program }} now applies to you and is due on {{ due_on }}.\n\n{{ todo }}"),
-        placeholders={"program": _PROGRAM, "due_on": _DUE_ON, "todo": _TODO},
+        body=_("{{ program }} now applies to you and is due on {{ due_on }}.\n\n{{ next_step }}"),
+        placeholders={"program": _PROGRAM, "due_on": _DUE_ON, "next_step": _NEXT_STEP},
         org_mandatory_allowed=True,
     ),
     NotificationType(
@@ -123,12 +123,12 @@ TYPES: tuple[NotificationType, ...] = (
         description=_("Reminders, a number of days before your compliance training is due (the program sets when)."),
         category=CATEGORY,
         subject=_("Reminder: {{ program }} is due on {{ due_on }}"),
-        body=_("{{ program }} is due on {{ due_on }}, in {{ days }} day(s).\n\n{{ todo }}"),
+        body=_("{{ program }} is due on {{ due_on }}, in {{ days }} day(s).\n\n{{ next_step }}"),
         placeholders={
             "program": _PROGRAM,
             "due_on": _DUE_ON,
             "days": Placeholder(_("Days left until the due date"), "14"),
-            "todo": _TODO,
+            "next_step": _NEXT_STEP,
         },
         org_mandatory_allowed=True,
     ),
@@ -138,8 +138,8 @@ TYPES: tuple[NotificationType, ...] = (
         description=_("On the day your compliance training is due, if you have not done it yet."),
         category=CATEGORY,
         subject=_("{{ program }} is due today"),
-        body=_("{{ program }} is due today, {{ due_on }}.\n\n{{ todo }}"),
-        placeholders={"program": _PROGRAM, "due_on": _DUE_ON, "todo": _TODO},
+        body=_("{{ program }} is due today, {{ due_on }}.\n\n{{ next_step }}"),
+        placeholders={"program": _PROGRAM, "due_on": _DUE_ON, "next_step": _NEXT_STEP},
         org_mandatory_allowed=True,
     ),
     NotificationType(
@@ -150,13 +150,13 @@ TYPES: tuple[NotificationType, ...] = (
         subject=_("{{ program }} is overdue"),
         body=_(
             "{{ program }} was due on {{ due_on }} and has been overdue for {{ days }} day(s). Please do it now.\n\n"
-            "{{ todo }}"
+            "{{ next_step }}"
         ),
         placeholders={
             "program": _PROGRAM,
             "due_on": _DUE_ON,
             "days": Placeholder(_("Days overdue"), "7"),
-            "todo": _TODO,
+            "next_step": _NEXT_STEP,
         },
         org_mandatory_allowed=True,
     ),
@@ -170,13 +170,13 @@ TYPES: tuple[NotificationType, ...] = (
         subject=_("{{ program }} expired: recertify now"),
         body=_(
             "Your {{ program }} certification expired on {{ due_on }} and recertification has been overdue for "
-            "{{ days }} day(s).\n\n{{ todo }}"
+            "{{ days }} day(s).\n\n{{ next_step }}"
         ),
         placeholders={
             "program": _PROGRAM,
             "due_on": Placeholder(_("The day it expired (the recertification's due date)"), _("March 31, 2026")),
             "days": Placeholder(_("Days overdue"), "7"),
-            "todo": _TODO,
+            "next_step": _NEXT_STEP,
         },
         org_mandatory_allowed=True,
     ),
@@ -188,12 +188,12 @@ TYPES: tuple[NotificationType, ...] = (
         subject=_("You can now recertify {{ program }}"),
         body=_(
             "Your {{ program }} certification is valid until {{ valid_until }}. You can recertify from today: a "
-            "completion from now on renews it.\n\n{{ todo }}"
+            "completion from now on renews it.\n\n{{ next_step }}"
         ),
         placeholders={
             "program": _PROGRAM,
             "valid_until": Placeholder(_("The last day the certification is valid"), _("May 31, 2026")),
-            "todo": _TODO,
+            "next_step": _NEXT_STEP,
         },
         org_mandatory_allowed=True,
     ),
@@ -205,13 +205,13 @@ TYPES: tuple[NotificationType, ...] = (
         subject=_("{{ program }} expires in {{ days }} day(s)"),
         body=_(
             "Your {{ program }} certification is valid until {{ valid_until }}: it expires in {{ days }} day(s). "
-            "Recertify before then.\n\n{{ todo }}"
+            "Recertify before then.\n\n{{ next_step }}"
         ),
         placeholders={
             "program": _PROGRAM,
             "valid_until": Placeholder(_("The last day the certification is valid"), _("May 31, 2026")),
             "days": Placeholder(_("Days left until it expires"), "14"),
-            "todo": _TODO,
+            "next_step": _NEXT_STEP,
         },
         org_mandatory_allowed=True,
     ),
@@ -351,7 +351,7 @@ def link(*candidates: tuple[str, Sequence[object]], query: str = "") -> str:
     return ""
 
 
-def todo_sentence(program: Program, course_titles: Sequence[str], language: str) -> str:
+def next_step_sentence(program: Program, course_titles: Sequence[str], language: str) -> str:
     """What the person has to do, in their language: the course(s), or the statement to acknowledge."""
     with translation.override(language):
         if program.requirement == Requirement.ACKNOWLEDGEMENT:

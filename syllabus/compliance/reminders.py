@@ -297,19 +297,19 @@ class _Context:
     rules: Rules
     today: dt.date
     course_titles: list[str]
-    todo: dict[str, str]
+    next_steps: dict[str, str]
 
-    def todo_in(self, language: str) -> str:
-        if language not in self.todo:
-            self.todo[language] = notifying.todo_sentence(self.program, self.course_titles, language)
-        return self.todo[language]
+    def next_step_in(self, language: str) -> str:
+        if language not in self.next_steps:
+            self.next_steps[language] = notifying.next_step_sentence(self.program, self.course_titles, language)
+        return self.next_steps[language]
 
 
 def _learner_notice(ctx: _Context, row: Row, step: Step, locale: str, url: str) -> notifications.Notice:
     program = ctx.program
     context: dict[str, Any] = {
         "program": program.name,
-        "todo": ctx.todo_in(notifying.language_of(locale, program.organization)),
+        "next_step": ctx.next_step_in(notifying.language_of(locale, program.organization)),
     }
     if step.type in (notifying.WINDOW_OPEN, notifying.EXPIRING):
         assert row.expires_on is not None
@@ -439,7 +439,7 @@ def send_for_program(program: Program, today: dt.date | None = None) -> dict[str
     titles = list(
         ProgramCourse.objects.filter(program=program).order_by("position", "pk").values_list("course__title", flat=True)
     )
-    ctx = _Context(program=program, rules=rules, today=today, course_titles=titles, todo={})
+    ctx = _Context(program=program, rules=rules, today=today, course_titles=titles, next_steps={})
     sent: Counter[str] = Counter()
     tally = _Officers()
     for rows in _batches(program, rules, today):

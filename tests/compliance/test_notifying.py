@@ -68,15 +68,15 @@ def test_escalation_types_are_shown_only_to_the_people_they_concern(world: World
 
 def test_what_to_do_is_one_sentence_for_each_kind_of_program(world: World) -> None:
     course = Program(name="P", requirement="course")
-    assert notifying.todo_sentence(course, ["Fire safety"], "en") == "Complete the course “Fire safety”."
+    assert notifying.next_step_sentence(course, ["Fire safety"], "en") == "Complete the course “Fire safety”."
     any_of = Program(name="P", requirement="any")
-    assert notifying.todo_sentence(any_of, ["A", "B"], "en") == "Complete one of these courses: “A”, “B”."
+    assert notifying.next_step_sentence(any_of, ["A", "B"], "en") == "Complete one of these courses: “A”, “B”."
     all_of = Program(name="P", requirement="all", require_signature=True)
-    assert notifying.todo_sentence(all_of, ["A", "B"], "en") == (
+    assert notifying.next_step_sentence(all_of, ["A", "B"], "en") == (
         "Complete each of these courses: “A”, “B”. Then sign your completion on your compliance page."
     )
     ack = Program(name="P", requirement="acknowledgement")
-    assert notifying.todo_sentence(ack, [], "en") == "Read and acknowledge the statement on your compliance page."
+    assert notifying.next_step_sentence(ack, [], "en") == "Read and acknowledge the statement on your compliance page."
 
 
 # --- recipients --------------------------------------------------------------------------------------------------
