@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "syllabus.progress",
     "syllabus.notifications",
     "syllabus.compliance",
+    "syllabus.certificates",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,13 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
 CELERY_BEAT_SCHEDULE["compliance-daily"] = {
     "task": "syllabus.compliance.tasks.daily",
     "schedule": crontab(hour=3, minute=0),
+    "options": {"expires": 6 * 60 * 60},
+}
+# After compliance (03:00), whose recertifications issue certificates: PDFs still pending are drawn, and holders
+# of certificates about to expire are reminded (each reminder once).
+CELERY_BEAT_SCHEDULE["certificates-daily"] = {
+    "task": "syllabus.certificates.tasks.daily",
+    "schedule": crontab(hour=3, minute=15),
     "options": {"expires": 6 * 60 * 60},
 }
 CELERY_BEAT_SCHEDULE["accounts-prune"] = {

@@ -1,0 +1,165 @@
+"""Open Badges 3.0: each certificate as an `OpenBadgeCredential` (a W3C Verifiable Credential), signed as a VC-JWT.
+
+What the specification asks of the JSON Web Token proof (1EdTech Open Badges 3.0, section 8.2), and how:
+- JOSE header: `alg` RS256 (the algorithm every verifier supports), `typ` "JWT", `kid` a URL that dereferences to
+  the public JWK (`certificates:key`) and `jwk`, the same public key, for verifiers that work offline. No other
+  header; the JWK never carries "d".
+- JWT payload: the credential's own members, plus the registered claims `iss` = issuer.id, `jti` = id,
+  `nbf` = validFrom, `sub` = credentialSubject.id and, when it expires, `exp` = validUntil.
+- The credential's `id` is the certificate's public verification URL, so anyone holding the badge can
+  dereference it and read whether it is still valid (revoked, superseded or expired are shown there).
+
+The recipient is named (IdentityObject "name", not hashed: the certificate prints it anyway) and identified by a
+salted SHA-256 of their email address (hashed: the holder can prove it, nobody can read it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from typing import Any
+
+import jwt
+from django.conf import settings
+from django.urls import reverse
+
+from syllabus.certificates import keys
+from syllabus.certificates.models import Award, Certificate, SigningKey
+
+CONTEXT = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+SCHEMA = {
+    "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+    "type": "1EdTechJsonSchemaValidator2019",
+}
+
+
+def absolute(path: str) -> str:
+    """URLs in credentials are built on SITE_URL, never on a request's Host header."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def verify_url(certificate: Certificate) -> str:
+    return absolute(reverse("certificates:verify", args=[certificate.public_id]))
+
+
+def issuer_url(organization_slug: str) -> str:
+    return absolute(reverse("certificates:issuer", args=[organization_slug]))
+
+
+def achievement_url(award_id: int) -> str:
+    return absolute(reverse("certificates:achievement", args=[award_id]))
+
+
+def key_url(key: SigningKey) -> str:
+    return absolute(reverse("certificates:key", args=[key.kid]))
+
+
+def subject_id(certificate: Certificate) -> str:
+    """A stable, opaque id for the recipient within the organisation: not their database id, not their email."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"certificates.subject:{certificate.organization_id}:{certificate.membership_id}".encode(),
+        hashlib.sha256,
+    ).digest()
+    return f"urn:uuid:{uuid.UUID(bytes=digest[:16], version=4)}"
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _email_identity(email: str) -> dict[str, Any]:
+    salt = secrets.token_hex(8)
+    digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+    return {
+        "type": "IdentityObject",
+        "identityHash": f"sha256${digest}",
+        "identityType": "emailAddress",
+        "hashed": True,
+        "salt": salt,
+    }
+
+
+def achievement(award: Award | None, certificate: Certificate) -> dict[str, Any]:
+    name = (award.achievement_name if award else "") or certificate.title
+    description = (award.achievement_description if award else "") or certificate.title
+    criteria = (award.criteria if award else "") or f"Completed {certificate.title}."
+    out: dict[str, Any] = {
+        "id": achievement_url(award.pk) if award else verify_url(certificate) + "#achievement",
+        "type": ["Achievement"],
+        "achievementType": "Certificate",
+        "name": name,
+        "description": description,
+        "criteria": {"narrative": criteria},
+    }
+    if award is not None:
+        out["image"] = {"id": absolute(reverse("certificates:badge-image", args=[award.pk])), "type": "Image"}
+    return out
+
+
+def credential(certificate: Certificate, *, email: str, organization_name: str, organization_slug: str) -> dict:
+    """The unsigned OpenBadgeCredential of `certificate`."""
+    issued = _iso(certificate.issued_at)
+    out: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": verify_url(certificate),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": certificate.title,
+        "issuer": {
+            "id": issuer_url(organization_slug),
+            "type": ["Profile"],
+            "name": organization_name,
+            "url": absolute("/"),
+        },
+        "validFrom": issued,
+        "credentialSubject": {
+            "id": subject_id(certificate),
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityHash": certificate.recipient_name,
+                    "identityType": "name",
+                    "hashed": False,
+                },
+                _email_identity(email),
+            ],
+            "achievement": achievement(certificate.award, certificate),
+        },
+        "credentialSchema": [SCHEMA],
+    }
+    if certificate.expires_at is not None:
+        out["validUntil"] = _iso(certificate.expires_at)
+    return out
+
+
+def sign(document: dict[str, Any], key: SigningKey) -> str:
+    """The compact JWS (VC-JWT) of `document`, signed with `key`."""
+    payload = dict(document)
+    payload["iss"] = document["issuer"]["id"]
+    payload["jti"] = document["id"]
+    payload["sub"] = document["credentialSubject"]["id"]
+    payload["nbf"] = int(dt.datetime.fromisoformat(document["validFrom"].replace("Z", "+00:00")).timestamp())
+    if "validUntil" in document:
+        payload["exp"] = int(dt.datetime.fromisoformat(document["validUntil"].replace("Z", "+00:00")).timestamp())
+    headers = {"kid": key_url(key), "jwk": keys.public_jwk(key), "typ": "JWT"}
+    return jwt.encode(payload, keys.private_key(key), algorithm=keys.ALGORITHM, headers=headers)
+
+
+def issue(certificate: Certificate) -> tuple[str, SigningKey]:
+    """Sign `certificate` with its organisation's active key: (compact JWS, key)."""
+    organization = certificate.organization
+    key = keys.active_key(organization)
+    document = credential(
+        certificate,
+        email=certificate.membership.user.email,
+        organization_name=organization.name,
+        organization_slug=organization.slug,
+    )
+    return sign(document, key), key

@@ -1,0 +1,1 @@
+"""Writes of certificates, one module per area: issuing and revoking (issuing), templates, awards, signing keys."""

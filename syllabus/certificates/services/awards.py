@@ -1,0 +1,7 @@
+"""Awards (being written)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+AUDIT_ACTIONS: tuple[tuple[str, Any], ...] = ()
