@@ -358,6 +358,10 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1, maximum=60)
 # Where people reach this Syllabus: links in emails are made absolute with it.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Public certificate verification, per client IP and minute: the page, its upload form, and the API endpoint.
+CERTIFICATES_VERIFY_PAGE_RATE = env_int("CERTIFICATES_VERIFY_PAGE_RATE", 120, minimum=1)
+CERTIFICATES_VERIFY_UPLOAD_RATE = env_int("CERTIFICATES_VERIFY_UPLOAD_RATE", 30, minimum=1)
+CERTIFICATES_VERIFY_API_RATE = env_int("CERTIFICATES_VERIFY_API_RATE", 30, minimum=1)
 
 # --- REST API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

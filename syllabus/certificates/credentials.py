@@ -15,17 +15,21 @@ salted SHA-256 of their email address (hashed: the holder can prove it, nobody c
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from django.conf import settings
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
+from syllabus.accounts.models import Organization
 from syllabus.certificates import keys
 from syllabus.certificates.models import Award, Certificate, SigningKey
 
@@ -163,3 +167,63 @@ def issue(certificate: Certificate) -> tuple[str, SigningKey]:
         organization_slug=organization.slug,
     )
     return sign(document, key), key
+
+
+# --- reading what was issued (downloads, verification) -------------------------------------------------------
+
+# The registered claims `sign` adds to the credential's own members; the JSON download leaves them out.
+JWT_CLAIMS = ("iss", "jti", "nbf", "sub", "exp")
+
+
+def payload_of(token: str) -> dict[str, Any]:
+    """The payload of a compact JWS, NOT verified: only for tokens we issued and stored (downloads)."""
+    segment = token.split(".")[1]
+    loaded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    if not isinstance(loaded, dict):
+        raise ValueError("The payload is not a JSON object.")
+    return loaded
+
+
+def document_of(token: str) -> dict[str, Any]:
+    """The OpenBadgeCredential JSON inside a stored VC-JWT (the .json download): its members without the JWT
+    registered claims, which only restate them."""
+    return {k: v for k, v in payload_of(token).items() if k not in JWT_CLAIMS}
+
+
+def public_id_of(url: object) -> uuid.UUID | None:
+    """The certificate's public id in one of OUR verification URLs (a credential's `id`), else None."""
+    prefix = settings.SITE_URL.rstrip("/")
+    if not isinstance(url, str) or not url.startswith(prefix + "/"):
+        return None
+    try:
+        match = resolve(urlsplit(url[len(prefix) :]).path)
+    except Resolver404:
+        return None
+    if match.view_name != "certificates:verify":
+        return None
+    try:
+        return uuid.UUID(str(match.kwargs.get("public_id")))
+    except ValueError:
+        return None
+
+
+def issuer_profile(organization: Organization) -> dict[str, Any]:
+    """The issuer's OB 3.0 Profile, as `issuer.id` dereferences to."""
+    out: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": issuer_url(organization.slug),
+        "type": ["Profile"],
+        "name": organization.name,
+        "url": absolute("/"),
+    }
+    if organization.logo:
+        out["image"] = {"id": absolute(organization.logo.url), "type": "Image"}
+    return out
+
+
+def achievement_document(award: Award, certificate: Certificate) -> dict[str, Any]:
+    """The Achievement as an achievement's `id` dereferences to: what the credentials carry, with its context and
+    creator (`certificate`, one of the award's, supplies the names a blank award field falls back on)."""
+    out = {"@context": CONTEXT, **achievement(award, certificate)}
+    out["creator"] = {"id": issuer_url(award.organization.slug), "type": ["Profile"]}
+    return out

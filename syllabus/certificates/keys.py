@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet
+from django.urls import Resolver404, resolve
 from jwt.algorithms import RSAAlgorithm
 
 from syllabus.accounts.models import Organization, User
@@ -100,3 +104,58 @@ def active_key(organization: Organization) -> SigningKey:
         # Another request made the first key at the same moment: use theirs.
         return SigningKey.objects.get(organization=organization, state=SigningKey.State.ACTIVE)
     return key
+
+
+# --- finding keys (verification, the keys page, the published JWKS) -------------------------------------------
+
+# Members of a JWK that belong to the private half (RFC 7518 6.3.2): a header's `jwk` carrying any is refused.
+PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+def kid_of(url: str) -> uuid.UUID | None:
+    """The kid in one of OUR key URLs (`certificates:key`, as `credentials.key_url` writes it), else None.
+
+    Only URLs on SITE_URL count: a kid pointing elsewhere names a key we never published.
+    """
+    prefix = settings.SITE_URL.rstrip("/")
+    if not isinstance(url, str) or not url.startswith(prefix + "/"):
+        return None
+    try:
+        match = resolve(urlsplit(url[len(prefix) :]).path)
+    except Resolver404:
+        return None
+    if match.view_name != "certificates:key":
+        return None
+    kid = match.kwargs.get("kid")
+    return kid if isinstance(kid, uuid.UUID) else None
+
+
+def find(kid: uuid.UUID) -> SigningKey | None:
+    """One of our keys, active or retired, whatever organisation holds it (kids are globally unique)."""
+    return SigningKey.objects.filter(kid=kid).select_related("organization").first()
+
+
+def same_public_key(jwk: object, key: SigningKey) -> bool:
+    """Whether a JWK (from a token's header) is exactly `key`'s public key: same type, modulus and exponent."""
+    if not isinstance(jwk, dict):
+        return False
+    published = public_jwk(key)
+    return all(jwk.get(member) == published.get(member) for member in ("kty", "n", "e"))
+
+
+def published(organization: Organization) -> list[SigningKey]:
+    """The organisation's keys as published in its JWKS: active first, then retired, newest first."""
+    return sorted(
+        SigningKey.objects.filter(organization=organization),
+        key=lambda key: (key.state != SigningKey.State.ACTIVE, -key.created_at.timestamp(), -key.pk),
+    )
+
+
+def with_usage(organization: Organization) -> QuerySet[SigningKey]:
+    """The keys page and API: each key with how many certificates it signed (one query)."""
+    return (
+        SigningKey.objects.filter(organization=organization)
+        .select_related("created_by")
+        .annotate(signed=Count("certificates"))
+        .order_by("-created_at", "-pk")
+    )

@@ -38,7 +38,7 @@ PAGE_SIZE_CSS: dict[str, str] = {
 
 
 class Template(TenantModel):
-    """How an organisation's certificates look: HTML and CSS with `{{ placeholders }}` (rendering.PLACEHOLDERS).
+    """How an organisation's certificates look: HTML and CSS with `{{ placeholders }}` (placeholders.PLACEHOLDERS).
 
     Every save bumps `revision`; a certificate records the revision it was drawn with. A template used by an award
     cannot be deleted (archive it instead).

@@ -9,7 +9,8 @@ from syllabus.certificates import views_public
 
 urlpatterns = [
     path("verify/", views_public.verify_upload, name="verify-upload"),
-    path("verify/<uuid:public_id>/", views_public.verify, name="verify"),
+    # Any text, not only a UUID: a mistyped id gets the page that says no certificate has it, not a generic 404.
+    path("verify/<str:public_id>/", views_public.verify, name="verify"),
     path("badges/issuers/<slug:slug>/", views_public.issuer, name="issuer"),
     path("badges/issuers/<slug:slug>/jwks.json", views_public.jwks, name="jwks"),
     path("badges/keys/<uuid:kid>/", views_public.key, name="key"),

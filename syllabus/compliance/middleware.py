@@ -54,8 +54,11 @@ OPEN_URL_NAMES = (
     "core:metrics",
     "compliance:mine",
     "compliance:exemption-new",
+    # Public pages: anyone may verify a certificate, held at the gate or not ("/certificates/verify/" covers each
+    # certificate's own page).
+    "certificates:verify-upload",
 )
-OPEN_PREFIXES_FIXED = ("/api/", "/static/", "/media/", "/favicon.ico")
+OPEN_PREFIXES_FIXED = ("/api/", "/static/", "/media/", "/favicon.ico", "/certificates/badges/")
 # Open pages with an id in their path, matched by the resolved view's name: one exemption request (the person
 # follows their own; its view decides who may see it) and withdrawing it.
 OPEN_VIEW_NAMES = frozenset({"compliance:exemption", "compliance:exemption-withdraw"})

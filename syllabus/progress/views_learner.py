@@ -32,6 +32,7 @@ from syllabus.enrollment.forms_course import error_summary
 from syllabus.progress import selectors_learner as selectors
 from syllabus.progress import services, transcripts
 from syllabus.progress.models import ExternalTraining
+from syllabus.web import panels
 
 View = Callable[..., HttpResponseBase]
 
@@ -66,6 +67,8 @@ def dashboard(request: HttpRequest, organization: Organization, principal: Princ
         {
             "is_member": principal.is_member,
             "can_decide_external": principal.is_member and principal.can("enrollment.assign"),
+            # What apps building on progress add (their certificates...): web.panels, registered in their ready().
+            "panels": panels.dashboard_panels(request, principal, organization) if principal.is_member else [],
         }
     )
     return render(request, "progress/learner/dashboard.html", context)
@@ -105,7 +108,7 @@ def _year(request: HttpRequest) -> int | None:
 
 
 def _transcript_response(
-    request: HttpRequest, organization: Organization, person: Membership, *, own: bool
+    request: HttpRequest, organization: Organization, principal: Principal, person: Membership, *, own: bool
 ) -> HttpResponseBase:
     year = _year(request)
     rows = selectors.transcript(membership=person, year=year)
@@ -134,11 +137,17 @@ def _transcript_response(
     page = Paginator(rows, TRANSCRIPT_PAGE_SIZE).get_page(request.GET.get("page"))
     base = reverse("progress:transcript") if own else reverse("progress:person-transcript", args=[person.pk])
     query = {"year": year} if year else {}
+    items = selectors.completed_items(page.object_list)
+    # Links other apps put beside the lines (the certificate a completion earned): one call for the whole page.
+    links = panels.transcript_links(
+        principal=principal, membership=person, completion_ids=[item.completion_id for item in items]
+    )
     context = {
         "person": person,
         "person_name": person_name,
         "own": own,
-        "items": selectors.completed_items(page.object_list),
+        "items": items,
+        "rows": panels.with_links(items, links),
         "page_obj": page,
         "years": selectors.transcript_years(membership=person),
         "year": year,
@@ -152,7 +161,7 @@ def _transcript_response(
 @organization_view
 @require_safe
 def transcript(request: HttpRequest, organization: Organization, principal: Principal) -> HttpResponseBase:
-    return _transcript_response(request, organization, _member(principal), own=True)
+    return _transcript_response(request, organization, principal, _member(principal), own=True)
 
 
 @organization_view
@@ -166,7 +175,7 @@ def person_transcript(
     if person is None:
         raise Http404
     own = principal.membership is not None and principal.membership.pk == person.pk
-    return _transcript_response(request, organization, person, own=own)
+    return _transcript_response(request, organization, principal, person, own=own)
 
 
 # --- external training --------------------------------------------------------------------------------------------

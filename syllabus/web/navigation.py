@@ -58,6 +58,8 @@ MAIN: tuple[NavItem, ...] = (
     NavItem(_("Skills"), "skills:framework"),
     # Everyone: their own mandatory training (the page says so when there is none).
     NavItem(_("My compliance"), "compliance:mine"),
+    # Everyone: the certificates they earned (the page says so when there is none).
+    NavItem(_("My certificates"), "certificates:mine"),
     # Not "Compliance" alone: links are found by their name, and that would also answer to "My compliance".
     NavItem(
         _("Compliance programs"), "compliance:programs", ("compliance.manage", "report.view_all", "report.view_team")
@@ -69,6 +71,10 @@ MAIN: tuple[NavItem, ...] = (
         also_current=("compliance:point-in-time", "compliance:evidence"),
     ),
     NavItem(_("Exemptions"), "compliance:exemptions", ("compliance.manage", "report.view_all", "report.view_team")),
+    # Not "Certificates" alone: links are found by their name, and that would also answer to "My certificates".
+    NavItem(
+        _("Issued certificates"), "certificates:list", ("certificate.manage", "report.view_all", "report.view_team")
+    ),
 )
 
 ADMIN: tuple[NavItem, ...] = (
@@ -91,6 +97,20 @@ ADMIN: tuple[NavItem, ...] = (
         ("notification.manage",),
         also_current=("notifications:admin_log",),
     ),
+    NavItem(
+        _("Certificate awards"),
+        "certificates:awards",
+        ("certificate.manage",),
+        also_current=("certificates:award-create",),
+    ),
+    NavItem(
+        _("Certificate templates"),
+        "certificates:templates",
+        ("certificate.manage",),
+        also_current=("certificates:template-create",),
+    ),
+    # The keys that sign the organisation's Open Badges (rotation retires the active one; old badges still verify).
+    NavItem(_("Badge signing keys"), "certificates:keys", ("certificate.manage",)),
     NavItem(_("API tokens"), "accounts:tokens", ()),
     NavItem(_("All organisations"), "accounts:platform-organizations", platform_only=True),
 )

@@ -188,6 +188,21 @@ def _submit_empty_person_form(page: Page) -> None:
     expect(page.locator("[aria-invalid=true]").first).to_be_visible()
 
 
+def _submit_empty_verify_form(page: Page) -> None:
+    page.get_by_role("button", name="Verify", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was verified")
+
+
+def _submit_nameless_template(page: Page) -> None:
+    page.get_by_role("button", name="Create template").click()
+    expect(page.get_by_role("textbox", name="Name", exact=True)).to_have_attribute("aria-invalid", "true")
+
+
+def _submit_empty_award_form(page: Page) -> None:
+    page.get_by_role("button", name="Create the award").click()
+    expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+
+
 # Every server-rendered page of the foundation (the API docs are third-party and left out).
 PAGES_IN_SCOPE: dict[str, PageInScope] = {
     "sign-in": PageInScope("anonymous", lambda w: url("accounts:sign-in")),
@@ -230,6 +245,29 @@ PAGES_IN_SCOPE: dict[str, PageInScope] = {
     "new compliance program": PageInScope("org_admin", lambda w: url("compliance:program-new")),
     "compliance reports": PageInScope("org_admin", lambda w: url("compliance:dashboard")),
     "exemptions": PageInScope("manager", lambda w: url("compliance:exemptions")),
+    # Certificates (issue #10): the pages that need no certificate; certificates have their own browser tests
+    # (test_certificates.py). An id no certificate has answers the public "no certificate" page.
+    "verify a badge": PageInScope("anonymous", lambda w: url("certificates:verify-upload")),
+    "verify a badge with an error": PageInScope(
+        "anonymous", lambda w: url("certificates:verify-upload"), _submit_empty_verify_form
+    ),
+    "verify an unknown certificate (404)": PageInScope(
+        "anonymous", lambda w: url("certificates:verify", "6f1c2a9e-0d4b-4c8e-9a1f-3b7d5e2c8a40"), status=404
+    ),
+    "my certificates": PageInScope("learner", lambda w: url("certificates:mine")),
+    "issued certificates": PageInScope("org_admin", lambda w: url("certificates:list")),
+    "issued certificates of a team": PageInScope("manager", lambda w: url("certificates:list")),
+    "certificate awards": PageInScope("org_admin", lambda w: url("certificates:awards")),
+    "new certificate award": PageInScope("org_admin", lambda w: url("certificates:award-create")),
+    "new certificate award with errors": PageInScope(
+        "org_admin", lambda w: url("certificates:award-create"), _submit_empty_award_form
+    ),
+    "certificate templates": PageInScope("org_admin", lambda w: url("certificates:templates")),
+    "new certificate template": PageInScope("org_admin", lambda w: url("certificates:template-create")),
+    "new certificate template with errors": PageInScope(
+        "org_admin", lambda w: url("certificates:template-create"), _submit_nameless_template
+    ),
+    "badge signing keys": PageInScope("org_admin", lambda w: url("certificates:keys")),
     "not allowed (403)": PageInScope("learner", lambda w: url("accounts:people"), status=403),
     "not found (404)": PageInScope("org_admin", lambda w: url("accounts:person-detail", w.outsider.pk), status=404),
 }
