@@ -13,8 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -28,12 +28,13 @@ from syllabus.certificates import credentials, keys, policy, verification
 from syllabus.certificates.models import SigningKey
 from syllabus.certificates.services import keys as key_services
 from syllabus.core import clock
-from syllabus.core.api import paginated_response, with_errors
+from syllabus.core.api import ErrorSerializer, paginated_response, with_errors
 from syllabus.core.request_context import client_ip
 from syllabus.core.schema import AutoSchema
 
 TAG = "certificates"
 RATE_SETTING, RATE = "CERTIFICATES_VERIFY_API_RATE", 30
+NESTED_TOO_DEEPLY = "The JSON body is nested too deeply."
 GIVE_ONE = "Send a credential (a VC-JWT or a credential's JSON) or a badge file."
 GIVE_ONLY_ONE = "Send a credential or a file, not both."
 FILE_TOO_LARGE = "The file is larger than {limit} MB."
@@ -41,12 +42,29 @@ FILE_TOO_LARGE = "The file is larger than {limit} MB."
 STATUS_HELP = "The certificate's status today: `valid`, `expired`, `superseded` or `revoked`."
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+class JSONBodyParser(JSONParser):
+    """DRF's JSON parser, but a body nested deeper than Python's recursion limit is a parse error (400) rather
+    than a crash (500): this endpoint is public."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError(NESTED_TOO_DEEPLY) from exc
+
+
 class VerifyThrottle(BaseThrottle):
     """Per client address and minute, counted in the cache with the verification pages' counter helper."""
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         limit = int(getattr(settings, RATE_SETTING, RATE))
-        return verification.within_rate(ident=client_ip(request._request) or "unknown", scope="verify-api", limit=limit)
+        ident = verification.rate_key(client_ip(request._request))
+        return verification.within_rate(ident=ident, scope="verify-api", limit=limit)
 
     def wait(self) -> float:
         return 60.0
@@ -107,7 +125,7 @@ class VerifyApi(APIView):
     authentication_classes: list[Any] = []  # public: no session, so no CSRF, and no token needed
     permission_classes = [AllowAny]
     throttle_classes = [VerifyThrottle]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONBodyParser, MultiPartParser, FormParser]
     schema = AutoSchema()
 
     class InputSerializer(serializers.Serializer[Any]):
@@ -144,12 +162,18 @@ class VerifyApi(APIView):
         "then that it is exactly the credential we issued and the certificate's status today. A credential's JSON "
         "has no signature to check: its id is looked up. Answers 200 with the verdict in `ok`.",
         request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
-        responses=with_errors({200: VerificationSerializer}, 400),
+        responses={
+            **with_errors({200: VerificationSerializer}, 400),
+            413: OpenApiResponse(ErrorSerializer, description="The body is larger than any badge or credential."),
+        },
         examples=[
             OpenApiExample("A VC-JWT", value={"credential": "eyJhbGciOiJSUzI1NiIs..."}, request_only=True),
         ],
     )
     def post(self, request: Request) -> Response:
+        # Before `request.data` reads (and parses) the body: DRF's parsers read whatever length is declared.
+        if verification.body_too_large(request.META):
+            raise BodyTooLarge(FILE_TOO_LARGE.format(limit=verification.UPLOAD_LIMIT // (1024 * 1024)))
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data.get("file")

@@ -44,34 +44,59 @@ class AwardForm(ServiceErrors, forms.Form):
             "cycle when the program recurs."
         ),
     )
-    template_id = forms.TypedChoiceField(label=_("Template"), coerce=int, empty_value=None)
-    enabled = forms.BooleanField(label=_("Issue certificates"), required=False, initial=True)
-    issue_badge = forms.BooleanField(label=_("Also issue an Open Badge"), required=False, initial=True)
+    template_id = forms.TypedChoiceField(
+        label=_("Template"),
+        coerce=int,
+        empty_value=None,
+        help_text=_("How the certificate looks. Certificate templates are listed under Administration."),
+    )
+    enabled = forms.BooleanField(
+        label=_("Issue certificates"),
+        required=False,
+        initial=True,
+        help_text=_("Untick to stop issuing new certificates for a while; those already issued stay valid."),
+    )
+    issue_badge = forms.BooleanField(
+        label=_("Also issue an Open Badge"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "A signed digital badge the holder can add to a badge wallet or an online profile, and anyone can check."
+        ),
+    )
     achievement_name = forms.CharField(
         label=_("Achievement name"),
         required=False,
         max_length=services.NAME_LIMIT,
-        help_text=_("Printed on the certificate and in the badge. Empty: the course or program's name."),
+        help_text=_("Printed on the certificate and in the badge. Leave it empty to use the course or program's name."),
     )
     achievement_description = forms.CharField(
         label=_("Achievement description"),
         required=False,
         max_length=services.TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A sentence or two about what the holder learned, shown with the badge."),
     )
     criteria = forms.CharField(
         label=_("Criteria"),
         required=False,
         max_length=services.TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What the holder did to earn it, as the badge tells verifiers."),
+        help_text=_(
+            "What the holder did to earn it, for example “Passed the final assessment with 80% or more”. Shown to "
+            "whoever checks the badge."
+        ),
     )
     remind_days = forms.CharField(
         label=_("Remind the holder before expiry (days)"),
         required=False,
         max_length=100,
-        help_text=_("Days before the certificate expires, separated by commas, for example “30, 7”. At most 5."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_(
+            "How many days before expiry the holder gets a reminder, separated by commas, for example “30, 7”. "
+            "At most 5. Leave it empty for the usual 30 and 7. Only certificates that expire get reminders."
+        ),
+        # No inputmode="numeric": phone number pads have no comma, and the days are separated by commas.
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(

@@ -78,13 +78,13 @@ class CertificateFilterForm(forms.Form):
         required=False,
         min_value=1,
         max_value=selectors.EXPIRING_DAYS_MAX,
-        help_text=_("With “Expiring soon”. 30 days when left empty."),
+        help_text=_("Used with the status “Expiring soon”. Leave it empty for 30 days."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     award = forms.TypedChoiceField(label=_("Certificate"), required=False, coerce=int, empty_value=None)
     unit = forms.TypedChoiceField(label=_("Org unit"), required=False, coerce=int, empty_value=None)
     q = forms.CharField(
-        label=_("Name or email"),
+        label=_("Search by name or email"),
         required=False,
         max_length=selectors.SEARCH_MAX,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
@@ -133,6 +133,9 @@ class RevokeForm(ServiceErrors, forms.Form):
         label=_("Reason"),
         max_length=issuing.REASON_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": issuing.REASON_LIMIT}),
-        help_text=_("Kept in the audit trail and shown to the holder."),
+        help_text=_(
+            "The holder is told, with this reason, and it is kept in the audit trail. The public verification page "
+            "only says the certificate is revoked, never why."
+        ),
         error_messages={"required": issuing.REASON_REQUIRED},
     )

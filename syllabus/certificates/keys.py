@@ -2,18 +2,21 @@
 to support), generated here, the private half sealed at rest.
 
 Private keys are encrypted with Fernet under a key derived from SECRET_KEY (and SECRET_KEY_FALLBACKS, so rotating
-the Django secret does not lose them): a database dump alone cannot sign a forged badge.
+the Django secret does not lose them): a database dump alone cannot sign a forged badge. A SECRET_KEY changed
+without its predecessor in SECRET_KEY_FALLBACKS leaves the active key unreadable: `active_key` then replaces it
+(audited, logged as an error) so issuing goes on; the old key stays published, so what it signed still verifies.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
@@ -23,8 +26,11 @@ from django.urls import Resolver404, resolve
 from jwt.algorithms import RSAAlgorithm
 
 from syllabus.accounts.models import Organization, User
+from syllabus.audit.services import audit_record
 from syllabus.certificates.models import SigningKey
 from syllabus.core import clock
+
+logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 RSA_BITS = 2048
@@ -89,19 +95,60 @@ def key_create(*, organization: Organization, by: User | None) -> SigningKey:
     return key
 
 
+def readable(key: SigningKey) -> bool:
+    """Whether the key's private half can be unsealed with SECRET_KEY or one of SECRET_KEY_FALLBACKS."""
+    try:
+        unseal(key.private_key)
+    except InvalidToken:
+        return False
+    return True
+
+
 def active_key(organization: Organization) -> SigningKey:
-    """The organisation's active key, made on first use."""
+    """The organisation's active key: made on first use, replaced when it can no longer be unsealed (both
+    audited, the system as actor)."""
     key = SigningKey.objects.filter(organization=organization, state=SigningKey.State.ACTIVE).first()
     if key is not None:
-        return key
+        return key if readable(key) else _replace_unreadable(organization, key)
     jwk, sealed = _new_key_fields()
     key = SigningKey(organization=organization, public_jwk=jwk, private_key=sealed)
     key.public_jwk = {**jwk, "kid": str(key.kid), "alg": ALGORITHM, "use": "sig"}
     try:
         with transaction.atomic():
             key.save()
+            audit_record(
+                organization=organization,
+                action="certificate.key_created",
+                actor=None,
+                target=key,
+                after={"active_kid": str(key.kid)},
+            )
     except IntegrityError:
         # Another request made the first key at the same moment: use theirs.
+        return SigningKey.objects.get(organization=organization, state=SigningKey.State.ACTIVE)
+    return key
+
+
+def _replace_unreadable(organization: Organization, unreadable: SigningKey) -> SigningKey:
+    logger.error(
+        "Certificates: the active signing key %s of organisation %s cannot be unsealed (SECRET_KEY changed "
+        "without the old one in SECRET_KEY_FALLBACKS?); a new key replaces it.",
+        unreadable.kid,
+        organization.pk,
+    )
+    try:
+        with transaction.atomic():
+            key = key_create(organization=organization, by=None)
+            audit_record(
+                organization=organization,
+                action="certificate.key_replaced",
+                actor=None,
+                target=key,
+                before={"active_kid": str(unreadable.kid)},
+                after={"active_kid": str(key.kid), "cause": "unreadable"},
+            )
+    except IntegrityError:
+        # Another request replaced it at the same moment: use theirs.
         return SigningKey.objects.get(organization=organization, state=SigningKey.State.ACTIVE)
     return key
 

@@ -13,6 +13,8 @@ trained ("was the certificate 3f2c... valid on 31 March?"), and its verification
   rolls back and must find its files still there) and the row no longer points at it;
 - the signed Open Badge, which names the person: the credential text is cleared (the verification page then
   answers by its state alone). The key that signed it stays published for the badges others still hold.
+- the reason of a revocation: free text about the person (it often names them, or says what they did); the
+  state and the date of the revocation stay. The audit trail keeps the reason in the person's erasable part.
 
 One audit record per certificate ("certificate.erased") says it happened, without personal data.
 """
@@ -91,6 +93,7 @@ def erase_person(user: User, by: Any) -> None:
             pdf="",
             pdf_sha256="",
             credential="",
+            revoke_reason="",
             # Not "pending": nothing may draw it again with the facts of an erased person.
             render_state=Certificate.RenderState.FAILED,
             render_error=ERASED_RENDER_NOTE,

@@ -84,7 +84,9 @@ STYLE_URL = "Line {line}: a style attribute may only use url(…) with a data: U
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _CSS_HEX_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t]?")
 _CSS_ESCAPE = re.compile(r"\\([^\n0-9a-fA-F])")
-_CSS_URL = re.compile(r"(?<![\w-])(?:url|src)\(\s*(['\"]?)\s*(?!data:)", re.I)
+# `url(` or `src(` whose argument is not a data: URI, quoted or not. Possessive `\s*+`: backtracking into the
+# spaces would let the lookahead start on a space or a quote and refuse `url("data:…")` for no reason.
+_CSS_URL = re.compile(r"(?<![\w-])(?:url|src)\(\s*+(?![\"']?\s*data:)", re.I)
 _CSS_IMAGE_SET = re.compile(r"image-set\(", re.I)
 _CSS_IMPORT = re.compile(r"@import", re.I)
 
@@ -509,8 +511,15 @@ def render_and_store(certificate_id: int) -> str:
             render_state=Certificate.RenderState.FAILED, render_error=_short_error(exc)
         )
         return str(Certificate.RenderState.FAILED)
-    # Recorded only if nobody else recorded a drawing since this one started (rendered_at unchanged).
-    recorded = Certificate.objects.filter(pk=certificate.pk, rendered_at=certificate.rendered_at).update(
+    # Recorded only if nothing changed since this drawing started: nobody else recorded one (rendered_at), nobody
+    # asked for it again or erased the holder meanwhile (render_state), and the name printed is still the
+    # certificate's (an erasure during the drawing must not get back a PDF with the erased name).
+    recorded = Certificate.objects.filter(
+        pk=certificate.pk,
+        rendered_at=certificate.rendered_at,
+        render_state=certificate.render_state,
+        recipient_name=certificate.recipient_name,
+    ).update(
         pdf=stored,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         rendered_at=clock.now(),

@@ -25,10 +25,12 @@ import base64
 import binascii
 import datetime as dt
 import hmac
+import ipaddress
 import json
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -41,6 +43,11 @@ from syllabus.core import clock
 
 TOKEN_LIMIT = 64 * 1024
 UPLOAD_LIMIT = 5 * 1024 * 1024
+# A verification request carries one badge file or one pasted credential, plus a form's overhead: a body declared
+# larger is refused before a byte of it is read (`body_too_large`), not parsed to disk and measured afterwards.
+REQUEST_LIMIT = UPLOAD_LIMIT + TOKEN_LIMIT + 64 * 1024
+# IPv6 clients are counted by their /64: one subscriber commonly holds a whole /64 and could rotate through it.
+IPV6_RATE_PREFIX = 64
 ALGORITHM = "RS256"
 HEADER_MEMBERS = frozenset({"alg", "kid", "jwk", "typ"})
 BADGE_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
@@ -143,7 +150,7 @@ def _header_problem(token: str, result: Result) -> dict[str, Any] | None:
     """The header, or None with the reason recorded."""
     try:
         header = _segment_json(token.split(".")[0])
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # RecursionError: "[[[[…" nested deeper than Python goes
         result.fail(UNREADABLE_HEADER)
         return None
     if not isinstance(header, dict):
@@ -271,7 +278,7 @@ def verify_token(token: str, *, source: str = "jwt") -> Result:
     result.key = key
     try:
         claims = json.loads(decoded["payload"])
-    except ValueError:
+    except (ValueError, RecursionError):
         return result.fail(PAYLOAD_NOT_AN_OBJECT)
     if not isinstance(claims, dict):
         return result.fail(PAYLOAD_NOT_AN_OBJECT)
@@ -304,7 +311,7 @@ def verify_json(text: str, *, source: str = "json") -> Result:
         return result.fail(CREDENTIAL_TOO_LONG.format(limit=TOKEN_LIMIT // 1024))
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested deeper than Python goes
         return result.fail(NOT_JSON)
     if not isinstance(document, dict) or not isinstance(document.get("id"), str):
         return result.fail(JSON_NOT_AN_OBJECT)
@@ -406,6 +413,29 @@ def achievement_name(certificate: Certificate) -> str:
         except (ValueError, KeyError, TypeError, IndexError, binascii.Error):
             pass
     return certificate.title
+
+
+def body_too_large(meta: Mapping[str, Any]) -> bool:
+    """Whether a request declares a body larger than any verification needs (REQUEST_LIMIT). Asked before the body
+    is read: Django (WSGI) reads no more than the declared Content-Length, so the declaration is the limit."""
+    try:
+        return int(meta.get("CONTENT_LENGTH") or 0) > REQUEST_LIMIT
+    except (TypeError, ValueError):
+        return False  # an unreadable length reads as no body at all
+
+
+def rate_key(address: str | None) -> str:
+    """Who a rate limit counts: an IPv4 address, or the /64 network of an IPv6 one (an IPv4-mapped IPv6 address
+    is its IPv4 address)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/{IPV6_RATE_PREFIX}", strict=False))
+    return str(ip)
 
 
 def within_rate(*, ident: str, scope: str, limit: int, window: int = 60) -> bool:

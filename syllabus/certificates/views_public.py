@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from syllabus.accounts.models import Organization
@@ -83,7 +84,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _within_rate(request: HttpRequest, scope: str, setting: str, default: int) -> bool:
     limit = int(getattr(settings, setting, default))
-    return verification.within_rate(ident=client_ip(request) or "unknown", scope=scope, limit=limit)
+    return verification.within_rate(ident=verification.rate_key(client_ip(request)), scope=scope, limit=limit)
 
 
 def _too_many(request: HttpRequest, *, as_json: bool) -> HttpResponse:
@@ -174,15 +175,46 @@ class VerifyForm(forms.Form):
         return data
 
 
+def _verify_page(
+    request: HttpRequest, form: VerifyForm, result: verification.Result | None, status: int
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "result": result,
+        "facts": verification.public_facts(result.certificate, clock.now()) if result and result.certificate else None,
+    }
+    response = render(request, "certificates/public/verify_upload.html", context, status=status)
+    patch_cache_control(response, no_store=True)
+    response = _private_page(response)
+    # Not no-referrer here: under it the browser posts this page's form with "Origin: null", which Django's CSRF
+    # check refuses (403). This address carries no certificate id; other sites still get no Referer.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify_upload(request: HttpRequest) -> HttpResponse:
+    """The rate limit and the size limit come before anything reads the body. Checking the CSRF token reads a
+    form's body, so it comes after them: `_verify_upload` is csrf_protect'ed (Django's pattern for uploads)."""
+    if request.method == "POST":
+        if not _within_rate(request, "verify-upload", UPLOAD_RATE_SETTING, UPLOAD_RATE):
+            return _too_many(request, as_json=False)
+        if verification.body_too_large(request.META):
+            refused = verification.Result(source="file").fail(
+                FILE_TOO_LARGE.format(limit=verification.UPLOAD_LIMIT // (1024 * 1024))
+            )
+            return _verify_page(request, VerifyForm(), refused, 413)
+    return _verify_upload(request)
+
+
+@csrf_protect
+def _verify_upload(request: HttpRequest) -> HttpResponse:
     # Bound on every POST, even an empty one, so it says what is missing.
     form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
     result = None
     status = 200
     if request.method == "POST":
-        if not _within_rate(request, "verify-upload", UPLOAD_RATE_SETTING, UPLOAD_RATE):
-            return _too_many(request, as_json=False)
         if form.is_valid():
             upload = form.cleaned_data.get("file")
             result = (
@@ -192,14 +224,7 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
             )
         else:
             status = 400
-    context = {
-        "form": form,
-        "result": result,
-        "facts": verification.public_facts(result.certificate, clock.now()) if result and result.certificate else None,
-    }
-    response = render(request, "certificates/public/verify_upload.html", context, status=status)
-    patch_cache_control(response, no_store=True)
-    return _private_page(response)
+    return _verify_page(request, form, result, status)
 
 
 def _issuing_organization(slug: str) -> Organization | None:

@@ -36,8 +36,9 @@ from syllabus.certificates.forms_templates import TemplateForm, error_summary
 from syllabus.certificates.models import PageSize, Template
 from syllabus.certificates.services import templates as services
 
-# The preview document's own policy (see the module docstring).
-PREVIEW_CSP = {
+# The preview document's own policy (see the module docstring). `sandbox`: even opened on its own, outside the
+# editor's sandboxed frame, the document is an opaque origin.
+PREVIEW_CSP: dict[str, Any] = {
     "default-src": ["'none'"],
     "style-src": ["'unsafe-inline'"],
     "img-src": ["data:"],
@@ -45,6 +46,7 @@ PREVIEW_CSP = {
     "frame-ancestors": ["'self'"],
     "form-action": ["'none'"],
     "base-uri": ["'none'"],
+    "sandbox": True,
 }
 PREVIEW_FRAME = "template-preview"
 # The preview page is drawn at its size and zoomed to fit the frame: one media query per zoom level.

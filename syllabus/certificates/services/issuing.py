@@ -3,7 +3,9 @@
 - `certificate_issue`: one certificate for one completion that earns it. Idempotent (a second call for the same
   course completion or program cycle returns the first certificate); a new certificate of the same award
   supersedes the person's previous valid one in the same transaction (at most one valid per award and person,
-  kept by a partial unique index). The Open Badge is signed at once; the PDF is drawn by the worker after commit.
+  kept by a partial unique index), unless what earned it is older than what earned the valid one (events handled
+  out of order): then it is issued already superseded by that newer one. The Open Badge is signed at once; the
+  PDF is drawn by the worker after commit.
 - `issue_for_course_completion` / `issue_for_program_cycle`: what the domain-event handlers call (subscriptions.py).
 - `certificate_revoke`: an officer, with a reason; audited, and the holder is told.
 - `certificate_rerender`: draw the PDF again (after a failure, or a fixed template); the certificate's facts and
@@ -42,6 +44,8 @@ REASON_REQUIRED = "Say why the certificate is revoked."
 REASON_TOO_LONG = "Keep the reason under {limit} characters."
 ALREADY_REVOKED = "This certificate is already revoked."
 REASON_LIMIT = 2000
+# A first try, and one more after losing a race to another completion of the same person (certificate_issue).
+ISSUE_ATTEMPTS = 2
 
 
 def _recipient_name(membership: Membership) -> str:
@@ -92,78 +96,127 @@ def certificate_issue(
     found = _existing(award, completion_id=completion_id, assignment_id=assignment_id, cycle=cycle)
     if found is not None:
         return found
-    try:
-        with transaction.atomic():
-            previous = (
-                Certificate.objects.select_for_update()
-                .filter(award=award, membership=membership, state=Certificate.State.VALID)
-                .first()
-            )
-            now = clock.now()
-            if previous is not None:
-                # Conditional: of two issues racing (SQLite ignores the row lock), one supersedes, the other
-                # fails on the unique index below and returns what the first one issued.
-                Certificate.objects.filter(pk=previous.pk, state=Certificate.State.VALID).update(
-                    state=Certificate.State.SUPERSEDED, state_changed_at=now
+    for attempt in range(ISSUE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _issue_once(
+                    award=award,
+                    membership=membership,
+                    title=title,
+                    issued_at=issued_at,
+                    expires_at=expires_at,
+                    completion_id=completion_id,
+                    assignment_id=assignment_id,
+                    cycle=cycle,
+                    score=score,
+                    version_label=version_label,
+                    by=by,
                 )
-            certificate = Certificate(
-                organization_id=award.organization_id,
-                membership=membership,
-                award=award,
-                source=award.source,
-                course_id=award.course_id,
-                program_id=award.program_id,
-                completion_id=completion_id,
-                assignment_id=assignment_id,
-                cycle=cycle,
-                title=title[:200],
-                recipient_name=_recipient_name(membership)[:300],
-                version_label=version_label[:20],
-                score=score,
-                issued_at=issued_at,
-                expires_at=expires_at,
-                template=award.template,
-                template_revision=award.template.revision,
-            )
-            certificate.save()
-            if award.issue_badge:
-                certificate.credential, certificate.signing_key = credentials.issue(certificate)
-                certificate.save(update_fields=["credential", "signing_key", "updated_at"])
-            if previous is not None:
-                Certificate.objects.filter(pk=previous.pk).update(superseded_by=certificate)
-            audit_record(
-                organization=membership.organization,
-                action="certificate.issued",
-                actor=by,
-                target=certificate,
-                after={
-                    "award": award.pk,
-                    "source": award.source,
-                    "course": award.course_id,
-                    "program": award.program_id,
-                    "completion": completion_id,
-                    "assignment": assignment_id,
-                    "cycle": cycle,
-                    "expires_at": expires_at.isoformat() if expires_at else None,
-                    "supersedes": previous.pk if previous else None,
-                    "signing_key": str(certificate.signing_key.kid) if certificate.signing_key else None,
-                },
-            )
-            emit(
-                events.CertificateIssued(
-                    organization_id=certificate.organization_id,
-                    certificate_id=certificate.pk,
-                    membership_id=membership.pk,
-                    award_id=award.pk,
-                    supersedes_id=previous.pk if previous else None,
-                )
-            )
-            _queue_render(certificate.pk)
-    except IntegrityError:
-        found = _existing(award, completion_id=completion_id, assignment_id=assignment_id, cycle=cycle)
-        if found is None:
-            raise
-        return found
+        except IntegrityError:
+            found = _existing(award, completion_id=completion_id, assignment_id=assignment_id, cycle=cycle)
+            if found is not None:
+                return found
+            # Another completion of the same person issued the first valid certificate of this award meanwhile
+            # (the one-valid index refused ours, no row lock covered a row that did not exist yet): try again,
+            # now superseding it, rather than lose this completion's certificate.
+            if attempt == ISSUE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _issue_once(
+    *,
+    award: Award,
+    membership: Membership,
+    title: str,
+    issued_at: dt.datetime,
+    expires_at: dt.datetime | None,
+    completion_id: int | None,
+    assignment_id: int | None,
+    cycle: int | None,
+    score: Decimal | None,
+    version_label: str,
+    by: User | None,
+) -> Certificate:
+    """One attempt of `certificate_issue`, inside its transaction."""
+    current = (
+        Certificate.objects.select_for_update()
+        .filter(award=award, membership=membership, state=Certificate.State.VALID)
+        .first()
+    )
+    now = clock.now()
+    # What earned this one may be older than what earned the valid one (events handled out of order, a late
+    # retry, the nightly sweep): then this one is issued already superseded by the newer one, never the reverse.
+    newer = current if current is not None and current.issued_at > issued_at else None
+    previous = current if newer is None else None
+    if previous is not None:
+        # Conditional: of two issues racing (SQLite ignores the row lock), one supersedes, the other
+        # fails on the unique index below and returns what the first one issued.
+        Certificate.objects.filter(pk=previous.pk, state=Certificate.State.VALID).update(
+            state=Certificate.State.SUPERSEDED, state_changed_at=now
+        )
+    certificate = Certificate(
+        organization_id=award.organization_id,
+        membership=membership,
+        award=award,
+        source=award.source,
+        course_id=award.course_id,
+        program_id=award.program_id,
+        completion_id=completion_id,
+        assignment_id=assignment_id,
+        cycle=cycle,
+        title=title[:200],
+        recipient_name=_recipient_name(membership)[:300],
+        version_label=version_label[:20],
+        score=score,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        template=award.template,
+        template_revision=award.template.revision,
+    )
+    if newer is not None:
+        certificate.state, certificate.state_changed_at, certificate.superseded_by = (
+            Certificate.State.SUPERSEDED,
+            now,
+            newer,
+        )
+    certificate.save()
+    if award.issue_badge:
+        certificate.credential, certificate.signing_key = credentials.issue(certificate)
+        certificate.save(update_fields=["credential", "signing_key", "updated_at"])
+    if previous is not None:
+        Certificate.objects.filter(pk=previous.pk).update(superseded_by=certificate)
+    after = {
+        "award": award.pk,
+        "source": award.source,
+        "course": award.course_id,
+        "program": award.program_id,
+        "completion": completion_id,
+        "assignment": assignment_id,
+        "cycle": cycle,
+        "expires_at": expires_at.isoformat() if expires_at else None,
+        "supersedes": previous.pk if previous else None,
+        "signing_key": str(certificate.signing_key.kid) if certificate.signing_key else None,
+    }
+    if newer is not None:
+        after.update(state=str(certificate.state), superseded_by=newer.pk)
+    audit_record(
+        organization=membership.organization,
+        action="certificate.issued",
+        actor=by,
+        target=certificate,
+        after=after,
+    )
+    emit(
+        events.CertificateIssued(
+            organization_id=certificate.organization_id,
+            certificate_id=certificate.pk,
+            membership_id=membership.pk,
+            award_id=award.pk,
+            supersedes_id=previous.pk if previous else None,
+        )
+    )
+    _queue_render(certificate.pk)
     return certificate
 
 
@@ -276,7 +329,9 @@ def certificate_revoke(*, certificate: Certificate, by: User, reason: str) -> Ce
             actor=by,
             target=certificate,
             before={"state": before},
-            after={"state": certificate.state, "reason": reason},
+            after={"state": certificate.state},
+            # The reason is about the holder (often naming them or what they did): their erasable part.
+            personal_after={"reason": reason},
         )
         emit(
             events.CertificateRevoked(

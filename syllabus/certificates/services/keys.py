@@ -19,7 +19,12 @@ from syllabus.audit.services import audit_record
 from syllabus.certificates import keys, policy
 from syllabus.certificates.models import SigningKey
 
-AUDIT_ACTIONS: tuple[tuple[str, Any], ...] = (("certificate.key_rotated", _("Certificate signing key rotated")),)
+AUDIT_ACTIONS: tuple[tuple[str, Any], ...] = (
+    ("certificate.key_rotated", _("Certificate signing key rotated")),
+    # Written by keys.active_key, the system as actor: the first key, and a key SECRET_KEY can no longer unseal.
+    ("certificate.key_created", _("Certificate signing key created")),
+    ("certificate.key_replaced", _("Unreadable certificate signing key replaced")),
+)
 
 
 def key_rotate(*, organization: Organization, by: User) -> SigningKey:
