@@ -56,8 +56,8 @@ def issuer_url(organization_slug: str) -> str:
     return absolute(reverse("certificates:issuer", args=[organization_slug]))
 
 
-def achievement_url(award_id: int) -> str:
-    return absolute(reverse("certificates:achievement", args=[award_id]))
+def achievement_url(award: Award) -> str:
+    return absolute(reverse("certificates:achievement", args=[award.public_id]))
 
 
 def key_url(key: SigningKey) -> str:
@@ -95,7 +95,7 @@ def achievement(award: Award | None, certificate: Certificate) -> dict[str, Any]
     description = (award.achievement_description if award else "") or certificate.title
     criteria = (award.criteria if award else "") or f"Completed {certificate.title}."
     out: dict[str, Any] = {
-        "id": achievement_url(award.pk) if award else verify_url(certificate) + "#achievement",
+        "id": achievement_url(award) if award else verify_url(certificate) + "#achievement",
         "type": ["Achievement"],
         "achievementType": "Certificate",
         "name": name,
@@ -103,7 +103,7 @@ def achievement(award: Award | None, certificate: Certificate) -> dict[str, Any]
         "criteria": {"narrative": criteria},
     }
     if award is not None:
-        out["image"] = {"id": absolute(reverse("certificates:badge-image", args=[award.pk])), "type": "Image"}
+        out["image"] = {"id": absolute(reverse("certificates:badge-image", args=[award.public_id])), "type": "Image"}
     return out
 
 

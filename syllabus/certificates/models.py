@@ -83,6 +83,8 @@ class Award(TenantModel):
     `expires_at` (courses whose completion is valid for N days), the program cycle's expiry (recurring programs).
     """
 
+    # The achievement's public id (its Open Badges URL): random, so achievements cannot be listed by counting.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     source = models.CharField(_("issued for"), max_length=20, choices=Source.choices, default=Source.COURSE)
     course = models.ForeignKey(
         "catalog.Course", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("course")

@@ -14,6 +14,6 @@ urlpatterns = [
     path("badges/issuers/<slug:slug>/", views_public.issuer, name="issuer"),
     path("badges/issuers/<slug:slug>/jwks.json", views_public.jwks, name="jwks"),
     path("badges/keys/<uuid:kid>/", views_public.key, name="key"),
-    path("badges/achievements/<int:award_id>/", views_public.achievement, name="achievement"),
-    path("badges/achievements/<int:award_id>/image.svg", views_public.badge_image, name="badge-image"),
+    path("badges/achievements/<uuid:public_id>/", views_public.achievement, name="achievement"),
+    path("badges/achievements/<uuid:public_id>/image.svg", views_public.badge_image, name="badge-image"),
 ]

@@ -259,10 +259,10 @@ def key(request: HttpRequest, kid: uuid.UUID) -> HttpResponse:
     return _document(keys.public_jwk(found))
 
 
-def _badged_award(award_id: int) -> tuple[Award, Certificate] | None:
+def _badged_award(public_id: uuid.UUID) -> tuple[Award, Certificate] | None:
     """An award that has issued at least one Open Badge, with its latest one (whose names the achievement
     falls back on). Awards that never issued a badge are not published."""
-    award = Award.objects.filter(pk=award_id).select_related("organization", "course", "program").first()
+    award = Award.objects.filter(public_id=public_id).select_related("organization", "course", "program").first()
     if award is None:
         return None
     latest = Certificate.objects.filter(award=award).exclude(credential="").order_by("-issued_at", "-pk").first()
@@ -272,8 +272,8 @@ def _badged_award(award_id: int) -> tuple[Award, Certificate] | None:
 
 
 @require_safe
-def achievement(request: HttpRequest, award_id: int) -> HttpResponse:
-    found = _badged_award(award_id)
+def achievement(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = _badged_award(public_id)
     if found is None:
         return _not_found_document()
     award, latest = found
@@ -281,8 +281,8 @@ def achievement(request: HttpRequest, award_id: int) -> HttpResponse:
 
 
 @require_safe
-def badge_image(request: HttpRequest, award_id: int) -> HttpResponse:
-    found = _badged_award(award_id)
+def badge_image(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    found = _badged_award(public_id)
     if found is None:
         return _not_found_document()
     response = HttpResponse(badge_images.award_svg(found[0]), content_type="image/svg+xml; charset=utf-8")

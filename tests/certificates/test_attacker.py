@@ -488,7 +488,7 @@ def test_the_public_achievement_of_a_deleted_course_is_simply_gone(client, world
     course.delete()
     issued.refresh_from_db()
     assert issued.award_id is None and issued.course_id is None
-    assert client.get(reverse("certificates:achievement", args=[award.pk])).status_code == 404
+    assert client.get(reverse("certificates:achievement", args=[award.public_id])).status_code == 404
     facts = page(Client(), issued, HTTP_ACCEPT="application/json").json()
     assert facts["status"] == "valid" and facts["achievement"]
     assert verification.verify_token(issued.credential).ok

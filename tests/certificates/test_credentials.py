@@ -43,7 +43,7 @@ def test_the_payload_is_an_open_badge_credential_with_its_registered_claims(issu
     assert payload["validFrom"] == "2026-03-02T09:30:00Z"
     assert payload["exp"] == int(issued.expires_at.timestamp())
     assert payload["validUntil"] == "2027-03-02T09:30:00Z"
-    assert payload["credentialSubject"]["achievement"]["id"] == credentials.achievement_url(issued.award_id)
+    assert payload["credentialSubject"]["achievement"]["id"] == credentials.achievement_url(issued.award)
 
 
 def test_the_recipients_email_is_only_ever_hashed(issued, world):

@@ -269,22 +269,22 @@ def test_a_key_url_dereferences_to_its_public_jwk(client, issued):
 
 
 def test_the_achievement_document(client, award, issued):
-    response = public_document(client, "achievement", award.pk)
+    response = public_document(client, "achievement", award.public_id)
     document = response.json()
-    assert document["id"] == credentials.achievement_url(award.pk)
+    assert document["id"] == credentials.achievement_url(award)
     assert document["type"] == ["Achievement"]
     assert document["name"] == "Anti-bribery"
-    assert document["image"]["id"].endswith(reverse("certificates:badge-image", args=[award.pk]))
+    assert document["image"]["id"].endswith(reverse("certificates:badge-image", args=[award.public_id]))
 
 
 def test_awards_that_issued_no_badge_are_not_published(client, world, award):
-    assert public_document(client, "achievement", award.pk).status_code == 404
-    assert public_document(client, "badge-image", award.pk).status_code == 404
-    assert public_document(client, "achievement", 999999).status_code == 404
+    assert public_document(client, "achievement", award.public_id).status_code == 404
+    assert public_document(client, "badge-image", award.public_id).status_code == 404
+    assert public_document(client, "achievement", "00000000-0000-4000-8000-000000000000").status_code == 404
 
 
 def test_the_badge_image_is_the_unbaked_svg(client, award, issued):
-    response = public_document(client, "badge-image", award.pk)
+    response = public_document(client, "badge-image", award.public_id)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("image/svg+xml")
     svg = response.content.decode()
