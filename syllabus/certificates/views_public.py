@@ -213,18 +213,15 @@ def _verify_upload(request: HttpRequest) -> HttpResponse:
     # Bound on every POST, even an empty one, so it says what is missing.
     form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
     result = None
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            upload = form.cleaned_data.get("file")
-            result = (
-                verification.verify_upload(upload)
-                if upload is not None
-                else verification.verify_text(form.cleaned_data["credential"])
-            )
-        else:
-            status = 400
-    return _verify_page(request, form, result, status)
+    # A form with errors is the page again with its error summary, answered 200 like every form of the app.
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.get("file")
+        result = (
+            verification.verify_upload(upload)
+            if upload is not None
+            else verification.verify_text(form.cleaned_data["credential"])
+        )
+    return _verify_page(request, form, result, 200)
 
 
 def _issuing_organization(slug: str) -> Organization | None:
