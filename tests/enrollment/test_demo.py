@@ -127,7 +127,8 @@ def chloe_has_completions_with_versions_a_score_and_one_expired() -> None:
     now = clock.now()
     # Latest last: the certificates demo adds an earlier life support completion (a superseded certificate).
     lines = {
-        c.title: c for c in Completion.objects.filter(membership=member(CHLOE), source="course").order_by("completed_at")
+        c.title: c
+        for c in Completion.objects.filter(membership=member(CHLOE), source="course").order_by("completed_at")
     }
     assert set(lines) == {"Welcome to Northwind Health", "Basic life support: adult awareness"}
     # Completed last year on 1.0; the enrollment has followed the course to 1.1 since.
