@@ -18,6 +18,7 @@ from syllabus.accounts.models import OrgUnit
 from syllabus.certificates import selectors
 from syllabus.certificates.models import STATUS_LABELS, Award
 from syllabus.certificates.services import issuing
+from syllabus.enrollment.forms_course import add_service_error
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,7 @@ class ServiceErrors:
 
     def add_service_error(self, exc: ValidationError) -> None:
         form: forms.Form = self  # type: ignore[assignment]
-        if not hasattr(exc, "error_dict"):
-            form.add_error(None, exc.messages)
-            return
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+        add_service_error(form, exc)
 
 
 def status_choices() -> list[tuple[str, Any]]:

@@ -16,11 +16,9 @@ import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,12 +29,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
+from syllabus.access.decorators import organization_view as access_organization_view
+from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Organization, User
 from syllabus.certificates import badge_image, baking, credentials, keys, policy
 from syllabus.certificates.models import Certificate
 from syllabus.certificates.services import keys as key_services
-from syllabus.core.tenancy import current_organization
 
 View = Callable[..., HttpResponse]
 
@@ -50,15 +48,13 @@ CONFIRM_ROTATION = "Tick the box to confirm the rotation."
 
 
 def organization_view(view: View) -> View:
-    """Signed in, acting in an organisation they belong to; passes the organisation and the principal on."""
+    """access's `organization_view`, for members of the organisation only (badges and keys are theirs)."""
 
-    @login_required
+    @access_organization_view
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        organization = current_organization(request)
-        if organization is None:
-            return redirect(f"{reverse('accounts:choose-organization')}?{urlencode({'next': request.get_full_path()})}")
-        principal = principal_for(request.user, organization)
+    def wrapper(
+        request: HttpRequest, organization: Organization, principal: Principal, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         if not principal.is_member:
             raise PermissionDenied(NOT_ALLOWED)
         return view(request, organization, principal, *args, **kwargs)
