@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,14 +27,13 @@ from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.certificates import credentials, keys, policy, verification
 from syllabus.certificates.models import SigningKey
 from syllabus.certificates.services import keys as key_services
-from syllabus.core import clock
+from syllabus.core import clock, parsers
 from syllabus.core.api import ErrorSerializer, paginated_response, with_errors
 from syllabus.core.request_context import client_ip
 from syllabus.core.schema import AutoSchema
 
 TAG = "certificates"
 RATE_SETTING, RATE = "CERTIFICATES_VERIFY_API_RATE", 30
-NESTED_TOO_DEEPLY = "The JSON body is nested too deeply."
 GIVE_ONE = "Send a credential (a VC-JWT or a credential's JSON) or a badge file."
 GIVE_ONLY_ONE = "Send a credential or a file, not both."
 FILE_TOO_LARGE = "The file is larger than {limit} MB."
@@ -45,17 +44,6 @@ STATUS_HELP = "The certificate's status today: `valid`, `expired`, `superseded` 
 class BodyTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
-
-
-class JSONBodyParser(JSONParser):
-    """DRF's JSON parser, but a body nested deeper than Python's recursion limit is a parse error (400) rather
-    than a crash (500): this endpoint is public."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise exceptions.ParseError(NESTED_TOO_DEEPLY) from exc
 
 
 class VerifyThrottle(BaseThrottle):
@@ -125,7 +113,7 @@ class VerifyApi(APIView):
     authentication_classes: list[Any] = []  # public: no session, so no CSRF, and no token needed
     permission_classes = [AllowAny]
     throttle_classes = [VerifyThrottle]
-    parser_classes = [JSONBodyParser, MultiPartParser, FormParser]
+    parser_classes = [parsers.JSONParser, MultiPartParser, FormParser]
     schema = AutoSchema()
 
     class InputSerializer(serializers.Serializer[Any]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from syllabus.core import parsers as core_parsers
 from tests.api.conftest import V1
 from tests.factories import JobRoleFactory
 
@@ -42,6 +43,14 @@ def test_malformed_json_is_a_400_in_the_error_format(world, as_member):
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_json_nested_deeper_than_python_can_parse_is_a_400_not_a_server_error(world, as_member):
+    # json.loads raises RecursionError, which DRF's own parser lets through as a 500.
+    body = '{"name": ' + "[" * 20_000
+    response = as_member(world.org_admin).post(f"{V1}/job-roles/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == core_parsers.NESTED_TOO_DEEPLY
 
 
 def test_method_not_allowed_uses_the_error_format(world, as_member):

@@ -23,9 +23,10 @@ from rest_framework.test import APIClient
 
 from syllabus.audit.models import AuditPersonal, AuditRecord
 from syllabus.audit.services import privacy_erase
-from syllabus.certificates import api_badges, keys, privacy, rendering, verification, views_public, views_templates
+from syllabus.certificates import keys, privacy, rendering, verification, views_public, views_templates
 from syllabus.certificates.models import Award, Certificate, SigningKey, Template
 from syllabus.certificates.services import issuing
+from syllabus.core import parsers as core_parsers
 from tests.api.conftest import V1
 from tests.certificates.badge_fixtures import fresh_rate_limits, issued  # noqa: F401 (fixtures)
 from tests.certificates.conftest import NOW, finish
@@ -113,7 +114,7 @@ def test_a_json_body_nested_too_deeply_is_a_parse_error_not_a_server_error() -> 
     body = '{"credential": ' + "[" * 20000
     response = APIClient().post(VERIFY_API, data=body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == api_badges.NESTED_TOO_DEEPLY
+    assert response.json()["error"]["message"] == core_parsers.NESTED_TOO_DEEPLY
 
 
 def page(client: Client, certificate: Certificate, **extra: str):  # type: ignore[no-untyped-def]
