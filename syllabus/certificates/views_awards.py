@@ -86,7 +86,10 @@ def _form_page(request: HttpRequest, organization: Organization, form: AwardForm
 @require_http_methods(["GET", "POST"])
 def award_create(request: HttpRequest, organization: Organization, principal: Principal) -> HttpResponse:
     _require_manage(principal)
-    templates = services.templates_ensure(organization=organization, by=_user(request))
+    # Opening the page writes nothing: without a usable template it offers to add the ready-made designs (a POST).
+    templates = list(services.available_templates(organization))
+    if not templates:
+        return render(request, "certificates/awards/needs_template.html", {})
     form = AwardForm(request.POST or None, organization=organization, templates=templates)
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,7 +107,7 @@ def award_create(request: HttpRequest, organization: Organization, principal: Pr
 def award_edit(request: HttpRequest, organization: Organization, principal: Principal, pk: int) -> HttpResponse:
     award = _award(organization, pk)
     _require_manage(principal)
-    templates = services.templates_ensure(organization=organization, by=_user(request))
+    templates = list(services.available_templates(organization))
     form = AwardForm(request.POST or None, organization=organization, templates=templates, award=award)
     if request.method == "POST" and form.is_valid():
         try:

@@ -305,4 +305,7 @@ def template_add_defaults(request: HttpRequest, organization: Organization, prin
         messages.success(request, _("Added the ready-made designs: %(names)s.") % {"names": names})
     else:
         messages.success(request, _("The ready-made designs are already there."))
+    # From the new award page, which needs a template: back there to go on.
+    if request.POST.get("then") == "award":
+        return redirect("certificates:award-create")
     return redirect("certificates:templates")

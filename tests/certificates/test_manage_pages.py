@@ -321,3 +321,20 @@ def test_the_awards_page_costs_the_same_queries_at_any_size(
     with django_assert_max_num_queries(14):
         response = client.get(AWARDS)
     assert len(response.context["rows"]) == count
+
+
+def test_the_new_award_page_writes_nothing_and_offers_the_ready_made_designs(
+    world: World, officer, as_person: SignIn
+) -> None:
+    from syllabus.certificates.models import Template
+
+    client = as_person(officer)
+    page = client.get(NEW_AWARD)
+    assert page.status_code == 200
+    assert "Add the ready-made designs and go on" in page.content.decode()
+    assert not Template.objects.filter(organization=world.org).exists()  # a GET (a link from anywhere) adds nothing
+
+    added = client.post(reverse("certificates:template-add-defaults"), {"then": "award"})
+    assert added.status_code == 302 and added["Location"] == NEW_AWARD
+    assert Template.objects.filter(organization=world.org).count() == 2
+    assert "form" in client.get(NEW_AWARD).context

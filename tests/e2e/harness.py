@@ -199,6 +199,8 @@ def _submit_nameless_template(page: Page) -> None:
 
 
 def _submit_empty_award_form(page: Page) -> None:
+    # The organisation has no template yet: the page offers the ready-made designs first (opening it writes nothing).
+    page.get_by_role("button", name="Add the ready-made designs and go on").click()
     page.get_by_role("button", name="Create the award").click()
     expect(page.locator("[aria-invalid=true]").first).to_be_visible()
 
