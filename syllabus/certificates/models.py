@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
@@ -19,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from syllabus.core.models import TenantModel
 from syllabus.core.tenancy import TenantManager
+
+if TYPE_CHECKING:
+    from syllabus.accounts.models import Organization
 
 
 class PageSize(models.TextChoices):
@@ -254,6 +259,30 @@ class Certificate(TenantModel):
         if self.expires_at is not None and self.expires_at <= moment:
             return EXPIRED
         return str(self.State.VALID)
+
+    def valid_until(self, zone: zoneinfo.ZoneInfo | None = None) -> dt.date | None:
+        """The last day it is valid, in its organisation's time zone (None: it does not expire). This is the one
+        day people are shown, wherever they read it. Lists pass the organisation's `zone` (`organization_zone`)
+        so that no row loads its organisation."""
+        if self.expires_at is None:
+            return None
+        return last_valid_day(self.expires_at, zone or organization_zone(self.organization))
+
+
+def organization_zone(organization: Organization | None) -> zoneinfo.ZoneInfo:
+    """The organisation's time zone (UTC when it has none or an unknown one): certificates are valid for whole days
+    of the organisation, wherever the reader is."""
+    try:
+        return zoneinfo.ZoneInfo((organization.default_time_zone if organization is not None else "") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def last_valid_day(expires_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:
+    """The last day a certificate expiring at `expires_at` (the first moment it is no longer valid) is valid, in
+    `zone`: one that expires at the start of a day was valid until the day before (as the compliance pages say
+    "valid until"), so the PDF, the pages, the notices and the exports never print two dates a day apart."""
+    return (expires_at - dt.timedelta(microseconds=1)).astimezone(zone).date()
 
 
 EXPIRED = "expired"

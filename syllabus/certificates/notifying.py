@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import Organization
 from syllabus.certificates import events
-from syllabus.certificates.models import Certificate
+from syllabus.certificates.models import Certificate, organization_zone
 from syllabus.core import clock
 from syllabus.core.events import subscribe
 from syllabus.notifications import rendering, types
@@ -49,6 +49,8 @@ CATEGORY = _("Certificates")
 
 _TITLE = Placeholder(_("What the certificate is for: the course or program"), _("Fire safety for clinical areas"))
 _ISSUED_ON = Placeholder(_("The day it was issued"), _("March 2, 2026"))
+# The day people are shown is the last day it is valid, what the PDF prints (`Certificate.valid_until`).
+_VALID_UNTIL = Placeholder(_("The last day it is valid"), _("March 1, 2027"))
 
 TYPES: tuple[NotificationType, ...] = (
     NotificationType(
@@ -66,7 +68,7 @@ TYPES: tuple[NotificationType, ...] = (
             "issued_on": _ISSUED_ON,
             "validity": Placeholder(
                 _("A whole sentence saying until when it is valid, or that it does not expire"),
-                _("It is valid until March 2, 2027."),
+                _("It is valid until March 1, 2027."),
             ),
         },
     ),
@@ -77,12 +79,12 @@ TYPES: tuple[NotificationType, ...] = (
         category=CATEGORY,
         subject=_("Your certificate for {{ title }} expires in {{ days }} day(s)"),
         body=_(
-            "Your certificate for {{ title }} expires on {{ expires_on }}, in {{ days }} day(s). Complete the "
-            "training again before then to receive a new one."
+            "Your certificate for {{ title }} expires in {{ days }} day(s): it is valid until {{ valid_until }}. "
+            "Complete the training again before then to receive a new one."
         ),
         placeholders={
             "title": _TITLE,
-            "expires_on": Placeholder(_("The day it expires"), _("March 2, 2027")),
+            "valid_until": _VALID_UNTIL,
             "days": Placeholder(_("Days left until it expires"), "30"),
         },
         org_mandatory_allowed=True,
@@ -94,12 +96,12 @@ TYPES: tuple[NotificationType, ...] = (
         category=CATEGORY,
         subject=_("Your certificate for {{ title }} has expired"),
         body=_(
-            "Your certificate for {{ title }} expired on {{ expires_on }}: its verification page now says it is "
-            "expired. Complete the training again to receive a new one."
+            "Your certificate for {{ title }} has expired: it was valid until {{ valid_until }}, and its "
+            "verification page now says it is expired. Complete the training again to receive a new one."
         ),
         placeholders={
             "title": _TITLE,
-            "expires_on": Placeholder(_("The day it expired"), _("March 2, 2027")),
+            "valid_until": _VALID_UNTIL,
         },
         org_mandatory_allowed=True,
     ),
@@ -135,10 +137,7 @@ def language_of(locale: str, organization: Organization | None) -> str:
 
 
 def zone_of(organization: Organization | None) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo((organization.default_time_zone if organization is not None else "") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return organization_zone(organization)
 
 
 def local_day(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:
@@ -160,11 +159,12 @@ def key(certificate_id: int, occasion: str) -> str:
     return f"certificate:{certificate_id}:{occasion}"
 
 
-def validity_sentence(expires_on: dt.date | None, *, language: str, time_zone: str) -> str:
+def validity_sentence(valid_until: dt.date | None, *, language: str, time_zone: str) -> str:
+    """`valid_until`: the last day it is valid (`Certificate.valid_until`), the day the PDF prints."""
     with translation.override(language):
-        if expires_on is None:
+        if valid_until is None:
             return gettext("It does not expire.")
-        day = rendering.format_value(expires_on, time_zone=time_zone)
+        day = rendering.format_value(valid_until, time_zone=time_zone)
         return gettext("It is valid until {date}.").format(date=day)
 
 
@@ -196,7 +196,6 @@ def send_issued(certificate_id: int) -> Notification | None:
         return None
     user, organization = certificate.membership.user, certificate.organization
     zone = zone_of(organization)
-    expires_on = local_day(certificate.expires_at, zone) if certificate.expires_at else None
     return notifications.notify(
         notifications.Notice(
             recipient_id=user.pk,
@@ -206,7 +205,9 @@ def send_issued(certificate_id: int) -> Notification | None:
                 "title": certificate.title,
                 "issued_on": local_day(certificate.issued_at, zone),
                 "validity": validity_sentence(
-                    expires_on, language=language_of(user.locale, organization), time_zone=user.time_zone
+                    certificate.valid_until(zone),
+                    language=language_of(user.locale, organization),
+                    time_zone=user.time_zone,
                 ),
             },
             organization_id=certificate.organization_id,

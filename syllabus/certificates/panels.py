@@ -12,6 +12,7 @@ import certificates):
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from django.utils.translation import gettext
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Membership, Organization
 from syllabus.certificates import notifying, policy
-from syllabus.certificates.models import STATUS_LABELS, Certificate, Source
+from syllabus.certificates.models import STATUS_LABELS, Certificate, Source, organization_zone
 from syllabus.core import clock
 from syllabus.web import panels
 
@@ -39,6 +40,7 @@ class DashboardCertificate:
     url: str
     issued_at: dt.datetime
     expires_at: dt.datetime | None
+    valid_until: dt.date | None  # the last valid day in the organisation's time zone, what the PDF prints
     days_left: int | None  # set when it expires within EXPIRING_DAYS
 
 
@@ -49,8 +51,12 @@ def _mine_url() -> str:
         return ""
 
 
-def dashboard_certificates(membership: Membership, now: dt.datetime) -> list[DashboardCertificate]:
-    """The person's latest certificates valid at `now` (one query)."""
+def dashboard_certificates(
+    membership: Membership, now: dt.datetime, zone: zoneinfo.ZoneInfo | None = None
+) -> list[DashboardCertificate]:
+    """The person's latest certificates valid at `now` (one query; `zone`: the organisation's, when the caller
+    has the organisation at hand)."""
+    zone = zone or organization_zone(membership.organization)
     rows = (
         Certificate.objects.filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=now),
@@ -72,6 +78,7 @@ def dashboard_certificates(membership: Membership, now: dt.datetime) -> list[Das
                 url=notifying.certificate_link(row.public_id),
                 issued_at=row.issued_at,
                 expires_at=row.expires_at,
+                valid_until=row.valid_until(zone),
                 days_left=left,
             )
         )
@@ -81,7 +88,7 @@ def dashboard_certificates(membership: Membership, now: dt.datetime) -> list[Das
 def dashboard_panel(request: HttpRequest, principal: Principal, organization: Organization) -> str:
     if not principal.is_member or principal.membership is None:
         return ""
-    items = dashboard_certificates(principal.membership, clock.now())
+    items = dashboard_certificates(principal.membership, clock.now(), organization_zone(organization))
     if not items:
         return ""
     return render_to_string(

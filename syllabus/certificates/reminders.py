@@ -31,7 +31,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from syllabus.certificates import notifying
-from syllabus.certificates.models import Award, Certificate
+from syllabus.certificates.models import Award, Certificate, last_valid_day
 from syllabus.core import clock
 from syllabus.notifications import services as notifications
 
@@ -127,6 +127,8 @@ def _candidates(now: dt.datetime) -> QuerySet[Certificate, tuple[Any, ...]]:
             expires_at__lte=now + dt.timedelta(days=horizon + 1),
             membership__is_active=True,
             membership__user__is_active=True,
+            # "Complete it again to receive a new one" is only true while the award still issues.
+            award__enabled=True,
         )
         .annotate(replaced=Exists(newer))
         .order_by("pk")
@@ -196,7 +198,7 @@ def _batches(now: dt.datetime) -> Iterable[list[Row]]:
 
 
 def notice_for(row: Row, step: Step) -> notifications.Notice:
-    context: dict[str, Any] = {"title": row.title, "expires_on": notifying.local_day(row.expires_at, row.zone)}
+    context: dict[str, Any] = {"title": row.title, "valid_until": last_valid_day(row.expires_at, row.zone)}
     if step.type == notifying.EXPIRING:
         context["days"] = step.days
     return notifications.Notice(

@@ -48,7 +48,17 @@ from django.utils.translation import gettext as _
 
 from syllabus.accounts.models import Organization
 from syllabus.certificates import credentials, placeholders
-from syllabus.certificates.models import PAGE_SIZE_CSS, Certificate, PageSize, Source, Template
+
+# `last_valid_day` is imported here for callers of `rendering.last_valid_day`: it lives with the model.
+from syllabus.certificates.models import (
+    PAGE_SIZE_CSS,
+    Certificate,
+    PageSize,
+    Source,
+    Template,
+    last_valid_day,
+    organization_zone,
+)
 from syllabus.core import clock
 
 logger = logging.getLogger(__name__)
@@ -238,10 +248,7 @@ def signatories_of(value: Any) -> tuple[Signatory, ...]:
 
 
 def _zone(organization: Organization) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(organization.default_time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return organization_zone(organization)
 
 
 def _language(organization: Organization) -> str:
@@ -250,12 +257,6 @@ def _language(organization: Organization) -> str:
 
 def _day(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
     return date_format(moment.astimezone(zone).date(), "j F Y")
-
-
-def last_valid_day(expires_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:
-    """The last day a certificate expiring at `expires_at` is valid: a certificate that expires at the start of a
-    day was valid until the day before (as the compliance pages say "valid until"), never two dates a day apart."""
-    return (expires_at - dt.timedelta(microseconds=1)).astimezone(zone).date()
 
 
 def _score(score: Decimal | None) -> str:

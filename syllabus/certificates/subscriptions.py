@@ -22,7 +22,7 @@ def on_course_completed(event: progress_events.CourseCompleted) -> None:
     try:
         issue_for_course_completion.delay(event.completion_id)
     except OperationalError:
-        # The completion is committed; the nightly sweep issues what is missing. Never fail the learner's request.
+        # The completion is committed; the nightly catch-up (tasks.daily) issues it. Never fail the learner's request.
         logger.exception("Could not queue the certificate of completion %s", event.completion_id)
 
 

@@ -8,11 +8,17 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.db import DatabaseError
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# A transient database error (a failover, a lock timeout) retries with backoff; issuing is idempotent. What still
+# fails is issued by the nightly catch-up (`daily`).
+RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(**RETRY)
 def issue_for_course_completion(completion_id: int) -> int | None:
     from syllabus.certificates.services.issuing import issue_for_course_completion as issue
 
@@ -20,7 +26,7 @@ def issue_for_course_completion(completion_id: int) -> int | None:
     return certificate.pk if certificate else None
 
 
-@shared_task
+@shared_task(**RETRY)
 def issue_for_program_cycle(
     *,
     assignment_id: int,
@@ -55,10 +61,19 @@ def render_certificate(certificate_id: int) -> str:
 
 @shared_task
 def daily() -> dict[str, Any]:
-    """Draw PDFs still pending, then remind holders of certificates about to expire (each reminder once)."""
+    """Issue certificates that completion events missed, draw PDFs still pending, then remind holders of
+    certificates about to expire (each reminder once)."""
     from syllabus.certificates import reminders, rendering
+    from syllabus.certificates.models import Award
+    from syllabus.certificates.services.awards import award_catch_up
 
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"caught_up": 0}
+    for award in Award.objects.filter(enabled=True).select_related("template", "organization").order_by("pk"):
+        # One award's failure (bad data, a bug) must not stop every other organisation's certificates.
+        try:
+            out["caught_up"] += award_catch_up(award=award)
+        except Exception:
+            logger.exception("Certificates: catching up award %s failed", award.pk)
     try:
         out["rendered"] = rendering.render_pending()
     except Exception:

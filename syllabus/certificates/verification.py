@@ -30,15 +30,25 @@ import json
 import re
 import time
 import uuid
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import jwt
 from django.core.cache import cache
+from django.utils import translation
+from django.utils.formats import date_format
 
 from syllabus.certificates import baking, credentials, keys
-from syllabus.certificates.models import EXPIRED, STATUS_LABELS, Certificate, SigningKey
+from syllabus.certificates.models import (
+    EXPIRED,
+    STATUS_LABELS,
+    Certificate,
+    SigningKey,
+    last_valid_day,
+    organization_zone,
+)
 from syllabus.core import clock
 
 TOKEN_LIMIT = 64 * 1024
@@ -79,7 +89,7 @@ VALID_FROM_MISMATCH = "Its nbf claim does not match the date it is valid from (v
 NOT_YET_VALID = "The credential is not valid before {day}."
 ID_MISMATCH = "Its jti claim does not match the credential's id."
 VALID_UNTIL_MISMATCH = "Its exp claim does not match the date it is valid until (validUntil)."
-EXPIRED_ON = "The credential expired on {day}."
+EXPIRED_ON = "The credential has expired: it was valid until {day}."
 UNKNOWN_CERTIFICATE = "No certificate of ours has this id."
 NOT_ISSUED_BY_US = "This is not the credential we issued with this id: it was changed, or made by someone else."
 SUPERSEDED = "This certificate was superseded by a newer one."
@@ -191,8 +201,9 @@ def _signing_key(header: dict[str, Any], result: Result) -> SigningKey | None:
     return key
 
 
-def _check_claims(claims: dict[str, Any], result: Result, now: dt.datetime) -> None:
-    """The MUSTs of OB 3.0 8.2.6.1, each its own reason."""
+def _check_claims(claims: dict[str, Any], result: Result, now: dt.datetime) -> dt.datetime | None:
+    """The MUSTs of OB 3.0 8.2.6.1, each its own reason. An `exp` that passed is returned, not recorded: its reason
+    names the last valid day in the issuing organisation's time zone, known once the certificate is found."""
     kinds = claims.get("type")
     if not isinstance(kinds, list) or not BADGE_TYPES & {kind for kind in kinds if isinstance(kind, str)}:
         result.fail(NOT_A_BADGE)
@@ -224,10 +235,17 @@ def _check_claims(claims: dict[str, Any], result: Result, now: dt.datetime) -> N
     valid_until = _moment(claims.get("validUntil"))
     if "exp" in claims and (expires is None or (valid_until is not None and valid_until.timestamp() != expires)):
         result.fail(VALID_UNTIL_MISMATCH)
-        return
+        return None
     until = expires if expires is not None else (valid_until.timestamp() if valid_until else None)
     if until is not None and until <= now.timestamp():
-        result.fail(EXPIRED_ON.format(day=_day(until)))
+        return dt.datetime.fromtimestamp(until, dt.UTC)
+    return None
+
+
+def expired_reason(expires_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """EXPIRED_ON with the last valid day as the PDF and the pages print it (`last_valid_day`)."""
+    with translation.override("en"):  # the reasons are English sentences
+        return EXPIRED_ON.format(day=date_format(last_valid_day(expires_at, zone), "j F Y"))
 
 
 def _certificate(public_id: uuid.UUID | None) -> Certificate | None:
@@ -249,7 +267,7 @@ def _apply_status(certificate: Certificate, result: Result, now: dt.datetime) ->
         changed = certificate.state_changed_at or now
         result.fail(REVOKED_ON.format(day=changed.astimezone(dt.UTC).date().isoformat()))
     elif result.status == EXPIRED and certificate.expires_at is not None:
-        result.fail(EXPIRED_ON.format(day=certificate.expires_at.astimezone(dt.UTC).date().isoformat()))
+        result.fail(expired_reason(certificate.expires_at, organization_zone(certificate.organization)))
 
 
 def verify_token(token: str, *, source: str = "jwt") -> Result:
@@ -284,8 +302,12 @@ def verify_token(token: str, *, source: str = "jwt") -> Result:
         return result.fail(PAYLOAD_NOT_AN_OBJECT)
     result.claims = claims
     now = clock.now()
-    _check_claims(claims, result, now)
+    expired_at = _check_claims(claims, result, now)
     certificate = _certificate(credentials.public_id_of(claims.get("jti")))
+    if expired_at is not None:
+        # Ours: the day in the issuing organisation's zone (the same words as `_apply_status`, said once).
+        zone = organization_zone(certificate.organization if certificate is not None else None)
+        result.fail(expired_reason(expired_at, zone))
     if certificate is None:
         return result.fail(UNKNOWN_CERTIFICATE)
     issued = certificate.credential
@@ -399,6 +421,8 @@ def public_facts(certificate: Certificate, now: dt.datetime) -> dict[str, Any]:
         },
         "issued_at": certificate.issued_at,
         "expires_at": certificate.expires_at,
+        # The day people read (pages only; documents keep the instant `expires_at`).
+        "valid_until": certificate.valid_until(),
         "revoked_at": certificate.state_changed_at if status == Certificate.State.REVOKED else None,
         "superseded_by": credentials.verify_url(newer) if newer is not None else None,
         "has_badge": bool(certificate.credential),

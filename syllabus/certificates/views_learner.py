@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -28,7 +29,7 @@ from syllabus.access.decorators import organization_view
 from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Organization
 from syllabus.certificates import credentials, policy, selectors
-from syllabus.certificates.models import STATUS_LABELS, Certificate, Source
+from syllabus.certificates.models import STATUS_LABELS, Certificate, Source, organization_zone
 from syllabus.core import clock
 
 # While a PDF is being drawn, its card asks again this often (htmx); the answer stops asking once it is ready.
@@ -43,6 +44,7 @@ class CertificateCard:
     certificate: Certificate
     status: str  # valid, expired, superseded, revoked
     status_label: str
+    valid_until: dt.date | None  # the last valid day in the organisation's time zone (None: does not expire)
     verify_url: str  # absolute, on SITE_URL: what the holder shares
     detail_url: str
     pdf_url: str
@@ -57,13 +59,15 @@ class CertificateCard:
         return self.status in ("valid", "expired")
 
 
-def card(certificate: Certificate, now: dt.datetime) -> CertificateCard:
+def card(certificate: Certificate, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> CertificateCard:
+    """`zone`: the organisation's (`organization_zone`), given so that no card loads its organisation."""
     status = certificate.status_on(now)
     ready = certificate.render_state == Certificate.RenderState.READY and bool(certificate.pdf)
     return CertificateCard(
         certificate=certificate,
         status=status,
         status_label=str(STATUS_LABELS[status]),
+        valid_until=certificate.valid_until(zone),
         verify_url=credentials.verify_url(certificate),
         detail_url=reverse("certificates:detail", args=[certificate.public_id]),
         pdf_url=reverse("certificates:pdf", args=[certificate.public_id]),
@@ -89,7 +93,8 @@ def _visible(principal: Principal, public_id: uuid.UUID) -> Certificate:
 def mine(request: HttpRequest, organization: Organization, principal: Principal) -> HttpResponse:
     now = clock.now()
     certificates = list(selectors.certificates_of(principal.membership)) if principal.membership else []
-    cards = [card(certificate, now) for certificate in certificates]
+    zone = organization_zone(organization)
+    cards = [card(certificate, now, zone) for certificate in certificates]
     context = {
         "current": [c for c in cards if c.is_current],
         "history": [c for c in cards if not c.is_current],
@@ -121,7 +126,7 @@ def detail(
     is_holder = principal.membership is not None and certificate.membership_id == principal.membership.pk
     successor = certificate.superseded_by
     context = {
-        "card": card(certificate, clock.now()),
+        "card": card(certificate, clock.now(), organization_zone(organization)),
         "certificate": certificate,
         "is_holder": is_holder,
         "earned_by": earned_by(certificate),
@@ -143,7 +148,7 @@ def pdf_state(
 ) -> HttpResponse:
     """The PDF part of a card (htmx polls it while the PDF is drawn; the answer stops the polling once ready)."""
     certificate = _visible(principal, public_id)
-    context = {"card": card(certificate, clock.now()), "poll_seconds": POLL_SECONDS}
+    context = {"card": card(certificate, clock.now(), organization_zone(organization)), "poll_seconds": POLL_SECONDS}
     response = render(request, "certificates/learner/_pdf.html", context)
     patch_vary_headers(response, ["HX-Request"])
     response["Cache-Control"] = "private, no-store"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import uuid
+import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +30,7 @@ from syllabus.access.policy import NOT_ALLOWED, Principal
 from syllabus.accounts.models import Organization, User
 from syllabus.certificates import credentials, policy, selectors
 from syllabus.certificates.forms_manage import CertificateFilterForm, RevokeForm, award_title, error_summary
-from syllabus.certificates.models import STATUS_LABELS, Certificate
+from syllabus.certificates.models import STATUS_LABELS, Certificate, organization_zone
 from syllabus.certificates.services import issuing
 from syllabus.core import clock
 
@@ -57,8 +58,9 @@ def _filters(request: HttpRequest, organization: Organization, principal: Princi
     )
 
 
-def rows_of(certificates: list[Certificate], now: dt.datetime) -> list[dict[str, Any]]:
-    """One page's rows with their words ready (no query: the selector joined what they show)."""
+def rows_of(certificates: list[Certificate], now: dt.datetime, zone: zoneinfo.ZoneInfo) -> list[dict[str, Any]]:
+    """One page's rows with their words ready (no query: the selector joined what they show; `zone` is the
+    organisation's, for the last valid day)."""
     rows = []
     for certificate in certificates:
         user = certificate.membership.user
@@ -71,6 +73,7 @@ def rows_of(certificates: list[Certificate], now: dt.datetime) -> list[dict[str,
                 "unit": certificate.membership.org_unit.name if certificate.membership.org_unit else "",
                 "status": status,
                 "status_label": str(STATUS_LABELS[status]),
+                "valid_until": certificate.valid_until(zone),
                 "url": reverse("certificates:detail", args=[certificate.public_id]),
             }
         )
@@ -89,7 +92,7 @@ def certificate_list(request: HttpRequest, organization: Organization, principal
     context = {
         "filters": filters,
         "page_obj": page,
-        "rows": rows_of(list(page.object_list), clock.now()),
+        "rows": rows_of(list(page.object_list), clock.now(), organization_zone(organization)),
         "filtered": any(request.GET.get(name) for name in ("status", "award", "unit", "q", "days")),
         "sees_everyone": policy.sees_everyone(principal),
         "can_manage": policy.can_manage(principal),
@@ -104,7 +107,7 @@ def escape_cell(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _csv_lines(certificates: QuerySet[Certificate], now: dt.datetime) -> Iterator[str]:
+def _csv_lines(certificates: QuerySet[Certificate], now: dt.datetime, zone: zoneinfo.ZoneInfo) -> Iterator[str]:
     class Echo:
         def write(self, value: str) -> str:
             return value
@@ -117,7 +120,7 @@ def _csv_lines(certificates: QuerySet[Certificate], now: dt.datetime) -> Iterato
             _("Org unit"),
             _("Certificate"),
             _("Issued"),
-            _("Expires"),
+            _("Valid until"),
             _("Status"),
             _("Certificate id"),
             _("Verification page"),
@@ -134,7 +137,7 @@ def _csv_lines(certificates: QuerySet[Certificate], now: dt.datetime) -> Iterato
                 escape_cell(unit.name if unit else ""),
                 escape_cell(certificate.title),
                 certificate.issued_at.date().isoformat(),
-                certificate.expires_at.date().isoformat() if certificate.expires_at else "",
+                until.isoformat() if (until := certificate.valid_until(zone)) else "",
                 str(STATUS_LABELS[status]),
                 str(certificate.public_id),
                 credentials.verify_url(certificate),
@@ -149,7 +152,9 @@ def certificate_export(request: HttpRequest, organization: Organization, princip
     _require(policy.can_view_others(principal))
     filters = _filters(request, organization, principal)
     certificates = selectors.certificate_list(principal=principal, filters=filters.filters())
-    response = StreamingHttpResponse(_csv_lines(certificates, clock.now()), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _csv_lines(certificates, clock.now(), organization_zone(organization)), content_type="text/csv; charset=utf-8"
+    )
     day = clock.now().date().isoformat()
     response["Content-Disposition"] = f'attachment; filename="certificates-{day}.csv"'
     response["Cache-Control"] = "private, no-store"
@@ -203,6 +208,10 @@ def certificate_rerender(
     request: HttpRequest, organization: Organization, principal: Principal, public_id: uuid.UUID
 ) -> HttpResponse:
     certificate = _managed(principal, public_id)
-    issuing.certificate_rerender(certificate=certificate, by=_user(request))
-    messages.success(request, _("The PDF is being drawn again with the template as it is now."))
+    try:
+        issuing.certificate_rerender(certificate=certificate, by=_user(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The PDF is being drawn again with the template as it is now."))
     return redirect("certificates:detail", public_id=certificate.public_id)

@@ -99,8 +99,9 @@ def _too_many(request: HttpRequest, *, as_json: bool) -> HttpResponse:
 
 
 def facts_json(facts: dict[str, Any]) -> dict[str, Any]:
-    """The verification page's facts as JSON (dates as ISO 8601 in UTC)."""
+    """The verification page's facts as JSON (dates as ISO 8601 in UTC): instants, not the page's day in words."""
     out = dict(facts)
+    out.pop("valid_until", None)
     for name in ("issued_at", "expires_at", "revoked_at"):
         out[name] = _iso(facts[name])
     return out

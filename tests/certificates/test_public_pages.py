@@ -69,7 +69,7 @@ def test_an_expired_certificate_says_expired(client, issued, moved_clock):
     moved_clock.move(days=366)
     html = text_of(page(client, issued))
     assert "<strong>Expired</strong>" in html
-    assert "expired on 2 March 2027" in html
+    assert "has expired: it was valid until 2 March 2027" in html
 
 
 def test_a_superseded_certificate_links_to_the_newer_one(client, world, award, issued, moved_clock):

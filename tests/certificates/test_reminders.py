@@ -120,7 +120,7 @@ def test_the_holder_is_reminded_once_per_step_however_often_the_job_runs(
         assert reminders.send_due() == {"expiring": 0, "expired": 0}
     [notice] = told(world.learner, notifying.EXPIRING)
     assert notice.subject == "Your certificate for Anti-bribery expires in 30 day(s)"
-    assert "expires on June 10, 2026" in notice.body
+    assert "it is valid until June 10, 2026" in notice.body
     assert notice.url == reverse("certificates:detail", args=[certificate.public_id])
     assert notice.dedupe_key == f"certificate:{certificate.pk}:expiring:30"
     assert mailoutbox[-1].subject == notice.subject
@@ -134,7 +134,7 @@ def test_the_holder_is_reminded_once_per_step_however_often_the_job_runs(
     assert reminders.send_due() == {"expiring": 0, "expired": 0}
     [gone] = told(world.learner, notifying.EXPIRED)
     assert gone.subject == "Your certificate for Anti-bribery has expired"
-    assert "expired on June 10, 2026" in gone.body
+    assert "it was valid until June 10, 2026" in gone.body
     assert [n.dedupe_key.rsplit(":", 1)[-1] for n in told(world.learner)] == ["30", "7", "expired"]
 
 

@@ -437,3 +437,36 @@ def award_backfill(*, award: Award, by: User) -> BackfillResult:
             summary={"issued": issued, "skipped": skipped},
         )
     return BackfillResult(issued=issued, skipped=skipped)
+
+
+def award_catch_up(*, award: Award) -> int:
+    """Issue what the completion events should have issued and did not — the broker was down when a completion
+    committed, or the task failed — to people who earned the award since it was created. Earlier completions are
+    the backfill's, which an officer chooses to run. Nightly (tasks.daily); idempotent; returns how many were issued.
+    """
+    if not award.enabled:
+        return 0
+    issued = 0
+    if award.source == Source.COURSE:
+        candidates = _course_candidates(award).filter(completed_at__gte=award.created_at)
+        for completion_id in list(candidates.values_list("pk", flat=True)):
+            issued += issuing.issue_for_course_completion(completion_id) is not None
+        return issued
+    since = award.created_at.date()
+    rows = list(
+        _program_candidates(award)
+        .filter(completed_on__gte=since)
+        .values("pk", "membership_id", "cycle", "completed_on", "expires_on", "completion_id")
+    )
+    for row in rows:
+        certificate = issuing.issue_for_program_cycle(
+            assignment_id=row["pk"],
+            program_id=award.program_id or 0,
+            membership_id=row["membership_id"],
+            cycle=row["cycle"],
+            completed_on=row["completed_on"] or clock.today(),  # never None: the candidates are completed
+            expires_on=row["expires_on"],
+            completion_id=row["completion_id"],
+        )
+        issued += certificate is not None
+    return issued

@@ -43,6 +43,7 @@ AUDIT_ACTIONS = (
 REASON_REQUIRED = "Say why the certificate is revoked."
 REASON_TOO_LONG = "Keep the reason under {limit} characters."
 ALREADY_REVOKED = "This certificate is already revoked."
+ERASED_NOT_DRAWN = "This certificate's holder was erased: its PDF is not drawn again."
 REASON_LIMIT = 2000
 # A first try, and one more after losing a race to another completion of the same person (certificate_issue).
 ISSUE_ATTEMPTS = 2
@@ -60,7 +61,7 @@ def _queue_render(certificate_id: int) -> None:
         try:
             render_certificate.delay(certificate_id)
         except OperationalError:
-            # Issued and signed; the nightly sweep draws PDFs that are still pending. Never fail the completion.
+            # Issued and signed; the nightly run draws PDFs that are still pending. Never fail the completion.
             logger.exception("Could not queue the PDF of certificate %s", certificate_id)
 
     transaction.on_commit(queue)
@@ -346,9 +347,14 @@ def certificate_revoke(*, certificate: Certificate, by: User, reason: str) -> Ce
 
 def certificate_rerender(*, certificate: Certificate, by: User) -> Certificate:
     """Draw the PDF again with the template as it is now (managers of certificates)."""
+    from syllabus.certificates.privacy import ERASED_RENDER_NOTE  # here: privacy builds on this module
+
     principal = principal_for(by, certificate.organization)
     if not policy.can_revoke(principal, certificate):
         raise PermissionDenied(NOT_ALLOWED)
+    if certificate.render_error == ERASED_RENDER_NOTE:
+        # Erasure deleted the PDF with the person's data; drawing it again would print their facts once more.
+        raise ValidationError(ERASED_NOT_DRAWN)
     with transaction.atomic():
         Certificate.objects.filter(pk=certificate.pk).update(
             render_state=Certificate.RenderState.PENDING, render_error=""
