@@ -235,8 +235,10 @@ def template_preview_pdf(
 # --- actions --------------------------------------------------------------------------------------------------------
 
 
-def _action(request: HttpRequest, organization: Organization, pk: int, run: Any) -> HttpResponse:
+def _action(request: HttpRequest, organization: Organization, principal: Principal, pk: int, run: Any) -> HttpResponse:
+    """The template buttons: find it (404 for another organisation's), check who asks, run, say what happened."""
     template = _template_or_404(organization, pk)
+    _require(policy.can_manage(principal))
     try:
         text = run(template, _user(request))
     except ValidationError as exc:
@@ -253,9 +255,7 @@ def template_default(request: HttpRequest, organization: Organization, principal
         services.template_set_default(template=template, by=by)
         return _("New awards now start with %(name)s.") % {"name": template.name}
 
-    _template_or_404(organization, pk)
-    _require(policy.can_manage(principal))
-    return _action(request, organization, pk, run)
+    return _action(request, organization, principal, pk, run)
 
 
 @organization_view
@@ -265,9 +265,7 @@ def template_archive(request: HttpRequest, organization: Organization, principal
         services.template_archive(template=template, by=by)
         return _("%(name)s is archived. Awards that use it keep it.") % {"name": template.name}
 
-    _template_or_404(organization, pk)
-    _require(policy.can_manage(principal))
-    return _action(request, organization, pk, run)
+    return _action(request, organization, principal, pk, run)
 
 
 @organization_view
@@ -277,9 +275,7 @@ def template_restore(request: HttpRequest, organization: Organization, principal
         services.template_restore(template=template, by=by)
         return _("%(name)s is back.") % {"name": template.name}
 
-    _template_or_404(organization, pk)
-    _require(policy.can_manage(principal))
-    return _action(request, organization, pk, run)
+    return _action(request, organization, principal, pk, run)
 
 
 @organization_view
@@ -290,9 +286,7 @@ def template_delete(request: HttpRequest, organization: Organization, principal:
         services.template_delete(template=template, by=by)
         return _("The template %(name)s was deleted.") % {"name": name}
 
-    _template_or_404(organization, pk)
-    _require(policy.can_manage(principal))
-    return _action(request, organization, pk, run)
+    return _action(request, organization, principal, pk, run)
 
 
 @organization_view
