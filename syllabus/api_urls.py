@@ -21,6 +21,7 @@ v1: list[URLPattern | URLResolver] = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     path("compliance/", include("syllabus.compliance.api_urls")),
     path("certificates/", include("syllabus.certificates.api_urls")),
+    path("assessment/", include("syllabus.assessment.api_urls")),
     path("organizations/", accounts_api.OrganizationListApi.as_view(), name="organizations"),
     path("organizations/<int:pk>/", accounts_api.OrganizationDetailApi.as_view(), name="organization-detail"),
     path("organization/", accounts_api.CurrentOrganizationApi.as_view(), name="current-organization"),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "syllabus.notifications",
     "syllabus.compliance",
     "syllabus.certificates",
+    "syllabus.assessment",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,12 @@ CELERY_BEAT_SCHEDULE["core-heartbeat"] = {
     "options": {"expires": 55},
 }
 # The head of every audit chain copied into an anchor row and the log: truncating a chain below it is detected.
+# Timed quiz attempts left open past their deadline are submitted with what was saved in time.
+CELERY_BEAT_SCHEDULE["assessment-close-overdue"] = {
+    "task": "syllabus.assessment.tasks.close_overdue",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 CELERY_BEAT_SCHEDULE["audit-anchor"] = {
     "task": "syllabus.audit.tasks.anchor_chains",
     "schedule": crontab(minute=5),
@@ -362,6 +369,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 CERTIFICATES_VERIFY_PAGE_RATE = env_int("CERTIFICATES_VERIFY_PAGE_RATE", 120, minimum=1)
 CERTIFICATES_VERIFY_UPLOAD_RATE = env_int("CERTIFICATES_VERIFY_UPLOAD_RATE", 30, minimum=1)
 CERTIFICATES_VERIFY_API_RATE = env_int("CERTIFICATES_VERIFY_API_RATE", 30, minimum=1)
+# Quizzes: seconds after a timed attempt's deadline during which a save or submission still counts (network lag).
+QUIZ_GRACE_SECONDS = env_int("QUIZ_GRACE_SECONDS", 10, minimum=0)
 
 # --- REST API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("syllabus.notifications.urls")),
     path("compliance/", include("syllabus.compliance.urls")),
     path("certificates/", include("syllabus.certificates.urls")),
+    path("assessment/", include("syllabus.assessment.urls")),
     path("api/", include("syllabus.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

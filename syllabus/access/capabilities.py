@@ -54,6 +54,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("course.review", _("Review and approve course versions")),
     Capability("catalog.manage", _("Manage catalog categories and settings")),
     Capability("skill.manage", _("Manage the skills framework")),
+    Capability("question.manage", _("Manage the organisation's shared question banks")),
+    Capability("question.use", _("Use the organisation's shared question banks in quizzes"), writes=False),
     Capability("enrollment.view", _("See enrollments and progress"), (ORGANIZATION, ORG_UNIT), writes=False),
     Capability("enrollment.assign", _("Assign learning to people"), (ORGANIZATION, ORG_UNIT)),
     Capability("enrollment.manage", _("Manage enrollment rules and every course's enrollment options")),
@@ -94,7 +96,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "Creates and teaches courses.",
         # Instructors edit, teach and enroll people in the courses they create or are added to (the course team),
         # not every course, and follow no one's training outside their courses.
-        frozenset({"course.create", "audience.view"}),
+        frozenset({"course.create", "audience.view", "question.use"}),
     ),
     BuiltinRole(
         "reviewer",

@@ -186,7 +186,8 @@ def signal_record(event: ActivitySignalled) -> bool:
         if event.signal not in (row.signals or []):
             updates["signals"] = [*(row.signals or []), event.signal]
         score = _score_from(event.data)
-        if score is not None and (row.score is None or score > row.score):
+        # A quiz reports its grade by its grading method ("last attempt" may go down): it replaces the score.
+        if score is not None and (row.score is None or score > row.score or event.data.get("replace")):
             updates["score"] = score
         if "passed" in event.data and row.passed is not True:
             updates["passed"] = bool(event.data["passed"])

@@ -96,7 +96,7 @@ def test_builtin_roles_are_read_only(world):
         services.role_delete(role=role, by=world.org_admin.user)
     role.refresh_from_db()
     assert role.custom_capabilities == []
-    assert role.capabilities == frozenset({"course.create", "audience.view"})
+    assert role.capabilities == frozenset({"course.create", "audience.view", "question.use"})
 
 
 def test_custom_role_names_are_unique_in_the_organisation_ignoring_case(world):

@@ -1,0 +1,864 @@
+"""Quiz attempts: start, autosave, check (interactive), submit, time limits, and the quiz grade that drives the
+activity's completion.
+
+The server is the only clock: an attempt's `deadline` is fixed when it starts (time limit and close date, overrides
+applied). A save or submission that arrives after the deadline plus `QUIZ_GRACE_SECONDS` changes nothing: the
+attempt is submitted with what was saved in time (`AttemptOver` tells the caller). `attempts_close_overdue` (every
+minute, Celery beat) submits attempts whose learner went away.
+
+Writes that race (two tabs, a double click, the overdue task and the learner at once) are conditional UPDATEs on
+the attempt's state, so an attempt is finished exactly once on SQLite as on PostgreSQL.
+
+Results reach progress as `catalog.events.ActivitySignalled` (kind "quiz"): "submitted" when an attempt ends,
+"graded" with the quiz grade (by the grading method) once no answer waits for a grader, "passed" when that grade
+reaches the pass mark, "exhausted" when no attempt is left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import random
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from syllabus.access.policy import NOT_ALLOWED, principal_for
+from syllabus.accounts.models import User
+from syllabus.assessment import policy
+from syllabus.assessment.models import (
+    AnswerState,
+    Attempt,
+    AttemptState,
+    Question,
+    QuestionAnswer,
+    QuestionCategory,
+    QuestionVersion,
+    QuizOverride,
+)
+from syllabus.assessment.question_types import base as qtypes
+from syllabus.assessment.quiz_settings import QuizSettings, Slot
+from syllabus.assessment.services.questions import version_as_question
+from syllabus.catalog import course_access
+from syllabus.catalog.events import ActivitySignalled
+from syllabus.catalog.models import Course, CourseVersion
+from syllabus.core import clock
+from syllabus.core.events import emit
+
+NOT_OPEN_YET = "This quiz opens on {when}."
+CLOSED = "This quiz closed on {when}."
+NO_ATTEMPTS_LEFT = "You have used all {count} attempts at this quiz."
+WAIT_BEFORE_NEXT = "You can start your next attempt after {when}."
+WRONG_PASSWORD = "The quiz password is not right."  # noqa: S105 (a message)
+PASSWORD_REQUIRED = "This quiz needs a password to start."  # noqa: S105 (a message)
+NO_QUESTIONS = "This quiz has no questions yet."
+QUESTION_MISSING = "Question {ref} of this quiz is no longer in a bank the course may use. Tell the course team."
+POOL_TOO_SMALL = (
+    "The quiz cannot start: a random slot asks for {count} questions from “{category}”, which has {found} that fit. "
+    "Tell the course team."
+)
+ATTEMPT_CLOSED = "This attempt is already submitted."
+TIME_UP = "Time is up: the attempt was submitted with the answers saved before the deadline."
+UNKNOWN_SLOT = "This attempt has no question {slot}."
+SLOT_LOCKED = "Question {slot} is settled and can no longer be changed."
+PAGE_LEFT = "This quiz moves forward only: question {slot} is on a page you have left."
+NO_TRIES = "Question {slot} cannot be checked: it is graded by a person, or the quiz is not interactive."
+NOT_YOUR_ATTEMPT = "This is not your attempt."
+MARK_RANGE = "Give a mark from 0 to {max}."
+NOT_WAITING = "This attempt is still in progress: grade it once it is submitted."
+COMMENT_TOO_LONG = "Keep the comment under {limit} characters."
+
+HISTORY_LIMIT = 200
+COMMENT_LIMIT = 20_000
+FRACTION_PLACES = Decimal("0.0000001")
+MARK_PLACES = Decimal("0.00001")
+GRADE_PLACES = Decimal("0.01")
+
+AUDIT_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("assessment.answer_graded", "Quiz answer graded by hand"),
+    ("assessment.override_set", "Quiz override granted or changed"),
+    ("assessment.override_removed", "Quiz override removed"),
+    ("assessment.regraded", "Quiz attempts regraded"),
+)
+
+
+class AttemptOver(Exception):
+    """A save or submission reached an attempt past its deadline: it was submitted instead (message: TIME_UP)."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        super().__init__(TIME_UP)
+        self.attempt = attempt
+
+
+def grace() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "QUIZ_GRACE_SECONDS", 10))
+
+
+# --- availability -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The quiz's rules for one person: the settings with their override applied."""
+
+    settings: QuizSettings
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    time_limit_minutes: int | None
+    attempts_allowed: int  # 0 = unlimited
+    needs_password: bool
+    override: QuizOverride | None
+
+
+def rules_for(*, user: User, course: Course, activity: Mapping[str, Any]) -> Rules:
+    quiz = QuizSettings.from_config(activity.get("config") or {})
+    override = QuizOverride.objects.filter(
+        course=course, activity_uid=uuid.UUID(str(activity["uid"])), user=user
+    ).first()
+    opens, closes, limit, allowed = quiz.opens_at, quiz.closes_at, quiz.time_limit_minutes, quiz.attempts_allowed
+    needs_password = bool(quiz.password)
+    if override is not None:
+        opens = override.opens_at or opens
+        closes = override.closes_at or closes
+        limit = override.time_limit_minutes or limit
+        if allowed:
+            allowed += override.extra_attempts
+        needs_password = needs_password and not override.skip_password
+    return Rules(quiz, opens, closes, limit, allowed, needs_password, override)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What the quiz's page says to one person: may they start (or resume), and if not, why."""
+
+    rules: Rules
+    attempts: Sequence[Attempt]
+    open_attempt: Attempt | None
+    can_start: bool
+    reason: str = ""
+    next_start_at: dt.datetime | None = None
+
+    @property
+    def attempts_used(self) -> int:
+        return sum(1 for a in self.attempts if a.state != AttemptState.IN_PROGRESS)
+
+
+def availability(
+    *, user: User, course: Course, activity: Mapping[str, Any], preview: bool = False, now: dt.datetime | None = None
+) -> Availability:
+    now = now or clock.now()
+    rules = rules_for(user=user, course=course, activity=activity)
+    attempts = list(
+        Attempt.objects.filter(
+            course=course, activity_uid=uuid.UUID(str(activity["uid"])), user=user, preview=preview
+        ).order_by("number")
+    )
+    open_attempt = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
+    if open_attempt is not None:
+        return Availability(rules, attempts, open_attempt, True)
+    if not rules.settings.slots:
+        return Availability(rules, attempts, None, False, NO_QUESTIONS)
+    if preview:
+        return Availability(rules, attempts, None, True)
+    if rules.opens_at is not None and now < rules.opens_at:
+        return Availability(rules, attempts, None, False, NOT_OPEN_YET.format(when=_when(rules.opens_at)))
+    if rules.closes_at is not None and now >= rules.closes_at:
+        return Availability(rules, attempts, None, False, CLOSED.format(when=_when(rules.closes_at)))
+    done = [a for a in attempts if a.state != AttemptState.IN_PROGRESS]
+    if rules.attempts_allowed and len(done) >= rules.attempts_allowed:
+        return Availability(rules, attempts, None, False, NO_ATTEMPTS_LEFT.format(count=rules.attempts_allowed))
+    if done and rules.settings.delay_minutes:
+        last_end = max(a.finished_at or a.started_at for a in done)
+        next_at = last_end + dt.timedelta(minutes=rules.settings.delay_minutes)
+        if now < next_at:
+            return Availability(rules, attempts, None, False, WAIT_BEFORE_NEXT.format(when=_when(next_at)), next_at)
+    return Availability(rules, attempts, None, True)
+
+
+def _when(value: dt.datetime) -> str:
+    from django.utils import formats, timezone
+
+    return str(formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"))
+
+
+# --- start --------------------------------------------------------------------------------------------------------
+
+
+def _usable_questions(course: Course) -> Any:
+    """Questions a quiz of this course may draw: the course's own bank and the organisation's shared banks."""
+    return Question.objects.filter(organization_id=course.organization_id, latest__isnull=False).filter(
+        Q(bank__course__isnull=True) | Q(bank__course=course)
+    )
+
+
+def _category_ids(category: QuestionCategory, include_subcategories: bool) -> list[int]:
+    ids = [category.pk]
+    if include_subcategories:
+        frontier = [category.pk]
+        while frontier:
+            frontier = list(QuestionCategory.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.extend(frontier)
+    return ids
+
+
+def pool_for(*, course: Course, slot: Slot) -> Any:
+    """The questions a random slot may draw from (hidden ones left out), ordered by id (draws are reproducible)."""
+    pool = _usable_questions(course).filter(hidden=False)
+    category = QuestionCategory.objects.filter(
+        pk=slot.category_id or 0, bank__organization_id=course.organization_id
+    ).first()
+    if category is None:
+        return pool.none()
+    pool = pool.filter(category_id__in=_category_ids(category, slot.include_subcategories))
+    for tag in slot.tags:
+        pool = pool.filter(tags__name=tag)
+    if slot.skill_ids:
+        pool = pool.filter(skills__in=slot.skill_ids)
+    if slot.min_difficulty is not None:
+        pool = pool.filter(difficulty__gte=slot.min_difficulty)
+    if slot.max_difficulty is not None:
+        pool = pool.filter(difficulty__lte=slot.max_difficulty)
+    return pool.distinct().order_by("pk")
+
+
+def _draw(course: Course, quiz: QuizSettings, rng: random.Random) -> list[tuple[QuestionVersion, Decimal]]:
+    """The question versions of a new attempt with their marks, in slot order."""
+    fixed_ids = [s.question_id for s in quiz.slots if s.type == "fixed" and s.question_id]
+    fixed = {q.pk: q for q in _usable_questions(course).filter(pk__in=fixed_ids).select_related("latest")}
+    chosen: set[int] = set(fixed)
+    drawn: list[tuple[QuestionVersion, Decimal]] = []
+    for slot in quiz.slots:
+        if slot.type == "fixed":
+            question = fixed.get(slot.question_id or 0)
+            if question is None or question.latest is None:
+                raise ValidationError(QUESTION_MISSING.format(ref=slot.question_id))
+            drawn.append((question.latest, _mark(slot, question.latest)))
+            continue
+        candidates = [pk for pk in pool_for(course=course, slot=slot).values_list("pk", flat=True) if pk not in chosen]
+        if len(candidates) < slot.count:
+            category = QuestionCategory.objects.filter(pk=slot.category_id or 0).values_list("name", flat=True).first()
+            raise ValidationError(
+                POOL_TOO_SMALL.format(count=slot.count, category=category or "?", found=len(candidates))
+            )
+        picked = rng.sample(candidates, slot.count)
+        chosen.update(picked)
+        versions = {q.pk: q.latest for q in Question.objects.filter(pk__in=picked).select_related("latest")}
+        for pk in picked:
+            version = versions[pk]
+            assert version is not None
+            drawn.append((version, _mark(slot, version)))
+    return drawn
+
+
+def _mark(slot: Slot, version: QuestionVersion) -> Decimal:
+    if not qtypes.get(version.qtype).graded:
+        return Decimal(0)
+    return slot.mark if slot.mark is not None else version.default_mark
+
+
+def _pages(count: int, per_page: int) -> list[list[int]]:
+    slots = list(range(1, count + 1))
+    if per_page <= 0:
+        return [slots] if slots else []
+    return [slots[i : i + per_page] for i in range(0, count, per_page)]
+
+
+def attempt_start(
+    *,
+    user: User,
+    course: Course,
+    version: CourseVersion | None,
+    activity: Mapping[str, Any],
+    password: str = "",
+    preview: bool = False,
+    now: dt.datetime | None = None,
+) -> Attempt:
+    """Start an attempt (or return the open one: Start pressed twice, or in two tabs, resumes the same attempt).
+
+    `version` is the course version the learner learns (None only for a preview of the draft by the team).
+    Raises PermissionDenied, or ValidationError with the reason the quiz cannot start now.
+    """
+    now = now or clock.now()
+    principal = principal_for(user, course.organization)
+    allowed = course_access.can_see_draft(principal, course) if preview else policy.can_take(principal, course)
+    if not allowed:
+        raise PermissionDenied(NOT_ALLOWED)
+    _close_if_overdue(user=user, course=course, activity=activity, preview=preview, now=now)
+    state = availability(user=user, course=course, activity=activity, preview=preview, now=now)
+    if state.open_attempt is not None:
+        return state.open_attempt
+    if not state.can_start:
+        raise ValidationError(state.reason)
+    rules = state.rules
+    if rules.needs_password and not preview:
+        if not password:
+            raise ValidationError({"password": PASSWORD_REQUIRED})
+        if not hmac.compare_digest(password.encode(), rules.settings.password.encode()):
+            raise ValidationError({"password": WRONG_PASSWORD})
+    public_id = uuid.uuid4()
+    # Seeded by the attempt: its draw can be reproduced (support, tests); nothing here is a secret.
+    rng = random.Random(public_id.int)  # noqa: S311
+    drawn = _draw(course, rules.settings, rng)
+    if rules.settings.shuffle_questions:
+        rng.shuffle(drawn)
+    deadline = None
+    if rules.time_limit_minutes:
+        deadline = now + dt.timedelta(minutes=rules.time_limit_minutes)
+    if rules.closes_at is not None and not preview:
+        deadline = min(deadline, rules.closes_at) if deadline else rules.closes_at
+    number = max((a.number for a in state.attempts), default=0) + 1
+    snapshot = rules.settings.as_snapshot()
+    snapshot["time_limit_minutes"] = rules.time_limit_minutes
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                organization_id=course.organization_id,
+                public_id=public_id,
+                user=user,
+                course=course,
+                version=version,
+                activity_uid=uuid.UUID(str(activity["uid"])),
+                number=number,
+                preview=preview,
+                settings=snapshot,
+                layout=_pages(len(drawn), rules.settings.questions_per_page),
+                started_at=now,
+                deadline=deadline,
+                max_marks=sum((mark for _, mark in drawn), Decimal(0)),
+            )
+            QuestionAnswer.objects.bulk_create(
+                [
+                    QuestionAnswer(
+                        attempt=attempt,
+                        slot=index,
+                        question_version=qv,
+                        max_mark=mark,
+                        variant=qtypes.get(qv.qtype).start(
+                            version_as_question(qv), rng, shuffle=rules.settings.shuffle_options
+                        ),
+                        state=AnswerState.TODO if qtypes.get(qv.qtype).graded else AnswerState.INFO,
+                    )
+                    for index, (qv, mark) in enumerate(drawn, start=1)
+                ]
+            )
+    except IntegrityError:
+        # Another request started this person's attempt at the same moment: resume that one.
+        existing = Attempt.objects.filter(
+            course=course, activity_uid=uuid.UUID(str(activity["uid"])), user=user, preview=preview,
+            state=AttemptState.IN_PROGRESS,
+        ).first()  # fmt: skip
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def _close_if_overdue(
+    *, user: User, course: Course, activity: Mapping[str, Any], preview: bool, now: dt.datetime
+) -> None:
+    overdue = Attempt.objects.filter(
+        course=course,
+        activity_uid=uuid.UUID(str(activity["uid"])),
+        user=user,
+        preview=preview,
+        state=AttemptState.IN_PROGRESS,
+        deadline__lt=now - grace(),
+    ).first()
+    if overdue is not None:
+        _finish(overdue, now=now, by=None)
+
+
+# --- saving and checking ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SaveResult:
+    saved: list[int] = field(default_factory=list)
+    errors: dict[int, list[str]] = field(default_factory=dict)
+    revision: int = 0
+
+
+def _is_over(attempt: Attempt, now: dt.datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + grace()
+
+
+def _owned_open(attempt: Attempt, by: User, now: dt.datetime) -> None:
+    if attempt.user_id != by.pk:
+        raise PermissionDenied(NOT_YOUR_ATTEMPT)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        raise ValidationError(ATTEMPT_CLOSED)
+    if _is_over(attempt, now):
+        _finish(attempt, now=now, by=None)
+        attempt.refresh_from_db()
+        raise AttemptOver(attempt)
+
+
+def _page_of(attempt: Attempt, slot: int) -> int:
+    for index, page in enumerate(attempt.layout or []):
+        if slot in page:
+            return index
+    return 0
+
+
+def _history(answer: QuestionAnswer, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    history = list(answer.history or [])
+    history.append(entry)
+    return history[-HISTORY_LIMIT:]
+
+
+def attempt_save(
+    *,
+    attempt: Attempt,
+    responses: Mapping[int, Any],
+    by: User,
+    page: int | None = None,
+    now: dt.datetime | None = None,
+) -> SaveResult:
+    """Autosave: validate and store the responses given (slot -> raw response); the others keep theirs.
+
+    Raises AttemptOver past the deadline (nothing of this save is kept), ValidationError once submitted.
+    A response the type refuses is reported per slot in `errors` and not stored; the valid ones are.
+    """
+    now = now or clock.now()
+    _owned_open(attempt, by, now)
+    answers = {a.slot: a for a in attempt.answers.select_related("question_version")}
+    result = SaveResult()
+    changed: list[QuestionAnswer] = []
+    sequential = attempt.settings.get("navigation") == "sequential"
+    for raw_slot, raw in responses.items():
+        try:
+            slot = int(raw_slot)
+        except (TypeError, ValueError):
+            continue
+        answer = answers.get(slot)
+        if answer is None:
+            result.errors[slot] = [UNKNOWN_SLOT.format(slot=slot)]
+            continue
+        qtype = qtypes.get(answer.question_version.qtype)
+        if not qtype.graded:
+            continue
+        if answer.locked:
+            result.errors[slot] = [SLOT_LOCKED.format(slot=slot)]
+            continue
+        if sequential and _page_of(attempt, slot) < attempt.current_page:
+            result.errors[slot] = [PAGE_LEFT.format(slot=slot)]
+            continue
+        question = version_as_question(answer.question_version)
+        try:
+            response = qtype.clean_response(question, answer.variant, raw)
+        except ValidationError as exc:
+            result.errors[slot] = [str(m) for m in exc.messages]
+            continue
+        if response == answer.response:
+            continue
+        answer.response = response
+        answer.state = AnswerState.SAVED if qtype.is_answered(question, answer.variant, response) else AnswerState.TODO
+        answer.saved_at = now
+        answer.history = _history(answer, {"at": now.isoformat(), "kind": "save", "response": response})
+        changed.append(answer)
+        result.saved.append(slot)
+    with transaction.atomic():
+        if changed:
+            QuestionAnswer.objects.bulk_update(changed, ["response", "state", "saved_at", "history"])
+        updates: dict[str, Any] = {"revision": attempt.revision + 1}
+        if page is not None and 0 <= page < len(attempt.layout or [[]]):
+            # Sequential navigation never goes back a page.
+            updates["current_page"] = max(page, attempt.current_page) if sequential else page
+        Attempt.objects.filter(pk=attempt.pk, state=AttemptState.IN_PROGRESS).update(**updates)
+    attempt.revision = updates["revision"]
+    attempt.current_page = updates.get("current_page", attempt.current_page)
+    result.revision = attempt.revision
+    return result
+
+
+def _graded(answer: QuestionAnswer) -> qtypes.Grade:
+    qtype = qtypes.get(answer.question_version.qtype)
+    question = version_as_question(answer.question_version)
+    if not qtype.graded:
+        return qtypes.Grade(None, "info")
+    if not answer.response or not qtype.is_answered(question, answer.variant, answer.response):
+        return qtypes.Grade(Decimal(0), "gave_up")
+    return qtype.grade(question, answer.variant, answer.response)
+
+
+def _mark_of(fraction: Decimal, penalty: Decimal, max_mark: Decimal) -> Decimal:
+    return (max(Decimal(0), fraction - penalty) * max_mark).quantize(MARK_PLACES, ROUND_HALF_UP)
+
+
+def attempt_check(*, attempt: Attempt, slot: int, raw: Any, by: User, now: dt.datetime | None = None) -> QuestionAnswer:
+    """Interactive behaviour: save the response to one question and grade it now (one try). A right answer, or the
+    last try, settles the question; each wrong try costs `penalty` of its mark on a later right answer."""
+    now = now or clock.now()
+    _owned_open(attempt, by, now)
+    if attempt.settings.get("behaviour") != "interactive":
+        raise ValidationError(NO_TRIES.format(slot=slot))
+    answer = attempt.answers.select_related("question_version").filter(slot=slot).first()
+    if answer is None:
+        raise ValidationError(UNKNOWN_SLOT.format(slot=slot))
+    qtype = qtypes.get(answer.question_version.qtype)
+    if not qtype.graded or qtype.manual or not qtype.allows_tries:
+        raise ValidationError(NO_TRIES.format(slot=slot))
+    if answer.locked:
+        raise ValidationError(SLOT_LOCKED.format(slot=slot))
+    question = version_as_question(answer.question_version)
+    response = qtype.clean_response(question, answer.variant, raw)
+    if not qtype.is_answered(question, answer.variant, response):
+        raise ValidationError({"response": "Answer the question before checking it."})
+    grade = qtype.grade(question, answer.variant, response)
+    fraction = (grade.fraction or Decimal(0)).quantize(FRACTION_PLACES)
+    tries = answer.tries + 1
+    per_try = Decimal(str(attempt.settings.get("penalty") or "0"))
+    allowed = int(attempt.settings.get("tries") or 1)
+    settled = fraction >= 1 or tries >= allowed
+    penalty = answer.penalty
+    updates: dict[str, Any] = {
+        "response": response,
+        "tries": tries,
+        "fraction": fraction,
+        "feedback": list(grade.feedback),
+        "state": qtypes.state_for(fraction),
+        "saved_at": now,
+        "locked": settled,
+        "mark": _mark_of(fraction, penalty, answer.max_mark),
+        "history": _history(
+            answer, {"at": now.isoformat(), "kind": "try", "response": response, "fraction": str(fraction)}
+        ),
+    }
+    if fraction < 1:
+        # The next try, if any, carries one more penalty.
+        updates["penalty"] = min(Decimal(1), penalty + per_try)
+    QuestionAnswer.objects.filter(pk=answer.pk, locked=False).update(**updates)
+    answer.refresh_from_db()
+    return answer
+
+
+# --- submitting and grading ---------------------------------------------------------------------------------------
+
+
+def attempt_submit(*, attempt: Attempt, by: User, now: dt.datetime | None = None) -> Attempt:
+    """Submit the attempt: every answer is graded with its saved response. Idempotent (a second submit, or one
+    racing the overdue task, returns the attempt as it is). Past the deadline it is submitted all the same, with
+    the answers saved in time, and flagged as late."""
+    now = now or clock.now()
+    if attempt.user_id != by.pk:
+        raise PermissionDenied(NOT_YOUR_ATTEMPT)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        return attempt
+    _finish(attempt, now=now, by=by)
+    attempt.refresh_from_db()
+    return attempt
+
+
+def _finish(attempt: Attempt, *, now: dt.datetime, by: User | None) -> bool:
+    """Grade and close an open attempt; False when someone else closed it first."""
+    answers = list(attempt.answers.select_related("question_version"))
+    late = _is_over(attempt, now)
+    for answer in answers:
+        qtype = qtypes.get(answer.question_version.qtype)
+        if answer.locked:
+            continue
+        grade = _graded(answer)
+        if grade.fraction is None:
+            answer.fraction, answer.mark = None, None
+            answer.state = AnswerState.NEEDS_GRADING if grade.state == "needs_grading" else AnswerState.INFO
+        else:
+            fraction = qtypes.clamp(grade.fraction).quantize(FRACTION_PLACES)
+            answer.fraction = fraction
+            penalty = answer.penalty if attempt.settings.get("behaviour") == "interactive" else Decimal(0)
+            answer.mark = _mark_of(fraction, penalty, answer.max_mark)
+            answer.state = AnswerState.GAVE_UP if grade.state == "gave_up" else qtypes.state_for(fraction)
+        answer.feedback = list(grade.feedback)
+        answer.locked = True
+        if qtype.graded:
+            answer.history = _history(
+                answer,
+                {"at": now.isoformat(), "kind": "submit", "response": answer.response,
+                 "fraction": str(answer.fraction) if answer.fraction is not None else None},
+            )  # fmt: skip
+    totals = _totals(attempt, answers)
+    with transaction.atomic():
+        closed = Attempt.objects.filter(pk=attempt.pk, state=AttemptState.IN_PROGRESS).update(
+            finished_at=min(now, attempt.deadline + grace()) if late and attempt.deadline else now,
+            submitted_late=late,
+            revision=attempt.revision + 1,
+            **totals,
+        )
+        if not closed:
+            return False
+        QuestionAnswer.objects.bulk_update(answers, ["fraction", "mark", "state", "feedback", "locked", "history"])
+        attempt.refresh_from_db()
+        _emit_results(attempt, submitted=True)
+    return True
+
+
+def _totals(attempt: Attempt, answers: Sequence[QuestionAnswer]) -> dict[str, Any]:
+    waiting = any(a.state == AnswerState.NEEDS_GRADING for a in answers)
+    marks = sum((a.mark or Decimal(0) for a in answers), Decimal(0)).quantize(MARK_PLACES)
+    if waiting:
+        return {"state": AttemptState.NEEDS_GRADING, "marks": marks, "grade": None, "passed": None}
+    grade = (
+        (marks / attempt.max_marks * 100).quantize(GRADE_PLACES, ROUND_HALF_UP) if attempt.max_marks else Decimal(100)
+    )
+    pass_mark = attempt.settings.get("pass_mark")
+    passed = grade >= Decimal(str(pass_mark)) if pass_mark not in (None, "") else True
+    return {"state": AttemptState.FINISHED, "marks": marks, "grade": grade, "passed": passed}
+
+
+def quiz_grade(*, user_id: int, course_id: int, activity_uid: uuid.UUID) -> tuple[Decimal | None, bool | None]:
+    """The person's quiz grade by the grading method of their latest attempt, and whether it passes; (None, None)
+    while no attempt is fully graded."""
+    attempts = list(
+        Attempt.objects.filter(
+            course_id=course_id, activity_uid=activity_uid, user_id=user_id, preview=False,
+            state=AttemptState.FINISHED, grade__isnull=False,
+        ).order_by("number")
+    )  # fmt: skip
+    if not attempts:
+        return None, None
+    method = attempts[-1].settings.get("grading_method", "highest")
+    grades = [a.grade for a in attempts if a.grade is not None]
+    if method == "first":
+        grade = grades[0]
+    elif method == "last":
+        grade = grades[-1]
+    elif method == "average":
+        grade = (sum(grades, Decimal(0)) / len(grades)).quantize(GRADE_PLACES, ROUND_HALF_UP)
+    else:
+        grade = max(grades)
+    pass_mark = attempts[-1].settings.get("pass_mark")
+    passed = grade >= Decimal(str(pass_mark)) if pass_mark not in (None, "") else True
+    return grade, passed
+
+
+def _emit_results(attempt: Attempt, *, submitted: bool) -> None:
+    """Tell progress what this attempt changed (after commit). Previews tell nothing."""
+    if attempt.preview or attempt.version_id is None:
+        return
+    at = attempt.finished_at or clock.now()
+
+    def signal(name: str, data: dict[str, Any] | None = None) -> None:
+        emit(
+            ActivitySignalled(
+                organization_id=attempt.organization_id,
+                course_id=attempt.course_id,
+                version_id=attempt.version_id or 0,
+                activity_uid=attempt.activity_uid,
+                kind="quiz",
+                signal=name,
+                user_id=attempt.user_id,
+                at=at,
+                data=data or {},
+            )
+        )
+
+    if submitted:
+        signal("submitted")
+    grade, passed = quiz_grade(user_id=attempt.user_id, course_id=attempt.course_id, activity_uid=attempt.activity_uid)
+    if grade is not None:
+        data = {"score": str(grade), "scale": "percent", "replace": True, "passed": bool(passed)}
+        signal("graded", data)
+        if passed:
+            signal("passed", data)
+    allowed = int(_allowed_attempts(attempt) or 0)
+    if allowed:
+        used = (
+            Attempt.objects.filter(
+                course_id=attempt.course_id, activity_uid=attempt.activity_uid, user_id=attempt.user_id, preview=False
+            )
+            .exclude(state=AttemptState.IN_PROGRESS)
+            .count()
+        )
+        if used >= allowed and not any(a.state == AttemptState.NEEDS_GRADING for a in _latest(attempt)):
+            signal("exhausted")
+
+
+def _latest(attempt: Attempt) -> list[Attempt]:
+    return list(
+        Attempt.objects.filter(
+            course_id=attempt.course_id, activity_uid=attempt.activity_uid, user_id=attempt.user_id, preview=False
+        )
+    )
+
+
+def _allowed_attempts(attempt: Attempt) -> int:
+    """Attempts allowed to this person, from the version's quiz settings and their override."""
+    from syllabus.catalog import learning
+
+    if attempt.version_id is None:
+        return 0
+    version = CourseVersion.objects.filter(pk=attempt.version_id).defer("snapshot").first()
+    if version is None:
+        return 0
+    activity = learning.version_activity(version, learning.version_outline(version), str(attempt.activity_uid))
+    if activity is None:
+        return 0
+    return rules_for(user=attempt.user, course=attempt.course, activity=activity).attempts_allowed
+
+
+def attempts_close_overdue(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Submit attempts whose deadline (plus grace) passed while nobody was there. Returns how many."""
+    now = now or clock.now()
+    closed = 0
+    overdue = Attempt.objects.filter(state=AttemptState.IN_PROGRESS, deadline__lt=now - grace()).order_by("deadline")
+    for attempt in overdue[:limit]:
+        if _finish(attempt, now=now, by=None):
+            closed += 1
+    return closed
+
+
+# --- manual grading -----------------------------------------------------------------------------------------------
+
+
+def answer_grade(
+    *, answer: QuestionAnswer, mark: Decimal | str, comment: str = "", by: User, now: dt.datetime | None = None
+) -> QuestionAnswer:
+    """A person grades one answer (an essay, or a correction of any answer): 0..max mark, with a comment.
+    Audited; the attempt's grade follows, and progress hears of it once nothing waits for grading."""
+    from syllabus.audit.services import audit_record
+    from syllabus.catalog import richtext
+
+    now = now or clock.now()
+    attempt = answer.attempt
+    if not policy.can_grade(principal_for(by, attempt.course.organization), attempt.course):
+        raise PermissionDenied(NOT_ALLOWED)
+    if attempt.state == AttemptState.IN_PROGRESS:
+        raise ValidationError(NOT_WAITING)
+    try:
+        value = Decimal(str(mark).strip())
+        if not value.is_finite() or not Decimal(0) <= value <= answer.max_mark:
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        raise ValidationError({"mark": MARK_RANGE.format(max=answer.max_mark.normalize())}) from None
+    if len(comment) > COMMENT_LIMIT:
+        raise ValidationError({"comment": COMMENT_TOO_LONG.format(limit=f"{COMMENT_LIMIT:,}")})
+    before = {"mark": str(answer.mark) if answer.mark is not None else None, "state": answer.state}
+    fraction = (value / answer.max_mark).quantize(FRACTION_PLACES) if answer.max_mark else Decimal(0)
+    with transaction.atomic():
+        answer.mark = value.quantize(MARK_PLACES)
+        answer.fraction = fraction
+        answer.state = AnswerState.MANUALLY_GRADED
+        answer.comment = richtext.sanitize_html(comment)
+        answer.graded_by, answer.graded_at = by, now
+        answer.history = _history(
+            answer, {"at": now.isoformat(), "kind": "manual", "fraction": str(fraction), "by": by.pk}
+        )
+        answer.save(update_fields=["mark", "fraction", "state", "comment", "graded_by", "graded_at", "history"])
+        _recompute(attempt)
+        audit_record(
+            organization=attempt.course.organization,
+            action="assessment.answer_graded",
+            actor=by,
+            target=attempt.user,
+            before=before,
+            after={"mark": str(answer.mark), "attempt": str(attempt.public_id), "slot": answer.slot},
+        )
+    return answer
+
+
+def _recompute(attempt: Attempt) -> None:
+    """The attempt's totals from its answers (after a manual grade or a regrade); progress hears the result."""
+    answers = list(attempt.answers.all())
+    totals = _totals(attempt, answers)
+    Attempt.objects.filter(pk=attempt.pk).exclude(state=AttemptState.IN_PROGRESS).update(
+        revision=attempt.revision + 1, **totals
+    )
+    attempt.refresh_from_db()
+    _emit_results(attempt, submitted=False)
+
+
+# --- overrides ----------------------------------------------------------------------------------------------------
+
+
+OVERRIDE_REASON_REQUIRED = "Say why this person gets different rules (kept in the audit trail)."
+OVERRIDE_EMPTY = "Change at least one rule: extra time, more attempts, other dates, or no password."
+OVERRIDE_DATES = "The close date must be after the open date."
+OVERRIDE_NOT_LEARNER = "Choose a person of this organisation."
+
+
+def override_set(
+    *,
+    course: Course,
+    activity_uid: uuid.UUID,
+    user: User,
+    by: User,
+    reason: str,
+    time_limit_minutes: int | None = None,
+    extra_attempts: int = 0,
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    skip_password: bool = False,
+) -> QuizOverride:
+    """Give one person different rules on one quiz (replacing any they had). Audited with the reason."""
+    from syllabus.accounts.models import Membership
+    from syllabus.audit.services import audit_record
+
+    if not policy.can_override(principal_for(by, course.organization), course):
+        raise PermissionDenied(NOT_ALLOWED)
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = OVERRIDE_REASON_REQUIRED
+    if not Membership.objects.filter(organization_id=course.organization_id, user=user).exists():
+        errors["user"] = OVERRIDE_NOT_LEARNER
+    if not (time_limit_minutes or extra_attempts or opens_at or closes_at or skip_password):
+        errors["__all__"] = OVERRIDE_EMPTY
+    if opens_at and closes_at and closes_at <= opens_at:
+        errors["closes_at"] = OVERRIDE_DATES
+    if errors:
+        raise ValidationError(errors)
+    values = {
+        "time_limit_minutes": time_limit_minutes or None,
+        "extra_attempts": max(0, int(extra_attempts or 0)),
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "skip_password": skip_password,
+        "reason": reason[:500],
+        "created_by": by,
+    }
+    with transaction.atomic():
+        override, _created = QuizOverride.objects.update_or_create(
+            course=course,
+            activity_uid=activity_uid,
+            user=user,
+            defaults={"organization_id": course.organization_id, **values},
+        )
+        audit_record(
+            organization=course.organization,
+            action="assessment.override_set",
+            actor=by,
+            target=user,
+            after={
+                "course": course.pk,
+                "activity": str(activity_uid),
+                "time_limit_minutes": override.time_limit_minutes,
+                "extra_attempts": override.extra_attempts,
+                "opens_at": opens_at.isoformat() if opens_at else None,
+                "closes_at": closes_at.isoformat() if closes_at else None,
+                "skip_password": skip_password,
+            },
+            personal_after={"reason": reason[:500]},
+        )
+    return override
+
+
+def override_remove(*, override: QuizOverride, by: User) -> None:
+    from syllabus.audit.services import audit_record
+
+    if not policy.can_override(principal_for(by, override.course.organization), override.course):
+        raise PermissionDenied(NOT_ALLOWED)
+    with transaction.atomic():
+        audit_record(
+            organization=override.course.organization,
+            action="assessment.override_removed",
+            actor=by,
+            target=override.user,
+            before={"course": override.course_id, "activity": str(override.activity_uid)},
+        )
+        override.delete()
