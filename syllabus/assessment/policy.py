@@ -64,8 +64,12 @@ def can_use_in_quiz(principal: Principal, bank: Any, course: Any) -> bool:
     return can_read_shared(principal) and principal.can("course.edit", course)
 
 
-def can_take(principal: Principal, course: Any) -> bool:
-    return course_access.can_learn(principal, course)
+def can_take(principal: Principal, course: Any, version_id: int | None = None) -> bool:
+    """May attempt the course's quizzes for real: the person learns a published version of it (their enrollment's,
+    or the current one for the course team) — seeing the course in the catalog is not enough. With `version_id`,
+    it must be that version."""
+    learning = course_access.learning_version_id(principal, course)
+    return learning is not None and (version_id is None or version_id == learning)
 
 
 def can_grade(principal: Principal, course: Any) -> bool:

@@ -115,7 +115,7 @@ class QuestionAnswer(models.Model):
     mark = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
     # Interactive behaviour: tries used so far and the penalty they carry (each wrong try costs `penalty`).
     tries = models.PositiveSmallIntegerField(default=0)
-    penalty = models.DecimalField(max_digits=6, decimal_places=5, default=0)
+    penalty = models.DecimalField(max_digits=8, decimal_places=7, default=0)
     # Interactive behaviour: the slot is settled (right, or out of tries); its response can no longer change.
     locked = models.BooleanField(default=False)
     feedback = models.JSONField(default=list, blank=True)  # the type's feedback for the graded response

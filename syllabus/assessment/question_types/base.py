@@ -115,6 +115,9 @@ class QuestionType(ABC):
     manual: ClassVar[bool] = False
     # Whether the interactive behaviour may give another try (False for manual and ungraded types).
     allows_tries: ClassVar[bool] = True
+    # True for types that draw the question text themselves, with their inputs inside it (gaps, cloze): the page
+    # then shows only `render()`, not the text above it.
+    renders_text: ClassVar[bool] = False
     # Template drawing the learner view, given {"ctx": RenderContext, ...} by `render`.
     template: ClassVar[str] = ""
     author_template: ClassVar[str] = ""

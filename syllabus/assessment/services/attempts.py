@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from syllabus.access.policy import NOT_ALLOWED, principal_for
 from syllabus.accounts.models import User
@@ -44,7 +44,7 @@ from syllabus.assessment.models import (
     QuizOverride,
 )
 from syllabus.assessment.question_types import base as qtypes
-from syllabus.assessment.quiz_settings import QuizSettings, Slot
+from syllabus.assessment.quiz_settings import MINUTES_LIMIT, QuizSettings, Slot
 from syllabus.assessment.services.questions import version_as_question
 from syllabus.catalog import course_access
 from syllabus.catalog.events import ActivitySignalled
@@ -70,8 +70,11 @@ UNKNOWN_SLOT = "This attempt has no question {slot}."
 SLOT_LOCKED = "Question {slot} is settled and can no longer be changed."
 PAGE_LEFT = "This quiz moves forward only: question {slot} is on a page you have left."
 NO_TRIES = "Question {slot} cannot be checked: it is graded by a person, or the quiz is not interactive."
+CHECK_EMPTY = "Answer the question before checking it."
+RESPONSES_NOT_OBJECT = "Send the responses as an object of question numbers and answers."
 NOT_YOUR_ATTEMPT = "This is not your attempt."
 MARK_RANGE = "Give a mark from 0 to {max}."
+NOT_GRADED = "This question takes no part in the grade: there is nothing to mark."
 NOT_WAITING = "This attempt is still in progress: grade it once it is submitted."
 COMMENT_TOO_LONG = "Keep the comment under {limit} characters."
 
@@ -287,7 +290,10 @@ def attempt_start(
     """
     now = now or clock.now()
     principal = principal_for(user, course.organization)
-    allowed = course_access.can_see_draft(principal, course) if preview else policy.can_take(principal, course)
+    if preview:
+        allowed = course_access.can_see_draft(principal, course)
+    else:
+        allowed = version is not None and policy.can_take(principal, course, version.pk)
     if not allowed:
         raise PermissionDenied(NOT_ALLOWED)
     _close_if_overdue(user=user, course=course, activity=activity, preview=preview, now=now)
@@ -316,6 +322,8 @@ def attempt_start(
     number = max((a.number for a in state.attempts), default=0) + 1
     snapshot = rules.settings.as_snapshot()
     snapshot["time_limit_minutes"] = rules.time_limit_minutes
+    # The person's own close date (an override may move it): review "after close" starts then for them.
+    snapshot["closes_at"] = rules.closes_at.isoformat() if rules.closes_at else None
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -427,55 +435,77 @@ def attempt_save(
     A response the type refuses is reported per slot in `errors` and not stored; the valid ones are.
     """
     now = now or clock.now()
+    if not isinstance(responses, Mapping):
+        raise ValidationError({"responses": RESPONSES_NOT_OBJECT})
+    try:
+        page = int(page) if page is not None else None
+    except (TypeError, ValueError, OverflowError):
+        page = None  # a page that does not exist: the learner stays where they are
     _owned_open(attempt, by, now)
-    answers = {a.slot: a for a in attempt.answers.select_related("question_version")}
-    result = SaveResult()
-    changed: list[QuestionAnswer] = []
-    sequential = attempt.settings.get("navigation") == "sequential"
-    for raw_slot, raw in responses.items():
-        try:
-            slot = int(raw_slot)
-        except (TypeError, ValueError):
-            continue
-        answer = answers.get(slot)
-        if answer is None:
-            result.errors[slot] = [UNKNOWN_SLOT.format(slot=slot)]
-            continue
-        qtype = qtypes.get(answer.question_version.qtype)
-        if not qtype.graded:
-            continue
-        if answer.locked:
-            result.errors[slot] = [SLOT_LOCKED.format(slot=slot)]
-            continue
-        if sequential and _page_of(attempt, slot) < attempt.current_page:
-            result.errors[slot] = [PAGE_LEFT.format(slot=slot)]
-            continue
-        question = version_as_question(answer.question_version)
-        try:
-            response = qtype.clean_response(question, answer.variant, raw)
-        except ValidationError as exc:
-            result.errors[slot] = [str(m) for m in exc.messages]
-            continue
-        if response == answer.response:
-            continue
-        answer.response = response
-        answer.state = AnswerState.SAVED if qtype.is_answered(question, answer.variant, response) else AnswerState.TODO
-        answer.saved_at = now
-        answer.history = _history(answer, {"at": now.isoformat(), "kind": "save", "response": response})
-        changed.append(answer)
-        result.saved.append(slot)
     with transaction.atomic():
+        current_page = _claim(attempt)
+        # Read after the claim: a submission that closed the attempt first made `_claim` fail, and one that comes
+        # later waits for this save and grades what it stored.
+        answers = {a.slot: a for a in attempt.answers.select_related("question_version")}
+        result = SaveResult()
+        changed: list[QuestionAnswer] = []
+        sequential = attempt.settings.get("navigation") == "sequential"
+        for raw_slot, raw in responses.items():
+            try:
+                slot = int(raw_slot)
+            except (TypeError, ValueError, OverflowError):
+                continue
+            answer = answers.get(slot)
+            if answer is None:
+                result.errors[slot] = [UNKNOWN_SLOT.format(slot=slot)]
+                continue
+            qtype = qtypes.get(answer.question_version.qtype)
+            if not qtype.graded:
+                continue
+            if answer.locked:
+                result.errors[slot] = [SLOT_LOCKED.format(slot=slot)]
+                continue
+            if sequential and _page_of(attempt, slot) < current_page:
+                result.errors[slot] = [PAGE_LEFT.format(slot=slot)]
+                continue
+            question = version_as_question(answer.question_version)
+            try:
+                response = qtype.clean_response(question, answer.variant, raw)
+            except ValidationError as exc:
+                result.errors[slot] = [str(m) for m in exc.messages]
+                continue
+            if response == answer.response:
+                continue
+            answer.response = response
+            answered = qtype.is_answered(question, answer.variant, response)
+            answer.state = AnswerState.SAVED if answered else AnswerState.TODO
+            answer.saved_at = now
+            answer.history = _history(answer, {"at": now.isoformat(), "kind": "save", "response": response})
+            changed.append(answer)
+            result.saved.append(slot)
         if changed:
             QuestionAnswer.objects.bulk_update(changed, ["response", "state", "saved_at", "history"])
-        updates: dict[str, Any] = {"revision": attempt.revision + 1}
         if page is not None and 0 <= page < len(attempt.layout or [[]]):
             # Sequential navigation never goes back a page.
-            updates["current_page"] = max(page, attempt.current_page) if sequential else page
-        Attempt.objects.filter(pk=attempt.pk, state=AttemptState.IN_PROGRESS).update(**updates)
-    attempt.revision = updates["revision"]
-    attempt.current_page = updates.get("current_page", attempt.current_page)
+            current_page = max(page, current_page) if sequential else page
+            Attempt.objects.filter(pk=attempt.pk).update(current_page=current_page)
+        attempt.refresh_from_db(fields=["revision", "current_page"])
     result.revision = attempt.revision
     return result
+
+
+def _claim(attempt: Attempt) -> int:
+    """Take the attempt for one write (inside the caller's transaction) and return its current page; raise
+    ATTEMPT_CLOSED when it was submitted meanwhile.
+
+    Every write to an open attempt starts with this conditional UPDATE of the attempt's row, before reading its
+    answers: on PostgreSQL the row lock orders a save, a check and a submission of the same attempt, on SQLite the
+    database's write lock does. So an answer is never saved into an attempt that was just submitted, and a
+    submission grades the responses that were saved before it."""
+    claimed = Attempt.objects.filter(pk=attempt.pk, state=AttemptState.IN_PROGRESS).update(revision=F("revision") + 1)
+    if not claimed:
+        raise ValidationError(ATTEMPT_CLOSED)
+    return int(Attempt.objects.values_list("current_page", flat=True).get(pk=attempt.pk))
 
 
 def _graded(answer: QuestionAnswer) -> qtypes.Grade:
@@ -497,44 +527,52 @@ def attempt_check(*, attempt: Attempt, slot: int, raw: Any, by: User, now: dt.da
     last try, settles the question; each wrong try costs `penalty` of its mark on a later right answer."""
     now = now or clock.now()
     _owned_open(attempt, by, now)
+    try:
+        slot = int(slot)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError(UNKNOWN_SLOT.format(slot=str(slot)[:20])) from None
     if attempt.settings.get("behaviour") != "interactive":
         raise ValidationError(NO_TRIES.format(slot=slot))
-    answer = attempt.answers.select_related("question_version").filter(slot=slot).first()
-    if answer is None:
-        raise ValidationError(UNKNOWN_SLOT.format(slot=slot))
-    qtype = qtypes.get(answer.question_version.qtype)
-    if not qtype.graded or qtype.manual or not qtype.allows_tries:
-        raise ValidationError(NO_TRIES.format(slot=slot))
-    if answer.locked:
-        raise ValidationError(SLOT_LOCKED.format(slot=slot))
-    question = version_as_question(answer.question_version)
-    response = qtype.clean_response(question, answer.variant, raw)
-    if not qtype.is_answered(question, answer.variant, response):
-        raise ValidationError({"response": "Answer the question before checking it."})
-    grade = qtype.grade(question, answer.variant, response)
-    fraction = (grade.fraction or Decimal(0)).quantize(FRACTION_PLACES)
-    tries = answer.tries + 1
-    per_try = Decimal(str(attempt.settings.get("penalty") or "0"))
-    allowed = int(attempt.settings.get("tries") or 1)
-    settled = fraction >= 1 or tries >= allowed
-    penalty = answer.penalty
-    updates: dict[str, Any] = {
-        "response": response,
-        "tries": tries,
-        "fraction": fraction,
-        "feedback": list(grade.feedback),
-        "state": qtypes.state_for(fraction),
-        "saved_at": now,
-        "locked": settled,
-        "mark": _mark_of(fraction, penalty, answer.max_mark),
-        "history": _history(
-            answer, {"at": now.isoformat(), "kind": "try", "response": response, "fraction": str(fraction)}
-        ),
-    }
-    if fraction < 1:
-        # The next try, if any, carries one more penalty.
-        updates["penalty"] = min(Decimal(1), penalty + per_try)
-    QuestionAnswer.objects.filter(pk=answer.pk, locked=False).update(**updates)
+    with transaction.atomic():
+        current_page = _claim(attempt)
+        answer = attempt.answers.select_related("question_version").filter(slot=slot).first()
+        if answer is None:
+            raise ValidationError(UNKNOWN_SLOT.format(slot=slot))
+        qtype = qtypes.get(answer.question_version.qtype)
+        if not qtype.graded or qtype.manual or not qtype.allows_tries:
+            raise ValidationError(NO_TRIES.format(slot=slot))
+        if answer.locked:
+            raise ValidationError(SLOT_LOCKED.format(slot=slot))
+        if attempt.settings.get("navigation") == "sequential" and _page_of(attempt, slot) < current_page:
+            raise ValidationError(PAGE_LEFT.format(slot=slot))
+        question = version_as_question(answer.question_version)
+        response = qtype.clean_response(question, answer.variant, raw)
+        if not qtype.is_answered(question, answer.variant, response):
+            raise ValidationError({"response": CHECK_EMPTY})
+        grade = qtype.grade(question, answer.variant, response)
+        fraction = qtypes.clamp(grade.fraction or Decimal(0)).quantize(FRACTION_PLACES)
+        tries = answer.tries + 1
+        per_try = Decimal(str(attempt.settings.get("penalty") or "0"))
+        allowed = int(attempt.settings.get("tries") or 1)
+        settled = fraction >= 1 or tries >= allowed
+        # The penalty of the earlier wrong tries applies to this one; a wrong one adds its own for the next.
+        penalty = answer.penalty
+        updates: dict[str, Any] = {
+            "response": response,
+            "tries": tries,
+            "fraction": fraction,
+            "feedback": list(grade.feedback),
+            "state": qtypes.state_for(fraction),
+            "saved_at": now,
+            "locked": settled,
+            "mark": _mark_of(fraction, penalty, answer.max_mark),
+            "history": _history(
+                answer, {"at": now.isoformat(), "kind": "try", "response": response, "fraction": str(fraction)}
+            ),
+        }
+        if fraction < 1:
+            updates["penalty"] = min(Decimal(1), penalty + per_try)
+        QuestionAnswer.objects.filter(pk=answer.pk, locked=False).update(**updates)
     answer.refresh_from_db()
     return answer
 
@@ -558,41 +596,44 @@ def attempt_submit(*, attempt: Attempt, by: User, now: dt.datetime | None = None
 
 def _finish(attempt: Attempt, *, now: dt.datetime, by: User | None) -> bool:
     """Grade and close an open attempt; False when someone else closed it first."""
-    answers = list(attempt.answers.select_related("question_version"))
     late = _is_over(attempt, now)
-    for answer in answers:
-        qtype = qtypes.get(answer.question_version.qtype)
-        if answer.locked:
-            continue
-        grade = _graded(answer)
-        if grade.fraction is None:
-            answer.fraction, answer.mark = None, None
-            answer.state = AnswerState.NEEDS_GRADING if grade.state == "needs_grading" else AnswerState.INFO
-        else:
-            fraction = qtypes.clamp(grade.fraction).quantize(FRACTION_PLACES)
-            answer.fraction = fraction
-            penalty = answer.penalty if attempt.settings.get("behaviour") == "interactive" else Decimal(0)
-            answer.mark = _mark_of(fraction, penalty, answer.max_mark)
-            answer.state = AnswerState.GAVE_UP if grade.state == "gave_up" else qtypes.state_for(fraction)
-        answer.feedback = list(grade.feedback)
-        answer.locked = True
-        if qtype.graded:
-            answer.history = _history(
-                answer,
-                {"at": now.isoformat(), "kind": "submit", "response": answer.response,
-                 "fraction": str(answer.fraction) if answer.fraction is not None else None},
-            )  # fmt: skip
-    totals = _totals(attempt, answers)
+    interactive = attempt.settings.get("behaviour") == "interactive"
     with transaction.atomic():
-        closed = Attempt.objects.filter(pk=attempt.pk, state=AttemptState.IN_PROGRESS).update(
+        # Claim the attempt before reading its answers (see `_claim`): the submit button and the overdue task
+        # racing each other finish it once, and the answers graded are the ones saved before the claim.
+        claimed = Attempt.objects.filter(pk=attempt.pk, state=AttemptState.IN_PROGRESS).update(
+            revision=F("revision") + 1
+        )
+        if not claimed:
+            return False
+        answers = list(attempt.answers.select_related("question_version"))
+        for answer in answers:
+            if answer.locked:
+                continue  # settled by an interactive check: its mark stands
+            grade = _graded(answer)
+            if grade.fraction is None:
+                answer.fraction, answer.mark = None, None
+                answer.state = AnswerState.NEEDS_GRADING if grade.state == "needs_grading" else AnswerState.INFO
+            else:
+                fraction = qtypes.clamp(grade.fraction).quantize(FRACTION_PLACES)
+                answer.fraction = fraction
+                penalty = answer.penalty if interactive else Decimal(0)
+                answer.mark = _mark_of(fraction, penalty, answer.max_mark)
+                answer.state = AnswerState.GAVE_UP if grade.state == "gave_up" else qtypes.state_for(fraction)
+            answer.feedback = list(grade.feedback)
+            answer.locked = True
+            if qtypes.get(answer.question_version.qtype).graded:
+                answer.history = _history(
+                    answer,
+                    {"at": now.isoformat(), "kind": "submit", "response": answer.response,
+                     "fraction": str(answer.fraction) if answer.fraction is not None else None},
+                )  # fmt: skip
+        QuestionAnswer.objects.bulk_update(answers, ["fraction", "mark", "state", "feedback", "locked", "history"])
+        Attempt.objects.filter(pk=attempt.pk).update(
             finished_at=min(now, attempt.deadline + grace()) if late and attempt.deadline else now,
             submitted_late=late,
-            revision=attempt.revision + 1,
-            **totals,
+            **_totals(attempt, answers),
         )
-        if not closed:
-            return False
-        QuestionAnswer.objects.bulk_update(answers, ["fraction", "mark", "state", "feedback", "locked", "history"])
         attempt.refresh_from_db()
         _emit_results(attempt, submitted=True)
     return True
@@ -613,25 +654,34 @@ def _totals(attempt: Attempt, answers: Sequence[QuestionAnswer]) -> dict[str, An
 
 def quiz_grade(*, user_id: int, course_id: int, activity_uid: uuid.UUID) -> tuple[Decimal | None, bool | None]:
     """The person's quiz grade by the grading method of their latest attempt, and whether it passes; (None, None)
-    while no attempt is fully graded."""
+    while it is not known.
+
+    Closed attempts count (finished, or waiting for a grader); previews and abandoned ones never. "first" and
+    "last" are the grade of the first / latest closed attempt and stay unknown while that attempt waits for a
+    grader (never another attempt's grade in the meantime); "average" waits until every closed attempt is graded;
+    "highest" is the best graded attempt (one still waiting can only raise it)."""
     attempts = list(
         Attempt.objects.filter(
             course_id=course_id, activity_uid=activity_uid, user_id=user_id, preview=False,
-            state=AttemptState.FINISHED, grade__isnull=False,
+            state__in=(AttemptState.FINISHED, AttemptState.NEEDS_GRADING),
         ).order_by("number")
     )  # fmt: skip
     if not attempts:
         return None, None
     method = attempts[-1].settings.get("grading_method", "highest")
-    grades = [a.grade for a in attempts if a.grade is not None]
+    grades = [a.grade for a in attempts if a.state == AttemptState.FINISHED and a.grade is not None]
+    grade: Decimal | None
     if method == "first":
-        grade = grades[0]
+        grade = attempts[0].grade if attempts[0].state == AttemptState.FINISHED else None
     elif method == "last":
-        grade = grades[-1]
+        grade = attempts[-1].grade if attempts[-1].state == AttemptState.FINISHED else None
     elif method == "average":
-        grade = (sum(grades, Decimal(0)) / len(grades)).quantize(GRADE_PLACES, ROUND_HALF_UP)
+        complete = len(grades) == len(attempts)
+        grade = (sum(grades, Decimal(0)) / len(grades)).quantize(GRADE_PLACES, ROUND_HALF_UP) if complete else None
     else:
-        grade = max(grades)
+        grade = max(grades, default=None)
+    if grade is None:
+        return None, None
     pass_mark = attempts[-1].settings.get("pass_mark")
     passed = grade >= Decimal(str(pass_mark)) if pass_mark not in (None, "") else True
     return grade, passed
@@ -730,7 +780,11 @@ def answer_grade(
         raise PermissionDenied(NOT_ALLOWED)
     if attempt.state == AttemptState.IN_PROGRESS:
         raise ValidationError(NOT_WAITING)
+    if not qtypes.get(answer.question_version.qtype).graded:
+        raise ValidationError(NOT_GRADED)
     try:
+        if isinstance(mark, bool) or len(str(mark)) > 40:
+            raise ValueError
         value = Decimal(str(mark).strip())
         if not value.is_finite() or not Decimal(0) <= value <= answer.max_mark:
             raise ValueError
@@ -780,6 +834,9 @@ OVERRIDE_REASON_REQUIRED = "Say why this person gets different rules (kept in th
 OVERRIDE_EMPTY = "Change at least one rule: extra time, more attempts, other dates, or no password."
 OVERRIDE_DATES = "The close date must be after the open date."
 OVERRIDE_NOT_LEARNER = "Choose a person of this organisation."
+OVERRIDE_MINUTES = "Give the time limit in whole minutes, from 1 to {limit}."
+OVERRIDE_ATTEMPTS = "Give the extra attempts as a whole number from 0 to {limit}."
+EXTRA_ATTEMPTS_LIMIT = 100
 
 
 def override_set(
@@ -802,12 +859,32 @@ def override_set(
     if not policy.can_override(principal_for(by, course.organization), course):
         raise PermissionDenied(NOT_ALLOWED)
     errors: dict[str, str] = {}
-    reason = (reason or "").strip()
+    reason = str(reason or "").strip()
     if not reason:
         errors["reason"] = OVERRIDE_REASON_REQUIRED
+    # Hostile numbers: a negative time limit would set a deadline in the past, a huge one overflow the clock.
+    raw_limit: Any = time_limit_minutes
+    time_limit_minutes = None
+    try:
+        if raw_limit not in (None, "", 0):  # none or 0: the quiz's own limit
+            time_limit_minutes = int(raw_limit)
+            if isinstance(raw_limit, bool) or not 1 <= time_limit_minutes <= MINUTES_LIMIT:
+                raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        errors["time_limit_minutes"] = OVERRIDE_MINUTES.format(limit=MINUTES_LIMIT)
+        time_limit_minutes = None
+    try:
+        extra_attempts = int(extra_attempts or 0)
+        if not 0 <= extra_attempts <= EXTRA_ATTEMPTS_LIMIT:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        errors["extra_attempts"] = OVERRIDE_ATTEMPTS.format(limit=EXTRA_ATTEMPTS_LIMIT)
+        extra_attempts = 0
     if not Membership.objects.filter(organization_id=course.organization_id, user=user).exists():
         errors["user"] = OVERRIDE_NOT_LEARNER
-    if not (time_limit_minutes or extra_attempts or opens_at or closes_at or skip_password):
+    if not errors.keys() & {"time_limit_minutes", "extra_attempts"} and not (
+        time_limit_minutes or extra_attempts or opens_at or closes_at or skip_password
+    ):
         errors["__all__"] = OVERRIDE_EMPTY
     if opens_at and closes_at and closes_at <= opens_at:
         errors["closes_at"] = OVERRIDE_DATES
@@ -815,7 +892,7 @@ def override_set(
         raise ValidationError(errors)
     values = {
         "time_limit_minutes": time_limit_minutes or None,
-        "extra_attempts": max(0, int(extra_attempts or 0)),
+        "extra_attempts": extra_attempts,
         "opens_at": opens_at,
         "closes_at": closes_at,
         "skip_password": skip_password,

@@ -8,7 +8,7 @@ records imports, regrades and overrides, which change what people were graded).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -51,6 +51,10 @@ CATEGORY_NOT_EMPTY = "Move or delete this category's questions and sub-categorie
 CATEGORY_LAST = "A bank keeps at least one category."
 BANK_NAME_REQUIRED = "Give the bank a name."
 QUESTION_IN_USE = "This question has been answered in attempts: hide it instead of deleting it."
+TYPE_LOCKED = "This question has been answered in attempts: its type can no longer change (copy it instead)."
+DATA_NOT_OBJECT = "The question's content must be a JSON object."
+TAGS_NOT_LIST = "Give the tags as a list of words."
+FEEDBACK_TOO_LONG = "The general feedback is too long (at most {limit} characters of HTML)."
 DEFAULT_CATEGORY = "Default"
 
 NAME_LIMIT = 255
@@ -204,28 +208,61 @@ def category_delete(*, category: QuestionCategory, by: User) -> None:
 # --- questions ----------------------------------------------------------------------------------------------------
 
 
+def _str(value: Any) -> str:
+    """A text field as a string: from the API or an importer it may arrive as null or a number."""
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _skill_ids(raw: Any) -> list[int] | None:
+    """The ids as whole numbers, or None when one of them is not an id."""
+    if isinstance(raw, str | bytes) or not isinstance(raw, Iterable):
+        return None
+    ids: set[int] = set()
+    for item in raw:
+        text = str(item).strip()
+        if isinstance(item, bool) or not text.isdigit() or len(text) > 18:
+            return None
+        ids.add(int(text))
+    return sorted(ids)
+
+
+def _tag_list(raw: Any) -> list[str] | None:
+    """Tags from a list, or from "fire, warehouse" (a form field); None when it is neither."""
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    if not isinstance(raw, list | tuple | set | frozenset):
+        return None
+    return sorted({" ".join(str(t).split()).lower() for t in raw if isinstance(t, str | int) and str(t).strip()})
+
+
 def _clean_fields(organization: Organization, values: QuestionFields) -> dict[str, Any]:
     """Validate the common fields and the type's data; every problem at once, each under its field."""
     errors: dict[str, Any] = {}
     qtype = None
     try:
-        qtype = qtypes.get(values.qtype)
+        qtype = qtypes.get(_str(values.qtype))
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    name = (values.name or "").strip()
+    name = _str(values.name).strip()
     if not name:
         errors["name"] = NAME_REQUIRED
     elif len(name) > NAME_LIMIT:
         errors["name"] = NAME_TOO_LONG.format(limit=NAME_LIMIT)
-    raw_text = values.text or ""
+    raw_text = _str(values.text)
     if len(raw_text) > TEXT_LIMIT:
         errors["text"] = TEXT_TOO_LONG.format(limit=f"{TEXT_LIMIT:,}")
     text = richtext.sanitize_html(raw_text)
     if not richtext.html_to_text(text).strip() and "<img" not in text:
         errors.setdefault("text", TEXT_REQUIRED)
-    feedback = richtext.sanitize_html(values.general_feedback or "")
+    raw_feedback = _str(values.general_feedback)
+    if len(raw_feedback) > TEXT_LIMIT:
+        errors["general_feedback"] = FEEDBACK_TOO_LONG.format(limit=f"{TEXT_LIMIT:,}")
+        raw_feedback = ""
+    feedback = richtext.sanitize_html(raw_feedback)
     try:
-        mark = Decimal(str(values.default_mark))
+        if isinstance(values.default_mark, bool) or len(str(values.default_mark)) > 40:
+            raise InvalidOperation
+        mark = Decimal(str(values.default_mark).strip())
         if not (mark.is_finite() and Decimal(0) <= mark <= Decimal(1000)):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
@@ -233,21 +270,29 @@ def _clean_fields(organization: Organization, values: QuestionFields) -> dict[st
         mark = Decimal(1)
     try:
         difficulty = int(values.difficulty)
-        if difficulty not in Difficulty.values:
+        if isinstance(values.difficulty, bool) or difficulty not in Difficulty.values:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors["difficulty"] = DIFFICULTY_RANGE
         difficulty = Difficulty.MEDIUM
-    tags = sorted({" ".join(str(t).split()).lower() for t in values.tags if str(t).strip()})
-    if len(tags) > TAGS_MAX:
+    tags = _tag_list(values.tags)
+    if tags is None:
+        errors["tags"] = TAGS_NOT_LIST
+        tags = []
+    elif len(tags) > TAGS_MAX:
         errors["tags"] = TOO_MANY_TAGS.format(limit=TAGS_MAX)
     elif any(len(t) > TAG_LIMIT for t in tags):
         errors["tags"] = TAG_TOO_LONG.format(limit=TAG_LIMIT)
-    skill_ids = sorted({int(s) for s in values.skill_ids})
-    if skill_ids and Skill.objects.filter(organization=organization, pk__in=skill_ids).count() != len(skill_ids):
+    skill_ids = _skill_ids(values.skill_ids)
+    if skill_ids is None:
+        errors["skills"] = SKILL_NOT_AVAILABLE
+        skill_ids = []
+    elif skill_ids and Skill.objects.filter(organization=organization, pk__in=skill_ids).count() != len(skill_ids):
         errors["skills"] = SKILL_NOT_AVAILABLE
     data: dict[str, Any] = {}
-    if qtype is not None:
+    if values.data is not None and not isinstance(values.data, Mapping):
+        errors["data"] = DATA_NOT_OBJECT
+    elif qtype is not None:
         try:
             data = qtype.clean(values.data or {}, text=text)
             text = qtype.clean_text(text, data)
@@ -268,7 +313,7 @@ def _clean_fields(organization: Organization, values: QuestionFields) -> dict[st
         "difficulty": difficulty,
         "tags": tags,
         "skill_ids": skill_ids,
-        "idnumber": (values.idnumber or "").strip()[:100],
+        "idnumber": _str(values.idnumber).strip()[:100],
     }
 
 
@@ -338,7 +383,21 @@ def question_update(*, question: Question, values: QuestionFields, by: User) -> 
     _require(policy.can_manage_bank(principal_for(by, bank.organization), bank))
     clean = _clean_fields(bank.organization, values)
     with transaction.atomic():
+        # Locked for the edit: two authors saving at once would both number their version n + 1.
+        Question.objects.select_for_update().filter(pk=question.pk).first()
+        _check_type_change(question, clean)
         return _save_version(question, clean, by)
+
+
+def _check_type_change(question: Question, clean: dict[str, Any]) -> None:
+    """Graders, regrades and reports read every answer with its version's type; a question whose answers are
+    of one type must keep it (an author who wants another type copies the question)."""
+    from syllabus.assessment.models import QuestionAnswer
+
+    if clean["qtype"] == question.qtype:
+        return
+    if QuestionAnswer.objects.filter(question_version__question=question).exists():
+        raise ValidationError({"qtype": TYPE_LOCKED})
 
 
 def question_update_clean(*, question: Question, clean: dict[str, Any], by: User | None) -> QuestionVersion:

@@ -1,0 +1,1 @@
+"""Aiken import (single-answer multiple choice in plain text): see format.py."""

@@ -1,0 +1,1 @@
+"""GIFT import (Moodle's plain-text question format): see format.py."""

@@ -1,0 +1,1 @@
+"""The `calculated` question type (see question_types/README.md)."""

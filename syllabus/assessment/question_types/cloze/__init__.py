@@ -1,0 +1,1 @@
+"""The `cloze` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `ddwtos` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `description` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `essay` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `gapselect` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `matching` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `multiple` question type (see question_types/README.md)."""

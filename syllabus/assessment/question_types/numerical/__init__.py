@@ -1,0 +1,1 @@
+"""The `numerical` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `ordering` question type (see question_types/README.md)."""

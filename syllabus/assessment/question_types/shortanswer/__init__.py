@@ -1,0 +1,1 @@
+"""The `shortanswer` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `single` question type (see question_types/README.md)."""

@@ -1,0 +1,1 @@
+"""The `truefalse` question type (see question_types/README.md)."""
