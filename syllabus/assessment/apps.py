@@ -7,14 +7,23 @@ class AssessmentConfig(AppConfig):
     verbose_name = "Assessment"
 
     def ready(self) -> None:
-        from syllabus.assessment import formats, question_types
+        from syllabus.assessment import demo, formats, learner_records, privacy, question_types, quiz_kind
         from syllabus.assessment.services import attempts
         from syllabus.audit import actions
+        from syllabus.catalog import learner_records as catalog_learner_records
+        from syllabus.catalog.activity_kinds import base as activity_kinds
+        from syllabus.core import privacy as privacy_registry
 
         question_types.load()  # every question type plugin registers itself
         formats.load()  # every import/export format registers itself
+        activity_kinds.register(quiz_kind.QuizKind())  # a quiz is a course activity
+        demo.register_demo()  # its part of `manage.py seed_demo`, after certificates
+        privacy_registry.register("assessment", export=privacy.export_person, erase=privacy.erase_person)
+        # A course whose quizzes were attempted keeps those records: it cannot be deleted (archive it instead).
+        catalog_learner_records.register(learner_records.has_quiz_attempts)
         for action, label in (
             *attempts.AUDIT_ACTIONS,
+            *privacy.AUDIT_ACTIONS,
             ("assessment.questions_imported", "Questions imported into a bank"),
         ):
             actions.register(action, label)

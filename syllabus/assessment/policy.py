@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from syllabus.access.policy import Principal
 from syllabus.catalog import course_access
-from syllabus.catalog.models import Course
+from syllabus.catalog.models import Course, CourseStaff
 
 
 def can_manage_shared(principal: Principal) -> bool:
@@ -44,12 +44,29 @@ def can_read_bank(principal: Principal, bank: Any) -> bool:
     return principal.can("course.edit", bank.course) or principal.can("course.teach", bank.course)
 
 
+def team_courses_q(principal: Principal) -> Q:
+    """A filter on Course: the courses whose bank this person may read (`can_read_bank` for a course bank:
+    `course.edit` or `course.teach`, org-wide or through the course's team). Not `course_access.staff_courses_q`,
+    which also opens every course to org-wide reviewers, who review versions but do not read banks."""
+    if principal.holds_org_wide("course.edit") or principal.holds_org_wide("course.teach"):
+        return Q()
+    if not principal.is_member:
+        return Q(pk__in=[])
+    return Q(Exists(CourseStaff.objects.filter(course=OuterRef("pk"), membership=principal.membership)))
+
+
+def bank_area_visible(principal: Principal) -> bool:
+    """Whether the bank pages are for this person at all: they read the shared banks, or work on courses (a
+    learner is refused the list rather than shown an empty one)."""
+    return can_read_shared(principal) or course_access.can_author(principal)
+
+
 def readable_banks_q(principal: Principal, prefix: str = "") -> Q:
     """A filter on QuestionBank (or rows reaching one through `prefix`, e.g. "bank__"): the banks this person may
     read in their current organisation."""
     org = getattr(principal.organization, "pk", 0) or 0
     scoped = Q(**{f"{prefix}organization_id": org})
-    team = Course.objects.filter(organization_id=org).filter(course_access.staff_courses_q(principal))
+    team = Course.objects.filter(organization_id=org).filter(team_courses_q(principal))
     courses = Q(**{f"{prefix}course__in": team.values("pk")})
     shared = Q(**{f"{prefix}course__isnull": True}) if can_read_shared(principal) else Q(pk__in=[])
     return scoped & (courses | shared)

@@ -55,6 +55,10 @@ MAIN: tuple[NavItem, ...] = (
         also_if=_sits_on_a_course_team,
     ),
     NavItem(_("Reviews"), "catalog:reviews", ("course.review",)),
+    # Shared banks for those who may read them; every course team member reaches their courses' banks.
+    NavItem(
+        _("Question banks"), "assessment:banks", ("question.manage", "question.use"), also_if=_sits_on_a_course_team
+    ),
     NavItem(_("Skills"), "skills:framework"),
     # Everyone: their own mandatory training (the page says so when there is none).
     NavItem(_("My compliance"), "compliance:mine"),

@@ -11,8 +11,6 @@ activity snapshot as the published version holds it (what the attempt service ta
         quiz = quiz_world.publish_quiz(slots=[fixed(q)], pass_mark="50")
         attempt = quiz_world.start(quiz)
 
-The quiz kind is written elsewhere (assessment/quiz_kind.py); until it is registered, `quiz_kind_registered`
-registers a stand-in with the same completion rules, so publishing and progress work in the meantime.
 """
 
 from __future__ import annotations
@@ -25,16 +23,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils.safestring import SafeString, mark_safe
 
+from syllabus.access.policy import forget
 from syllabus.accounts.models import Membership, User
 from syllabus.assessment.models import Attempt, Question, QuestionBank, QuestionCategory
 from syllabus.assessment.services import attempts
 from syllabus.assessment.services import questions as question_services
 from syllabus.catalog import versions
-from syllabus.catalog.activity_kinds import base as kinds
 from syllabus.catalog.events import ActivitySignalled
-from syllabus.catalog.models import Activity, Course, CourseVersion, Section
+from syllabus.catalog.models import Activity, Course, CourseStaff, CourseVersion, Section
 from syllabus.core import clock
 from syllabus.core.events import subscribe, unsubscribe
 from syllabus.enrollment import services as enrollment_services
@@ -101,39 +98,15 @@ def pool(category: QuestionCategory, count: int = 1, mark: str | None = None, **
     return slot
 
 
-class _StandInQuizKind(kinds.ActivityKind):
-    """The quiz kind's completion contract (signals and rules, in the real kind's order), for as long as
-    assessment/quiz_kind.py is not there. Authoring and rendering are not its business."""
-
-    key = "quiz"
-    label = "Quiz"
-    signals = ("submitted", "graded", "passed", "exhausted")
-    completion_rules = (
-        kinds.CompletionRule("passed", "When the learner passes", ("passed",)),
-        kinds.CompletionRule("passed_or_exhausted", "Passed, or no attempt left", ("passed", "exhausted")),
-        kinds.CompletionRule("graded", "When graded", ("graded",)),
-        kinds.CompletionRule("submitted", "When submitted", ("submitted",)),
-    )
-
-    def clean(self, *, data: Mapping[str, Any], files: Mapping[str, Any], context: kinds.AuthorContext) -> dict:  # type: ignore[type-arg]
-        return dict(data)
-
-    def render_learner(self, context: kinds.LearnerContext) -> SafeString:
-        return mark_safe("")
-
-
 @pytest.fixture(autouse=True)
-def quiz_kind_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The quiz activity kind is registered (the real one when it exists), and the registry restored after."""
-    if kinds.is_registered("quiz"):
-        return
-    try:
-        from syllabus.assessment import quiz_kind  # type: ignore[attr-defined,unused-ignore]
+def fresh_outlines() -> Iterator[None]:
+    """The player caches a version's outline by (version, course, published time): with the clock frozen and ids
+    reused after a rollback, one test would read another's outline."""
+    from syllabus.catalog import learning
 
-        kind: kinds.ActivityKind = quiz_kind.QuizKind()
-    except ImportError:
-        kind = _StandInQuizKind()
-    monkeypatch.setitem(kinds._KINDS, "quiz", kind)
+    learning.clear_outline_cache()
+    yield
+    learning.clear_outline_cache()
 
 
 class Clock:
@@ -235,6 +208,17 @@ class QuizWorld:
             Enrollment.objects.filter(pk=enrollment.pk).update(version=version)
         return version
 
+    def enroll(self, user: User) -> None:
+        """Enroll `user` (a member of the organisation, not on the course team) on the current version."""
+        membership = Membership.objects.filter(organization=self.world.org, user=user).first()
+        if membership is None or CourseStaff.objects.filter(course=self.course, membership=membership).exists():
+            return
+        enrollment = Enrollment.objects.filter(course=self.course, membership=membership).first()
+        if enrollment is None:
+            enrollment_services.enrollment_create(course=self.course, membership=membership, by=self.owner)
+        elif enrollment.version_id != self.version.pk:
+            Enrollment.objects.filter(pk=enrollment.pk).update(version=self.version)
+
     def publish_quiz(
         self, *, slots: list[dict[str, Any]], title: str = "Fire quiz", completion: str = "passed", **settings: Any
     ) -> dict[str, Any]:
@@ -255,7 +239,13 @@ class QuizWorld:
     def start(
         self, quiz: Mapping[str, Any], user: User | None = None, *, now: dt.datetime | None = None, **kw: Any
     ) -> Attempt:
-        """Start (or resume) an attempt of the learner (or `user`) at the published quiz."""
+        """Start (or resume) an attempt of the learner (or `user`, enrolled on the current version first: only
+        people who learn the course take its quizzes) at the published quiz."""
+        if user is not None:
+            self.enroll(user)
+        # A principal lives one request (it caches grants and the enrolled version on the user object); each
+        # call here is a new request.
+        forget(user or self.learner)
         return attempts.attempt_start(
             user=user or self.learner, course=self.course, version=self.version, activity=quiz, now=now or NOW, **kw
         )

@@ -523,13 +523,13 @@ def test_a_wrong_try_costs_the_penalty_on_a_later_right_answer(quiz_world: QuizW
     wrong = attempts.attempt_check(attempt=attempt, slot=1, raw=WRONG["single"], by=learner, now=NOW)
     assert (wrong.tries, wrong.locked, wrong.state) == (1, False, "wrong")
     assert wrong.fraction == Decimal(0) and wrong.mark == Decimal(0)
-    assert wrong.penalty == Decimal("0.3333333").quantize(Decimal("0.00001"))
+    assert wrong.penalty == Decimal("0.3333333")
 
     right = attempts.attempt_check(attempt=attempt, slot=1, raw=RIGHT["single"], by=learner, now=NOW)
     assert (right.tries, right.locked, right.state) == (2, True, "right")
     assert right.fraction == Decimal(1)
-    # 3 marks × (1 − 0.33333) for one wrong try before the right one.
-    assert right.mark == Decimal("2.00001")
+    # 3 marks × (1 − 0.3333333) for one wrong try before the right one, to 5 places.
+    assert right.mark == Decimal("2.00000")
     assert [entry["kind"] for entry in right.history] == ["try", "try"]
 
     with pytest.raises(ValidationError) as exc:
@@ -540,7 +540,7 @@ def test_a_wrong_try_costs_the_penalty_on_a_later_right_answer(quiz_world: QuizW
 
     submitted = attempts.attempt_submit(attempt=attempt, by=learner, now=NOW)
     first = answers_of(submitted)[0]
-    assert (first.mark, first.state, first.tries) == (Decimal("2.00001"), AnswerState.RIGHT, 2)
+    assert (first.mark, first.state, first.tries) == (Decimal("2.00000"), AnswerState.RIGHT, 2)
 
 
 def test_a_question_right_at_the_first_try_keeps_its_full_mark(quiz_world: QuizWorld) -> None:
@@ -555,8 +555,8 @@ def test_the_last_try_settles_the_question(quiz_world: QuizWorld) -> None:
     attempts.attempt_check(attempt=attempt, slot=1, raw=WRONG["single"], by=learner, now=NOW)
     last = attempts.attempt_check(attempt=attempt, slot=1, raw=PARTIAL["single"], by=learner, now=NOW)
     assert (last.tries, last.locked, last.fraction) == (2, True, Decimal("0.5"))
-    # Half right, less the one wrong try's penalty: 3 × (0.5 − 0.33333).
-    assert last.mark == Decimal("0.50001")
+    # Half right, less the one wrong try's penalty: 3 × (0.5 − 0.3333333), to 5 places.
+    assert last.mark == Decimal("0.50000")
 
 
 def test_a_changed_answer_after_a_wrong_try_is_graded_at_submission_with_the_penalty(quiz_world: QuizWorld) -> None:

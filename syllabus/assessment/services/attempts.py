@@ -804,7 +804,7 @@ def answer_grade(
             answer, {"at": now.isoformat(), "kind": "manual", "fraction": str(fraction), "by": by.pk}
         )
         answer.save(update_fields=["mark", "fraction", "state", "comment", "graded_by", "graded_at", "history"])
-        _recompute(attempt)
+        attempt_recompute(attempt)
         audit_record(
             organization=attempt.course.organization,
             action="assessment.answer_graded",
@@ -816,7 +816,7 @@ def answer_grade(
     return answer
 
 
-def _recompute(attempt: Attempt) -> None:
+def attempt_recompute(attempt: Attempt) -> None:
     """The attempt's totals from its answers (after a manual grade or a regrade); progress hears the result."""
     answers = list(attempt.answers.all())
     totals = _totals(attempt, answers)

@@ -20,6 +20,7 @@ from syllabus.accounts.models import User
 from syllabus.assessment import policy, selectors_banks
 from syllabus.assessment.formats import base as formats
 from syllabus.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag
+from syllabus.assessment.services import questions
 
 FORMAT_CANNOT_EXPORT = "Syllabus cannot export questions to {format}."
 NOTHING_TO_EXPORT = "There is no question to export in this category."
@@ -73,7 +74,7 @@ def export_plan(
     if not policy.can_read_bank(principal_for(by, bank.organization), bank):
         raise PermissionDenied(NOT_ALLOWED)
     if category.bank_id != bank.pk:
-        raise ValidationError({"category": "Choose a category of this bank."})
+        raise ValidationError({"category": questions.CATEGORY_NOT_IN_BANK})
     found = _format(fmt)
     tree = selectors_banks.category_tree(bank=bank, with_counts=False)
     ids = tree.descendant_ids(category.pk) if include_subcategories else [category.pk]

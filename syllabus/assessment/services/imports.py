@@ -16,6 +16,7 @@ content it could have changed.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import zlib
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,7 @@ PATH_TOO_DEEP = "This category path nests more than {limit} levels deep."
 
 UPLOAD_TTL_SECONDS = 60 * 60
 _CACHE_PREFIX = "assessment:import:"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what token_urlsafe makes; anything else is not looked up
 
 
 # --- the plan ------------------------------------------------------------------------------------------------------
@@ -397,11 +399,7 @@ def upload_stash(
 def upload_load(*, token: str, bank: QuestionBank, by: User) -> StashedUpload:
     """The stashed upload, or ValidationError(UPLOAD_EXPIRED) when it is gone or belongs to someone else."""
     token = str(token or "")
-    found = (
-        cache.get(_CACHE_PREFIX + token)
-        if 16 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
-        else None
-    )
+    found = cache.get(_CACHE_PREFIX + token) if _TOKEN.fullmatch(token) else None
     if not isinstance(found, Mapping) or found.get("user_id") != by.pk or found.get("bank_id") != bank.pk:
         raise ValidationError({"upload": UPLOAD_EXPIRED})
     return StashedUpload(
@@ -413,7 +411,8 @@ def upload_load(*, token: str, bank: QuestionBank, by: User) -> StashedUpload:
 
 
 def upload_discard(*, token: str) -> None:
-    cache.delete(_CACHE_PREFIX + str(token or ""))
+    if _TOKEN.fullmatch(str(token or "")):
+        cache.delete(_CACHE_PREFIX + token)
 
 
 def plan_errors(plan: ImportPlan) -> dict[str, Any]:
