@@ -102,8 +102,12 @@ class AttemptQuestionSerializer(serializers.Serializer[Any]):
     graded = serializers.BooleanField()
     max_mark = serializers.CharField(allow_null=True)
     text = serializers.CharField(help_text='Sanitised HTML (gaps as empty `<span class="qtype-gap">` markers).')
-    response = serializers.JSONField(help_text="The saved response, in the type's shape (see the API guide).")
-    answered = serializers.BooleanField()
+    response = serializers.JSONField(
+        required=False,
+        help_text="The saved response, in the type's shape (see the API guide). Once the attempt is submitted, only "
+        "when the quiz's review options show responses.",
+    )
+    answered = serializers.BooleanField(required=False, help_text="As `response`.")
     locked = serializers.BooleanField(help_text="Can no longer change: settled by a check, or on a page left behind.")
 
 
@@ -302,9 +306,11 @@ class AttemptDetailApi(AttemptApi):
         page_of = {slot: index for index, slots in enumerate(layout) for slot in slots}
         sequential = attempt.settings.get("navigation") == "sequential"
         running = attempt.state == AttemptState.IN_PROGRESS
+        # Once submitted, the responses show only as the review options allow (the review endpoint's rule).
+        show_responses = running or rendering.review_for(attempt, view.principal(), now)[1]
         questions = []
         for answer in answers:
-            payload = rendering.question_payload(answer)
+            payload = rendering.question_payload(answer, response=show_responses)
             left_behind = sequential and page_of.get(answer.slot, 0) < attempt.current_page
             payload["locked"] = not running or answer.locked or left_behind
             questions.append(payload)
@@ -363,7 +369,8 @@ class ResponsesApi(AttemptApi):
             raise serializers.ValidationError({"responses": [RESPONSES_NOT_OBJECT]})
         else:
             raw = body
-        if len(raw) > MAX_SLOTS_PER_REQUEST or not all(str(key).isdigit() for key in raw):
+        slots = {key: services.slot_number(key) for key in raw} if len(raw) <= MAX_SLOTS_PER_REQUEST else {}
+        if len(raw) > MAX_SLOTS_PER_REQUEST or any(slot is None for slot in slots.values()):
             raise serializers.ValidationError({"responses": [RESPONSES_NOT_OBJECT]})
         page = None
         if raw_page not in (None, ""):
@@ -375,10 +382,11 @@ class ResponsesApi(AttemptApi):
             if not 0 <= page < pages:
                 raise serializers.ValidationError({"page": [PAGE_INVALID.format(count=pages)]})
         answers = {a.slot: a for a in attempt.answers.select_related("question_version")}
-        responses = {
-            int(key): rendering.response_from_api(answers[int(key)], value) if int(key) in answers else value
-            for key, value in raw.items()
-        }
+        responses: dict[int, Any] = {}
+        for key, value in raw.items():
+            slot = slots[key]
+            assert slot is not None
+            responses[slot] = rendering.response_from_api(answers[slot], value) if slot in answers else value
         try:
             result = services.attempt_save(attempt=attempt, responses=responses, by=self.user, page=page)
         except services.AttemptOver:
@@ -413,10 +421,9 @@ class CheckApi(AttemptApi):
     def post(self, request: Request, public_id: uuid.UUID) -> Response:
         attempt = self.own_attempt(public_id)
         body = _body(request)
-        slot_raw = body.get("slot")
-        if isinstance(slot_raw, bool) or not str(slot_raw or "").isdigit():
+        slot = services.slot_number(body.get("slot"))
+        if slot is None:
             raise serializers.ValidationError({"slot": [SLOT_REQUIRED]})
-        slot = int(str(slot_raw)[:6])
         found = attempt.answers.select_related("question_version").filter(slot=slot).first()
         raw = rendering.response_from_api(found, body.get("response")) if found else body.get("response")
         try:

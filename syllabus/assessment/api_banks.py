@@ -37,6 +37,7 @@ TAG = "Question banks"
 BODY_NOT_OBJECT = "Send a JSON object."
 CATEGORY_NOT_FOUND = "No such category in this bank."
 NO_CATEGORY = "The bank has no category: create one first."
+ID_MAX = 10**18
 TYPE_FIXED = "This question has been answered in attempts: its type cannot change. Write a new question instead."
 
 
@@ -421,7 +422,8 @@ class QuestionFilterSerializer(serializers.Serializer[Any]):
     )
     qtype = serializers.CharField(required=False, default="", allow_blank=True, max_length=40)
     tag = serializers.CharField(required=False, default="", allow_blank=True, max_length=60)
-    skill = serializers.IntegerField(required=False, allow_null=True, default=None)
+    # Bounded: an id past the database's integers would make it raise rather than find nothing.
+    skill = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=ID_MAX)
     difficulty = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=5)
     category = serializers.IntegerField(required=False, allow_null=True, default=None)
     subcategories = serializers.BooleanField(required=False, default=False, help_text="With `category`: below too.")

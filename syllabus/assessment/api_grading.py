@@ -9,6 +9,7 @@ API refuse the same things with the same words (`services/attempts.py`, `service
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
@@ -43,6 +44,8 @@ UNKNOWN_LEARNER = "Choose a person enrolled in this course."
 UNKNOWN_QUESTION = "No question of the organisation has this id."
 NO_OVERRIDE = "This person has no override on this quiz."
 USER_REQUIRED = "Say whose override to remove (`user`)."
+# A user id as sent: ASCII digits few enough for the database (a longer number makes SQLite raise, not "not found").
+USER_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -427,10 +430,9 @@ class QuizOverridesApi(GradingApi):
             raw = request.data.get("user")
         if raw in (None, ""):
             raise serializers.ValidationError({"user": [USER_REQUIRED]})
-        try:
-            user_id = int(str(raw))
-        except ValueError:
-            raise serializers.ValidationError({"user": [USER_REQUIRED]}) from None
+        user_id = int(str(raw)) if USER_ID.fullmatch(str(raw)) else None
+        if user_id is None:
+            raise serializers.ValidationError({"user": [USER_REQUIRED]})
         override = selectors.overrides_of(course=course, activity_uid=uid).filter(user_id=user_id).first()
         if override is None:
             raise Http404(NO_OVERRIDE)
@@ -449,6 +451,11 @@ class RegradeInputSerializer(serializers.Serializer[Any]):
         required=False, default=True, help_text="Grade with the question's latest version (after a fix)."
     )
     dry_run = serializers.BooleanField(required=False, default=True, help_text="Only show the plan (the default).")
+    fingerprint = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=64,
+        help_text="With `dry_run` false: the previewed plan's `fingerprint`. Nothing is applied (400 on this field) "
+        "if the plan changed since: preview again.",
+    )  # fmt: skip
 
 
 class RegradeRowSerializer(serializers.Serializer[Any]):
@@ -480,6 +487,7 @@ class RegradePlanSerializer(serializers.Serializer[Any]):
     to_latest = serializers.BooleanField()
     counts = RegradeCountsSerializer()
     attempts = serializers.IntegerField(help_text="Attempts whose grade the regrade recomputes.")
+    fingerprint = serializers.CharField(help_text="Send it back with `dry_run` false to apply exactly this plan.")
     rows = RegradeRowSerializer(many=True)
 
 
@@ -491,6 +499,7 @@ def _plan(plan: regrade_services.RegradePlan, *, applied: bool) -> dict[str, Any
         "to_latest": plan.to_latest,
         "counts": plan.counts(),
         "attempts": len(plan.attempt_ids),
+        "fingerprint": plan.fingerprint,
         "rows": [
             {
                 "answer": row.answer.pk,
@@ -541,8 +550,8 @@ class RegradeApi(GradingApi):
             if data["dry_run"]:
                 plan = regrade_services.regrade_plan(**arguments)
             else:
-                plan = regrade_services.regrade_apply(**arguments)
-        except DjangoValidationError as exc:
+                plan = regrade_services.regrade_apply(**arguments, expected=data["fingerprint"])
+        except DjangoValidationError as exc:  # RegradeChanged too: nothing applied, under `fingerprint`
             raise service_errors(exc) from None
         return Response(RegradePlanSerializer(_plan(plan, applied=not data["dry_run"])).data)
 

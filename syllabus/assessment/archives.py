@@ -16,10 +16,12 @@ declared size or a limit. Nothing is ever extracted to disk, and a zip inside th
 from __future__ import annotations
 
 import io
+import lzma
 import posixpath
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterable
 
 NOT_A_ZIP = "The file is not a zip package."
@@ -44,6 +46,19 @@ RATIO_FLOOR_BYTES = 1024 * 1024
 CHUNK = 64 * 1024
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# What zipfile lets escape for a damaged or odd package: NotImplementedError for a version or method it lacks (raised
+# while reading the directory too), and the decompressors' own errors (zlib.error, LZMAError), which zipfile does not
+# wrap. Each would otherwise leave `parse` as a crash instead of a refusal.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+)
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
@@ -94,7 +109,7 @@ class SafeZip:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(content))
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        except _ZIP_ERRORS:
             raise UnsafeArchive(NOT_A_ZIP) from None
         if len(infos) > max_members:
             raise UnsafeArchive(TOO_MANY_MEMBERS.format(limit=max_members))
@@ -151,7 +166,7 @@ class SafeZip:
                     if size > RATIO_FLOOR_BYTES and size > self.max_ratio * max(info.compress_size, 1):
                         raise UnsafeArchive(SUSPICIOUS_RATIO.format(limit=self.max_ratio, name=normal))
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+        except _ZIP_ERRORS as exc:
             if isinstance(exc, UnsafeArchive):
                 raise
             raise UnsafeArchive(DAMAGED.format(name=normal)) from None

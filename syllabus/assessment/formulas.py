@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, DecimalException
 
 FORMULA_REQUIRED = "Write a formula."
 FORMULA_TOO_LONG = "Keep the formula under {limit} characters."
@@ -39,6 +39,7 @@ MAX_EXPONENT = 1000
 MAX_MAGNITUDE = 1e100
 MAX_NODES = 400
 MAX_ARGS = 50
+MAX_ROUND_DIGITS = 150  # 101 digits before the point (MAX_MAGNITUDE), 15 after (round's places), with room to spare
 
 # `{name}` in formulas and question texts. `{=...}` (a formula shown in the text) is matched separately.
 WILDCARD = re.compile(r"\{([A-Za-z][A-Za-z0-9_]{0,29})\}")
@@ -59,7 +60,10 @@ def _round(value: float, places: float = 0) -> float:
     if not float(places).is_integer() or abs(places) > 15:
         raise FormulaError(FORMULA_DOMAIN.format(name="round"))
     exponent = Decimal(1).scaleb(-int(places))
-    return float(Decimal(repr(value)).quantize(exponent, rounding=ROUND_HALF_UP))
+    # Enough digits for any value _checked lets through (|v| <= 1e100) at 15 places: with the default context (28
+    # digits) round(1e30, 2) raised InvalidOperation out of `evaluate`, a 500 wherever a formula is shown or graded.
+    context = Context(prec=MAX_ROUND_DIGITS)
+    return float(Decimal(repr(value)).quantize(exponent, rounding=ROUND_HALF_UP, context=context))
 
 
 def _log(value: float, base: float = math.e) -> float:
@@ -85,6 +89,15 @@ def _pi() -> float:
     return math.pi
 
 
+def _min(*values: float) -> float:
+    # Python's min(5.0) iterates its one argument (TypeError out of `evaluate`): Moodle's min(5) is 5.
+    return min(values)
+
+
+def _max(*values: float) -> float:
+    return max(values)
+
+
 # name: (function, smallest and largest number of arguments, the arity as the author reads it)
 FUNCTIONS: dict[str, tuple[Callable[..., float], int, int, str]] = {
     "abs": (abs, 1, 1, "one number"),
@@ -99,8 +112,8 @@ FUNCTIONS: dict[str, tuple[Callable[..., float], int, int, str]] = {
     "log": (_log, 1, 2, "a number and an optional base"),
     "log10": (math.log10, 1, 1, "one number"),
     "pow": (_pow, 2, 2, "two numbers"),
-    "min": (min, 1, MAX_ARGS, "one or more numbers"),
-    "max": (max, 1, MAX_ARGS, "one or more numbers"),
+    "min": (_min, 1, MAX_ARGS, "one or more numbers"),
+    "max": (_max, 1, MAX_ARGS, "one or more numbers"),
     "round": (_round, 1, 2, "a number and an optional number of decimals"),
     "floor": (_floor, 1, 1, "one number"),
     "ceil": (_ceil, 1, 1, "one number"),
@@ -206,6 +219,10 @@ class Formula:
             raise FormulaError(FORMULA_TOO_LARGE.format(limit=f"{MAX_MAGNITUDE:g}")) from None
         except RecursionError:
             raise FormulaError(FORMULA_TOO_COMPLEX) from None
+        except (ArithmeticError, TypeError, ValueError):
+            # Belt and braces: whatever a function still lets escape (a Decimal signal, a wrong argument) is a
+            # formula that cannot be computed, never a crash of the page showing or grading it.
+            raise FormulaError(FORMULA_NOT_A_NUMBER) from None
         return to_decimal(result)
 
     def _eval(self, node: ast.expr, values: Mapping[str, float]) -> float:
@@ -330,7 +347,10 @@ def decimal_string(value: Decimal) -> str:
     """A Decimal as JSON data stores it: no exponent for everyday magnitudes, no trailing zeros."""
     if value.is_zero():
         return "0"
-    value = value.normalize()
+    try:
+        value = value.normalize()
+    except DecimalException:  # Overflow: an exponent past the context's (1e999999999) is shown as it is
+        return str(value)
     if -30 <= value.adjusted() <= 30:
         return format(value, "f")
     return str(value)
@@ -339,8 +359,10 @@ def decimal_string(value: Decimal) -> str:
 def format_decimals(value: Decimal, decimals: int) -> str:
     """`value` with exactly `decimals` places, rounded half away from zero (the right answer shown to learners)."""
     try:
-        rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
+        # Digits enough for any computed value (at most 1e100) with its decimals, not the default context's 28.
+        context = Context(prec=MAX_ROUND_DIGITS)
+        rounded = value.quantize(Decimal(1).scaleb(-decimals, context=context), rounding=ROUND_HALF_UP, context=context)
+    except DecimalException:  # InvalidOperation, and Overflow for an exponent past the context's (1e999999999)
         return decimal_string(value)
     if rounded.is_zero():
         rounded = abs(rounded)  # never "-0.00"
@@ -354,6 +376,6 @@ def format_significant(value: Decimal, significant: int) -> str:
     exponent = value.adjusted() - significant + 1
     try:
         rounded = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
+    except DecimalException:  # InvalidOperation, and Overflow for an exponent past the context's (1e999999999)
         return decimal_string(value)
     return decimal_string(rounded)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
+import re
 import uuid
 import zoneinfo
 from collections.abc import Iterator, Mapping
@@ -181,7 +182,10 @@ def _parse_when(raw: Any, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
         raise ValueError(raw)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 moved across a time zone leaves the calendar
+        raise ValueError(raw) from None
 
 
 def _local_input(raw: Any, zone: zoneinfo.ZoneInfo) -> str:
@@ -236,6 +240,15 @@ API_FIELDS = {"question": "question_id", "category": "category_id", "skills": "s
 
 def _api_key(index: int) -> Any:
     return lambda name: f"slots[{index}].{API_FIELDS.get(name, name)}"
+
+
+# An id as an author sends it: ASCII digits, few enough for the database (str.isdigit() is also true for "²", which
+# int() refuses; a thousand-digit number is not an id either).
+ID_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def _id(text: str) -> int | None:
+    return int(text) if ID_DIGITS.fullmatch(text) else None
 
 
 def _tags(raw: Any) -> list[str]:
@@ -704,13 +717,13 @@ class QuizKind(ActivityKind):
         course = context.course
         principal = principal_for(context.by, course.organization)
         banks = {bank.pk: bank for bank in usable_banks(principal, course)}
-        question_ids = {int(s.question) for s in raw_slots if s.type == "fixed" and s.question.isdigit()}
+        question_ids = {pk for s in raw_slots if s.type == "fixed" and (pk := _id(s.question)) is not None}
         questions = {
             q.pk: q for q in Question.objects.filter(pk__in=question_ids, bank_id__in=list(banks), latest__isnull=False)
         }
-        category_ids = {int(s.category) for s in raw_slots if s.type == "random" and s.category.isdigit()}
+        category_ids = {pk for s in raw_slots if s.type == "random" and (pk := _id(s.category)) is not None}
         categories = {c.pk: c for c in QuestionCategory.objects.filter(pk__in=category_ids, bank_id__in=list(banks))}
-        skill_ids = {int(k) for s in raw_slots for k in s.skills if k.isdigit()}
+        skill_ids = {pk for s in raw_slots for k in s.skills if (pk := _id(k)) is not None}
         skills = set(
             Skill.objects.filter(organization_id=course.organization_id, pk__in=skill_ids).values_list("pk", flat=True)
         )
@@ -737,7 +750,7 @@ class QuizKind(ActivityKind):
                 if not raw.question:
                     add(raw, "question", QUESTION_REQUIRED.format(slot=position))
                     continue
-                question = questions.get(int(raw.question)) if raw.question.isdigit() else None
+                question = questions.get(_id(raw.question) or 0)
                 if question is None:
                     add(raw, "question", QUESTION_NOT_FOUND.format(slot=position, ref=raw.question[:20]))
                     continue
@@ -750,7 +763,7 @@ class QuizKind(ActivityKind):
             if raw.type != "random":
                 add(raw, "type", SLOT_TYPE.format(slot=position))
                 continue
-            category = categories.get(int(raw.category)) if raw.category.isdigit() else None
+            category = categories.get(_id(raw.category) or 0)
             if not raw.category:
                 add(raw, "category", CATEGORY_REQUIRED.format(slot=position))
             elif category is None:
@@ -766,15 +779,15 @@ class QuizKind(ActivityKind):
             for text in (raw.min_difficulty, raw.max_difficulty):
                 if not text:
                     difficulty.append(None)
-                elif text.isdigit() and 1 <= int(text) <= 5:
-                    difficulty.append(int(text))
+                elif (level := _id(text)) is not None and 1 <= level <= 5:
+                    difficulty.append(level)
                 else:
                     add(raw, "difficulty", DIFFICULTY_RANGE.format(slot=position))
                     difficulty.append(None)
             low, high = difficulty
             if low is not None and high is not None and low > high:
                 add(raw, "difficulty", DIFFICULTY_ORDER.format(slot=position))
-            chosen_skills = sorted({int(k) for k in raw.skills if k.isdigit()})
+            chosen_skills = sorted({pk for pk in (_id(k) for k in raw.skills) if pk is not None})
             if len(chosen_skills) != len(set(raw.skills)) or not set(chosen_skills) <= skills:
                 add(raw, "skills", SKILL_NOT_FOUND.format(slot=position))
             if len(raw.tags) > MAX_TAGS:
@@ -874,6 +887,7 @@ class QuizKind(ActivityKind):
                         "assessment:attempt-start", args=[context.course.pk, str(context.activity["uid"])]
                     ),
                     "needs_password": state.rules.needs_password and not context.preview and state.open_attempt is None,
+                    "team_links": _team_links(principal, context) if not context.preview else [],
                 },
                 request=request,
             )
@@ -1042,3 +1056,17 @@ def quiz_for(
     if activity is None or activity.get("kind") != QuizKind.key:
         raise Http404
     return LearnerQuiz(course, version, activity)
+
+
+def _team_links(principal: Any, context: LearnerContext) -> list[tuple[str, str]]:
+    """The course team's ways from the quiz's page to its results, grading queue and overrides (and the bank)."""
+    course = context.course
+    if not policy.can_grade(principal, course):
+        return []
+    uid = str(context.activity["uid"])
+    return [
+        (_g("Results"), reverse("assessment:quiz-results", args=[course.pk, uid])),
+        (_g("Grading queue"), reverse("assessment:grading", args=[course.pk, uid])),
+        (_g("Overrides"), reverse("assessment:overrides", args=[course.pk, uid])),
+        (_g("Question bank"), reverse("assessment:course-bank", args=[course.pk])),
+    ]

@@ -96,7 +96,11 @@ def _list(raw: Any) -> list[Any]:
 
 def _ids(raw: Any) -> tuple[int, ...]:
     return tuple(
-        dict.fromkeys(int(s) for s in _list(raw) if not isinstance(s, bool) and str(s).isdigit() and len(str(s)) < 19)
+        dict.fromkeys(
+            int(s)
+            for s in _list(raw)
+            if not isinstance(s, bool) and (str(s).isascii() and str(s).isdigit()) and len(str(s)) < 19
+        )
     )
 
 
@@ -190,7 +194,9 @@ class QuizSettings:
                     tags=_tags(raw.get("tags")),
                     skill_ids=tuple(
                         dict.fromkeys(
-                            int(s) for s in _list(raw.get("skill_ids")) if str(s).isdigit() and len(str(s)) < 19
+                            int(s)
+                            for s in _list(raw.get("skill_ids"))
+                            if (str(s).isascii() and str(s).isdigit()) and len(str(s)) < 19
                         )
                     ),
                     min_difficulty=_int(raw.get("min_difficulty"), None),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 
 from syllabus.accounts.models import Organization, User
 from syllabus.assessment.models import AnswerState, Attempt, AttemptState, Question, QuestionAnswer, QuizOverride
+from syllabus.assessment.services import attempts as attempt_services
 from syllabus.catalog import versions
 from syllabus.catalog.models import Activity, Course
 from syllabus.enrollment.models import Enrollment, Status
@@ -83,28 +84,10 @@ def course_quizzes(*, course: Course) -> list[QuizRef]:
 
 
 def overall_grade(finished: Sequence[Attempt]) -> tuple[Decimal | None, bool | None]:
-    """The quiz grade of one person from their attempts, as `attempts.quiz_grade` computes it (the grading method
-    and pass mark of their latest graded attempt), without a query: the results page grades a page of learners
-    from one list of attempts."""
-    graded = sorted(
-        (a for a in finished if not a.preview and a.state == AttemptState.FINISHED and a.grade is not None),
-        key=lambda a: a.number,
-    )
-    if not graded:
-        return None, None
-    method = graded[-1].settings.get("grading_method", "highest")
-    grades = [a.grade for a in graded if a.grade is not None]
-    if method == "first":
-        grade = grades[0]
-    elif method == "last":
-        grade = grades[-1]
-    elif method == "average":
-        grade = (sum(grades, Decimal(0)) / len(grades)).quantize(GRADE_PLACES, ROUND_HALF_UP)
-    else:
-        grade = max(grades)
-    pass_mark = graded[-1].settings.get("pass_mark")
-    passed = grade >= Decimal(str(pass_mark)) if pass_mark not in (None, "") else True
-    return grade, passed
+    """The quiz grade of one person from their attempts, exactly as progress hears it (`attempts.grade_of`, the
+    grading method and pass mark of their latest closed attempt), without a query: the results page grades a page
+    of learners from one list of attempts."""
+    return attempt_services.grade_of(finished)
 
 
 @dataclass

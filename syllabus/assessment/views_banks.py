@@ -48,8 +48,10 @@ def require(allowed: bool) -> None:
 
 
 def int_or_none(raw: Any) -> int | None:
+    """A small whole number from a query string or a form, or None (ASCII digits only: str.isdigit() is also true
+    for "²", which int() refuses)."""
     text = str(raw or "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 def readable_bank(organization: Organization, principal: Principal, pk: int) -> QuestionBank:

@@ -534,9 +534,11 @@ def regrade(request: HttpRequest, organization: Organization, principal: Princip
         question, quiz_uid, to_latest = form.chosen()
         try:
             if request.method == "POST":
+                # The plan the person previewed (its fingerprint): a plan changed since is shown again, not applied.
                 applied = regrade_services.regrade_apply(
-                    course=course, activity_uid=quiz_uid, question=question, to_latest=to_latest, by=_user(request)
-                )
+                    course=course, activity_uid=quiz_uid, question=question, to_latest=to_latest, by=_user(request),
+                    expected=str(request.POST.get("plan", ""))[:64],
+                )  # fmt: skip
                 messages.success(
                     request,
                     ngettext(
@@ -552,6 +554,9 @@ def regrade(request: HttpRequest, organization: Organization, principal: Princip
             plan = regrade_services.regrade_plan(
                 course=course, activity_uid=quiz_uid, question=question, to_latest=to_latest, by=_user(request)
             )
+        except regrade_services.RegradeChanged as changed:
+            messages.error(request, _(regrade_services.PLAN_CHANGED))
+            plan = changed.plan
         except ValidationError as exc:
             add_service_error(form, exc)
     rows = []
@@ -582,6 +587,8 @@ def regrade(request: HttpRequest, organization: Organization, principal: Princip
         "plan": plan,
         "rows": rows,
         "counts": plan.counts() if plan is not None else {},
+        # Sent back with "Apply" (as `plan`): what is applied must be what was previewed.
+        "plan_fingerprint": plan.fingerprint if plan is not None else "",
         "error_summary": error_summary(form),
     }
     return render(request, "assessment/grading/regrade.html", context)

@@ -335,9 +335,9 @@ def _destination(go: str, page: int, found: Attempt) -> int | None:
     if go.startswith("page-") and not sequential:
         return _page_index(go.removeprefix("page-"), found)
     if go.startswith("slot-") and not sequential:
-        slot = go.removeprefix("slot-")
+        slot = services.slot_number(go.removeprefix("slot-"))
         for index, slots in enumerate(found.layout or []):
-            if slot.isdigit() and int(slot) in slots:
+            if slot is not None and slot in slots:
                 return index
     return None
 
@@ -366,13 +366,13 @@ def attempt_save(
     now = clock.now()
     try:
         result = services.attempt_save(attempt=found, responses=responses, by=user, page=destination, now=now)
-        check = str(request.POST.get("check", ""))
-        if not autosave and check.isdigit() and int(check) in answers and int(check) not in result.errors:
+        check = services.slot_number(request.POST.get("check", ""))
+        if not autosave and check is not None and check in answers and check not in result.errors:
             try:
-                services.attempt_check(attempt=found, slot=int(check), raw=responses.get(int(check)), by=user, now=now)
+                services.attempt_check(attempt=found, slot=check, raw=responses.get(check), by=user, now=now)
             except ValidationError as exc:
                 for message in exc.messages:
-                    messages.error(request, NOT_SAVED.format(number=numbers.get(int(check), check), message=message))
+                    messages.error(request, NOT_SAVED.format(number=numbers.get(check, check), message=message))
     except services.AttemptOver:
         if autosave:
             return JsonResponse({"error": services.TIME_UP, "review_url": review_url}, status=409)
@@ -399,7 +399,7 @@ def attempt_save(
         return _time_up(request, found)
     if result.errors:
         return redirect(_page_url(found, page))  # stay: the learner sees what was refused
-    if check.isdigit():
+    if check is not None:
         return redirect(_page_url(found, page, f"q{check}"))
     if go == "finish":
         return redirect("assessment:attempt-summary", public_id=found.public_id)

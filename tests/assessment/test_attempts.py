@@ -924,13 +924,19 @@ def test_an_override_is_set_replaced_and_removed_with_audit(quiz_world: QuizWorl
     assert len(records) == 2
     assert records[0].after["time_limit_minutes"] == 40
     assert records[1].after["extra_attempts"] == 2
+    # A replacement keeps what it replaced: the trail shows the change, not only the result.
+    assert records[0].before is None
+    assert records[1].before["time_limit_minutes"] == 40 and records[1].before["extra_attempts"] == 0
     # The reason may say something personal: it is not in the record's open part.
     assert "Illness" not in str(records[1].after)
 
     attempts.override_remove(override=second, by=quiz_world.owner)
     assert not QuizOverride.objects.exists()
     removed = AuditRecord.objects.get(action="assessment.override_removed")
-    assert removed.before == {"course": quiz_world.course.pk, "activity": str(quiz["uid"])}
+    assert removed.before == {
+        "course": quiz_world.course.pk, "activity": str(quiz["uid"]), "time_limit_minutes": None,
+        "extra_attempts": 2, "opens_at": None, "closes_at": None, "skip_password": False,
+    }  # fmt: skip
 
 
 def test_an_override_needs_a_reason_and_a_change(quiz_world: QuizWorld) -> None:

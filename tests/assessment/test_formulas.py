@@ -203,3 +203,48 @@ def test_integer_arithmetic_is_exact(expression: tuple[str, Fraction]) -> None:
     if len(source) > formulas.MAX_FORMULA_CHARS or abs(expected) > 2**52:
         return
     assert formulas.evaluate(source, {}) == Decimal(int(expected))
+
+
+# --- regressions: nothing but FormulaError may leave `evaluate` ------------------------------------------------------
+
+
+def test_round_of_a_large_value_computes_instead_of_raising_invalid_operation() -> None:
+    # The default Decimal context (28 digits) could not quantize 1e30 to 2 places: InvalidOperation, a 500.
+    assert formulas.evaluate("round(1e30, 2)", {}) == Decimal("1E+30")
+    assert formulas.evaluate("round({a} * 1e20, 15)", {"a": "1e79"}) == Decimal("1E+99")
+    assert formulas.evaluate("round(-123456789012345678901234567890.5)", {}) == Decimal(
+        repr(-123456789012345678901234567890.5)
+    )
+
+
+@pytest.mark.parametrize(("source", "expected"), [("min(5)", "5"), ("max(-3)", "-3"), ("min({a})", "1.5")])
+def test_min_and_max_of_one_number_are_that_number(source: str, expected: str) -> None:
+    # Python's min(5.0) iterates its argument: a TypeError escaped `evaluate`.
+    assert formulas.evaluate(source, {"a": "1.5"}) == Decimal(expected)
+
+
+def test_a_text_formula_that_used_to_crash_renders() -> None:
+    text = formulas.substitute("<p>{=round(1e30, 2)} and {=min({a})}</p>", {"a": "2"})
+    assert text == "<p>1000000000000000000000000000000 and 2</p>"
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["round(1e99, 15)", "round(-1e100, 15)", "min(1e100)", "round(1e30, 15) / 1e-90", "log(1e-300 * 1e-300)"],
+)
+def test_hostile_formulas_compute_or_fail_with_a_formula_error(source: str) -> None:
+    try:
+        value = formulas.evaluate(source, {})
+    except FormulaError as exc:
+        assert exc.message
+    else:
+        assert value.is_finite()
+
+
+@pytest.mark.parametrize("value", [Decimal("1e999999999"), Decimal("-1e999999999")])
+def test_formatting_a_decimal_past_the_contexts_exponents_does_not_raise(value: Decimal) -> None:
+    # normalize() and quantize() raise Overflow (not InvalidOperation) for these.
+    assert formulas.decimal_string(value) == str(value)
+    assert formulas.format_decimals(value, 2) == str(value)
+    assert formulas.format_significant(value, 10) == str(value)
+    assert formulas.format_decimals(Decimal("1e-999999999"), 2) == "0.00"

@@ -205,6 +205,36 @@ def _submit_empty_award_form(page: Page) -> None:
     expect(page.locator("[aria-invalid=true]").first).to_be_visible()
 
 
+def _quiz_pages(w: World) -> Any:
+    """The course, bank, quiz and attempts the assessment pages show (tests/e2e/assessment_builders.py), made for
+    the world on first use. Imported here, not at the top: the builders import the assessment services."""
+    from tests.e2e.assessment_builders import quiz_pages
+
+    return quiz_pages(w)
+
+
+def _submit_an_empty_question(page: Page) -> None:
+    page.get_by_role("button", name="Create the question").click()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+
+
+def _check_the_right_option(page: Page) -> None:
+    page.get_by_role("radio", name="North door").check()
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_role("main").get_by_role("status").first).to_contain_text("Correct")
+
+
+def _dry_run_a_gift_file(page: Page) -> None:
+    from tests.e2e.assessment_builders import GIFT_WITH_AN_ERROR
+
+    page.get_by_role("button", name="File", exact=True).set_input_files(
+        {"name": "quiz.gift", "mimeType": "text/plain", "buffer": GIFT_WITH_AN_ERROR}
+    )
+    page.get_by_role("combobox", name="Format").select_option("gift")
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("region", name="Dry run")).to_be_visible()
+
+
 # Every server-rendered page of the foundation (the API docs are third-party and left out).
 PAGES_IN_SCOPE: dict[str, PageInScope] = {
     "sign-in": PageInScope("anonymous", lambda w: url("accounts:sign-in")),
@@ -270,6 +300,56 @@ PAGES_IN_SCOPE: dict[str, PageInScope] = {
         "org_admin", lambda w: url("certificates:template-create"), _submit_nameless_template
     ),
     "badge signing keys": PageInScope("org_admin", lambda w: url("certificates:keys")),
+    # Assessment (issue #6): the question banks, the quiz a learner takes and its grading. The course, its bank, a
+    # submitted attempt (its essay waiting) and one in progress are made on first use (_quiz_pages).
+    "question banks": PageInScope("org_admin", lambda w: url("assessment:banks")),
+    "question bank of a course": PageInScope("instructor", lambda w: url("assessment:bank", _quiz_pages(w).bank.pk)),
+    "new multiple-choice question": PageInScope(
+        "instructor", lambda w: url("assessment:question-create", _quiz_pages(w).bank.pk) + "?qtype=single"
+    ),
+    "new question with errors": PageInScope(
+        "instructor",
+        lambda w: url("assessment:question-create", _quiz_pages(w).bank.pk) + "?qtype=single",
+        _submit_an_empty_question,
+    ),
+    "question editor": PageInScope("instructor", lambda w: url("assessment:question-edit", _quiz_pages(w).question.pk)),
+    "question preview": PageInScope(
+        "instructor", lambda w: url("assessment:question-preview", _quiz_pages(w).question.pk)
+    ),
+    "question preview after a check": PageInScope(
+        "instructor",
+        lambda w: url("assessment:question-preview", _quiz_pages(w).question.pk),
+        _check_the_right_option,
+    ),
+    "question import": PageInScope("instructor", lambda w: url("assessment:bank-import", _quiz_pages(w).bank.pk)),
+    "question import dry run": PageInScope(
+        "instructor", lambda w: url("assessment:bank-import", _quiz_pages(w).bank.pk), _dry_run_a_gift_file
+    ),
+    "quiz in the player": PageInScope(
+        "learner", lambda w: url("catalog:activity", _quiz_pages(w).course.pk, _quiz_pages(w).quiz_uid)
+    ),
+    "quiz attempt": PageInScope("learner", lambda w: url("assessment:attempt", _quiz_pages(w).running.public_id)),
+    "quiz attempt summary": PageInScope(
+        "learner", lambda w: url("assessment:attempt-summary", _quiz_pages(w).running.public_id)
+    ),
+    "quiz attempt review": PageInScope(
+        "learner", lambda w: url("assessment:attempt-review", _quiz_pages(w).submitted.public_id)
+    ),
+    "quiz attempt review by the course team": PageInScope(
+        "instructor", lambda w: url("assessment:attempt-review", _quiz_pages(w).submitted.public_id)
+    ),
+    "quiz results": PageInScope(
+        "instructor", lambda w: url("assessment:quiz-results", _quiz_pages(w).course.pk, _quiz_pages(w).quiz_uid)
+    ),
+    "grading queue": PageInScope("instructor", lambda w: url("assessment:grading", _quiz_pages(w).course.pk)),
+    "grading an answer": PageInScope(
+        "instructor",
+        lambda w: url("assessment:grade-answer", _quiz_pages(w).course.pk, _quiz_pages(w).essay_answer.pk),
+    ),
+    "quiz overrides": PageInScope(
+        "instructor", lambda w: url("assessment:overrides", _quiz_pages(w).course.pk, _quiz_pages(w).quiz_uid)
+    ),
+    "regrade a question": PageInScope("instructor", lambda w: url("assessment:regrade", _quiz_pages(w).course.pk)),
     "not allowed (403)": PageInScope("learner", lambda w: url("accounts:people"), status=403),
     "not found (404)": PageInScope("org_admin", lambda w: url("accounts:person-detail", w.outsider.pk), status=404),
 }

@@ -96,7 +96,9 @@ def clean_fraction(raw: Any, field: str, *, row: str = "") -> str:
         value = Decimal(text)
     except InvalidOperation:
         raise ValidationError({field: message}) from None
-    if not value.is_finite():
+    # The range first: quantizing "1e999999999" (or the float 1e308) to 7 places needs more digits than the context
+    # holds and raised InvalidOperation, a 500 instead of this message. ±1.00000004 still rounds into range.
+    if not value.is_finite() or value.copy_abs() > 2:  # copy_abs: abs() rounds to the context (Overflow)
         raise ValidationError({field: message})
     value = value.quantize(PLACES, rounding=ROUND_HALF_EVEN)
     if not -ONE <= value <= ONE:

@@ -161,7 +161,8 @@ def clean_text_response(raw: Any, field: str = "text") -> str:
         raise ValidationError({field: RESPONSE_NOT_TEXT})
     if len(raw) > MAX_RESPONSE_CHARS:
         raise ValidationError({field: RESPONSE_TOO_LONG.format(limit=MAX_RESPONSE_CHARS)})
-    return normalise_space(raw)
+    # NUL is no character a learner types, and PostgreSQL's jsonb refuses "\u0000": saving it was a 500.
+    return normalise_space(raw.replace("\x00", ""))
 
 
 # --- numbers ------------------------------------------------------------------------------------------------------
@@ -273,7 +274,8 @@ def clean_number_response(
         raise ValidationError({"value": RESPONSE_NOT_TEXT})
     if len(value) > MAX_RESPONSE_CHARS or len(unit) > MAX_RESPONSE_CHARS:
         raise ValidationError({"value": RESPONSE_TOO_LONG.format(limit=MAX_NUMBER_RESPONSE)})
-    value, unit = normalise_space(value), normalise_space(unit)
+    # NUL dropped as in clean_text_response: an unknown unit is kept (to be marked down) and jsonb refuses it.
+    value, unit = normalise_space(value.replace("\x00", "")), normalise_space(unit.replace("\x00", ""))
     if not value:
         if unit:
             raise ValidationError({"value": NOT_A_NUMBER})
@@ -524,7 +526,8 @@ def review_context(ctx: RenderContext, *, right_answer: Callable[[], str]) -> di
     if grade is not None and review.correctness:
         values["outcome"], values["state"] = outcome_label(grade.state), grade.state
     if grade is not None and review.feedback:
-        values["feedback"] = [mark_safe(f) for f in grade.feedback if f]
+        # Sanitised again here, as the page does with every stored text: mark_safe only ever wraps sanitize_html.
+        values["feedback"] = [mark_safe(richtext.sanitize_html(f)) for f in grade.feedback if f]
     if review.right_answer:
         values["right_answer"] = right_answer()
     return values

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
+import logging
 import random
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,12 +55,15 @@ from syllabus.catalog.models import Course, CourseVersion
 from syllabus.core import clock
 from syllabus.core.events import emit
 
+log = logging.getLogger(__name__)
+
 NOT_OPEN_YET = "This quiz opens on {when}."
 CLOSED = "This quiz closed on {when}."
 NO_ATTEMPTS_LEFT = "You have used all {count} attempts at this quiz."
 WAIT_BEFORE_NEXT = "You can start your next attempt after {when}."
 WRONG_PASSWORD = "The quiz password is not right."  # noqa: S105 (a message)
 PASSWORD_REQUIRED = "This quiz needs a password to start."  # noqa: S105 (a message)
+TOO_MANY_PASSWORDS = "Too many wrong passwords: try again in {minutes} minutes, or ask the course team."
 NO_QUESTIONS = "This quiz has no questions yet."
 QUESTION_MISSING = "Question {ref} of this quiz is no longer in a bank the course may use. Tell the course team."
 POOL_TOO_SMALL = (
@@ -79,6 +85,16 @@ NOT_WAITING = "This attempt is still in progress: grade it once it is submitted.
 COMMENT_TOO_LONG = "Keep the comment under {limit} characters."
 
 HISTORY_LIMIT = 200
+# Wrong quiz passwords one person may try per quiz in a window: a password read out in an exam room is short, and
+# without a limit a script could try them all.
+PASSWORD_TRIES = 10
+PASSWORD_WINDOW_SECONDS = 15 * 60
+# The history's size in characters of JSON: past it, the oldest autosaves lose their response (their date and kind
+# stay), so a learner autosaving a long essay hundreds of times cannot grow one row without end.
+HISTORY_CHARS = 1_000_000
+# A slot number as a form or the API sends it: ASCII digits only, and few (str.isdigit() is also true for "²",
+# which int() refuses).
+SLOT_DIGITS = re.compile(r"[0-9]{1,6}")
 COMMENT_LIMIT = 20_000
 FRACTION_PLACES = Decimal("0.0000001")
 MARK_PLACES = Decimal("0.00001")
@@ -102,6 +118,16 @@ class AttemptOver(Exception):
 
 def grace() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "QUIZ_GRACE_SECONDS", 10))
+
+
+def slot_number(raw: Any) -> int | None:
+    """A slot number sent by a form or the API ("3" or 3), or None when it is not one."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 <= raw < 10**6 else None
+    text = str(raw).strip() if isinstance(raw, str | int) else ""
+    return int(text) if SLOT_DIGITS.fullmatch(text) else None
 
 
 # --- availability -------------------------------------------------------------------------------------------------
@@ -246,7 +272,11 @@ def _draw(course: Course, quiz: QuizSettings, rng: random.Random) -> list[tuple[
             continue
         candidates = [pk for pk in pool_for(course=course, slot=slot).values_list("pk", flat=True) if pk not in chosen]
         if len(candidates) < slot.count:
-            category = QuestionCategory.objects.filter(pk=slot.category_id or 0).values_list("name", flat=True).first()
+            category = (
+                QuestionCategory.objects.filter(pk=slot.category_id or 0, bank__organization_id=course.organization_id)
+                .values_list("name", flat=True)
+                .first()
+            )
             raise ValidationError(
                 POOL_TOO_SMALL.format(count=slot.count, category=category or "?", found=len(candidates))
             )
@@ -304,10 +334,7 @@ def attempt_start(
         raise ValidationError(state.reason)
     rules = state.rules
     if rules.needs_password and not preview:
-        if not password:
-            raise ValidationError({"password": PASSWORD_REQUIRED})
-        if not hmac.compare_digest(password.encode(), rules.settings.password.encode()):
-            raise ValidationError({"password": WRONG_PASSWORD})
+        _check_password(user=user, course=course, activity=activity, given=password, expected=rules.settings.password)
     public_id = uuid.uuid4()
     # Seeded by the attempt: its draw can be reproduced (support, tests); nothing here is a secret.
     rng = random.Random(public_id.int)  # noqa: S311
@@ -368,6 +395,25 @@ def attempt_start(
     return attempt
 
 
+def _check_password(*, user: User, course: Course, activity: Mapping[str, Any], given: str, expected: str) -> None:
+    """The quiz password, at most PASSWORD_TRIES wrong ones per person and quiz in PASSWORD_WINDOW_SECONDS."""
+    from django.core.cache import cache
+
+    key = f"assessment:quiz-password:{user.pk}:{course.pk}:{activity['uid']}"
+    if int(cache.get(key) or 0) >= PASSWORD_TRIES:
+        raise ValidationError({"password": TOO_MANY_PASSWORDS.format(minutes=PASSWORD_WINDOW_SECONDS // 60)})
+    if not given:
+        raise ValidationError({"password": PASSWORD_REQUIRED})
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        # The window starts at the first wrong password (`add` does nothing when the key exists).
+        cache.add(key, 0, PASSWORD_WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, PASSWORD_WINDOW_SECONDS)
+        raise ValidationError({"password": WRONG_PASSWORD})
+
+
 def _close_if_overdue(
     *, user: User, course: Course, activity: Mapping[str, Any], preview: bool, now: dt.datetime
 ) -> None:
@@ -418,7 +464,23 @@ def _page_of(attempt: Attempt, slot: int) -> int:
 def _history(answer: QuestionAnswer, entry: dict[str, Any]) -> list[dict[str, Any]]:
     history = list(answer.history or [])
     history.append(entry)
-    return history[-HISTORY_LIMIT:]
+    return bounded_history(history)
+
+
+def bounded_history(history: list[Any]) -> list[Any]:
+    """The last HISTORY_LIMIT entries, within HISTORY_CHARS: the oldest autosaves ("save") give up their response
+    first; tries, submissions, manual grades and regrades keep theirs (they are how the answer was graded)."""
+    history = history[-HISTORY_LIMIT:]
+    sizes = [len(json.dumps(entry, default=str)) for entry in history]
+    total = sum(sizes)
+    for index, entry in enumerate(history):
+        if total <= HISTORY_CHARS:
+            break
+        if isinstance(entry, dict) and entry.get("kind") == "save" and "response" in entry:
+            slim = {key: value for key, value in entry.items() if key != "response"}
+            history[index] = slim
+            total += len(json.dumps(slim, default=str)) - sizes[index]
+    return history
 
 
 def attempt_save(
@@ -451,9 +513,8 @@ def attempt_save(
         changed: list[QuestionAnswer] = []
         sequential = attempt.settings.get("navigation") == "sequential"
         for raw_slot, raw in responses.items():
-            try:
-                slot = int(raw_slot)
-            except (TypeError, ValueError, OverflowError):
+            slot = slot_number(raw_slot)
+            if slot is None:
                 continue
             answer = answers.get(slot)
             if answer is None:
@@ -527,24 +588,24 @@ def attempt_check(*, attempt: Attempt, slot: int, raw: Any, by: User, now: dt.da
     last try, settles the question; each wrong try costs `penalty` of its mark on a later right answer."""
     now = now or clock.now()
     _owned_open(attempt, by, now)
-    try:
-        slot = int(slot)
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError(UNKNOWN_SLOT.format(slot=str(slot)[:20])) from None
+    number = slot_number(slot)
+    if number is None:
+        raise ValidationError({"slot": UNKNOWN_SLOT.format(slot=str(slot)[:20])})
+    slot = number
     if attempt.settings.get("behaviour") != "interactive":
-        raise ValidationError(NO_TRIES.format(slot=slot))
+        raise ValidationError({"slot": NO_TRIES.format(slot=slot)})
     with transaction.atomic():
         current_page = _claim(attempt)
         answer = attempt.answers.select_related("question_version").filter(slot=slot).first()
         if answer is None:
-            raise ValidationError(UNKNOWN_SLOT.format(slot=slot))
+            raise ValidationError({"slot": UNKNOWN_SLOT.format(slot=slot)})
         qtype = qtypes.get(answer.question_version.qtype)
         if not qtype.graded or qtype.manual or not qtype.allows_tries:
-            raise ValidationError(NO_TRIES.format(slot=slot))
+            raise ValidationError({"slot": NO_TRIES.format(slot=slot)})
         if answer.locked:
-            raise ValidationError(SLOT_LOCKED.format(slot=slot))
+            raise ValidationError({"slot": SLOT_LOCKED.format(slot=slot)})
         if attempt.settings.get("navigation") == "sequential" and _page_of(attempt, slot) < current_page:
-            raise ValidationError(PAGE_LEFT.format(slot=slot))
+            raise ValidationError({"slot": PAGE_LEFT.format(slot=slot)})
         question = version_as_question(answer.question_version)
         response = qtype.clean_response(question, answer.variant, raw)
         if not qtype.is_answered(question, answer.variant, response):
@@ -654,35 +715,45 @@ def _totals(attempt: Attempt, answers: Sequence[QuestionAnswer]) -> dict[str, An
 
 def quiz_grade(*, user_id: int, course_id: int, activity_uid: uuid.UUID) -> tuple[Decimal | None, bool | None]:
     """The person's quiz grade by the grading method of their latest attempt, and whether it passes; (None, None)
-    while it is not known.
-
-    Closed attempts count (finished, or waiting for a grader); previews and abandoned ones never. "first" and
-    "last" are the grade of the first / latest closed attempt and stay unknown while that attempt waits for a
-    grader (never another attempt's grade in the meantime); "average" waits until every closed attempt is graded;
-    "highest" is the best graded attempt (one still waiting can only raise it)."""
-    attempts = list(
-        Attempt.objects.filter(
-            course_id=course_id, activity_uid=activity_uid, user_id=user_id, preview=False,
-            state__in=(AttemptState.FINISHED, AttemptState.NEEDS_GRADING),
-        ).order_by("number")
+    while it is not known (see `grade_of`)."""
+    attempts = Attempt.objects.filter(
+        course_id=course_id, activity_uid=activity_uid, user_id=user_id, preview=False,
+        state__in=(AttemptState.FINISHED, AttemptState.NEEDS_GRADING),
     )  # fmt: skip
-    if not attempts:
+    return grade_of(attempts)
+
+
+def grade_of(attempts: Sequence[Attempt] | Any) -> tuple[Decimal | None, bool | None]:
+    """The quiz grade of one person's attempts at one quiz, and whether it passes; (None, None) while it is not
+    known. The results pages grade a page of learners with it from attempts already loaded: their grade is the one
+    progress heard.
+
+    Closed attempts count (finished, or waiting for a grader); previews, running and abandoned ones never. "first"
+    and "last" are the grade of the first / latest closed attempt and stay unknown while that attempt waits for a
+    grader (never another attempt's grade in the meantime); "average" waits until every closed attempt is graded;
+    "highest" is the best graded attempt (one still waiting can only raise it). The grading method and pass mark are
+    those of the latest closed attempt."""
+    closed = sorted(
+        (a for a in attempts if not a.preview and a.state in (AttemptState.FINISHED, AttemptState.NEEDS_GRADING)),
+        key=lambda a: a.number,
+    )
+    if not closed:
         return None, None
-    method = attempts[-1].settings.get("grading_method", "highest")
-    grades = [a.grade for a in attempts if a.state == AttemptState.FINISHED and a.grade is not None]
+    method = closed[-1].settings.get("grading_method", "highest")
+    grades = [a.grade for a in closed if a.state == AttemptState.FINISHED and a.grade is not None]
     grade: Decimal | None
     if method == "first":
-        grade = attempts[0].grade if attempts[0].state == AttemptState.FINISHED else None
+        grade = closed[0].grade if closed[0].state == AttemptState.FINISHED else None
     elif method == "last":
-        grade = attempts[-1].grade if attempts[-1].state == AttemptState.FINISHED else None
+        grade = closed[-1].grade if closed[-1].state == AttemptState.FINISHED else None
     elif method == "average":
-        complete = len(grades) == len(attempts)
+        complete = len(grades) == len(closed)
         grade = (sum(grades, Decimal(0)) / len(grades)).quantize(GRADE_PLACES, ROUND_HALF_UP) if complete else None
     else:
         grade = max(grades, default=None)
     if grade is None:
         return None, None
-    pass_mark = attempts[-1].settings.get("pass_mark")
+    pass_mark = closed[-1].settings.get("pass_mark")
     passed = grade >= Decimal(str(pass_mark)) if pass_mark not in (None, "") else True
     return grade, passed
 
@@ -758,8 +829,13 @@ def attempts_close_overdue(*, now: dt.datetime | None = None, limit: int = 500) 
     closed = 0
     overdue = Attempt.objects.filter(state=AttemptState.IN_PROGRESS, deadline__lt=now - grace()).order_by("deadline")
     for attempt in overdue[:limit]:
-        if _finish(attempt, now=now, by=None):
-            closed += 1
+        try:
+            if _finish(attempt, now=now, by=None):
+                closed += 1
+        except Exception:
+            # One attempt that cannot be graded (a question type removed, a bug in one) is logged and left for the
+            # next run; it must not keep every attempt after it open past its deadline.
+            log.exception("The overdue attempt %s could not be submitted", attempt.public_id)
     return closed
 
 
@@ -821,7 +897,7 @@ def attempt_recompute(attempt: Attempt) -> None:
     answers = list(attempt.answers.all())
     totals = _totals(attempt, answers)
     Attempt.objects.filter(pk=attempt.pk).exclude(state=AttemptState.IN_PROGRESS).update(
-        revision=attempt.revision + 1, **totals
+        revision=F("revision") + 1, **totals
     )
     attempt.refresh_from_db()
     _emit_results(attempt, submitted=False)
@@ -900,6 +976,9 @@ def override_set(
         "created_by": by,
     }
     with transaction.atomic():
+        previous = (
+            QuizOverride.objects.select_for_update().filter(course=course, activity_uid=activity_uid, user=user).first()
+        )
         override, _created = QuizOverride.objects.update_or_create(
             course=course,
             activity_uid=activity_uid,
@@ -911,15 +990,10 @@ def override_set(
             action="assessment.override_set",
             actor=by,
             target=user,
-            after={
-                "course": course.pk,
-                "activity": str(activity_uid),
-                "time_limit_minutes": override.time_limit_minutes,
-                "extra_attempts": override.extra_attempts,
-                "opens_at": opens_at.isoformat() if opens_at else None,
-                "closes_at": closes_at.isoformat() if closes_at else None,
-                "skip_password": skip_password,
-            },
+            # The rules it replaced, if any: the trail shows what changed, not only what is.
+            before=_override_rules(previous) if previous is not None else None,
+            after=_override_rules(override),
+            personal_before={"reason": previous.reason} if previous is not None else None,
             personal_after={"reason": reason[:500]},
         )
     return override
@@ -936,6 +1010,20 @@ def override_remove(*, override: QuizOverride, by: User) -> None:
             action="assessment.override_removed",
             actor=by,
             target=override.user,
-            before={"course": override.course_id, "activity": str(override.activity_uid)},
+            before=_override_rules(override),
+            personal_before={"reason": override.reason},
         )
         override.delete()
+
+
+def _override_rules(override: QuizOverride) -> dict[str, Any]:
+    """An override's rules as the audit trail keeps them (the reason goes in its personal part)."""
+    return {
+        "course": override.course_id,
+        "activity": str(override.activity_uid),
+        "time_limit_minutes": override.time_limit_minutes,
+        "extra_attempts": override.extra_attempts,
+        "opens_at": override.opens_at.isoformat() if override.opens_at else None,
+        "closes_at": override.closes_at.isoformat() if override.closes_at else None,
+        "skip_password": override.skip_password,
+    }

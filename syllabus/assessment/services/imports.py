@@ -32,7 +32,7 @@ from syllabus.access.policy import NOT_ALLOWED, principal_for
 from syllabus.accounts.models import User
 from syllabus.assessment import policy
 from syllabus.assessment.formats import base as formats
-from syllabus.assessment.models import Difficulty, Question, QuestionBank, QuestionCategory
+from syllabus.assessment.models import Difficulty, Question, QuestionAnswer, QuestionBank, QuestionCategory
 from syllabus.assessment.question_types import base as qtypes
 from syllabus.assessment.services import questions
 from syllabus.audit.services import audit_record
@@ -233,11 +233,22 @@ def _plan(
     base_depth = _depth(category)
     idnumbers = {str(p.idnumber).strip()[:100] for p in parsed_list if str(p.idnumber or "").strip()}
     existing: dict[str, int] = {}
+    existing_types: dict[int, str] = {}
+    answered: set[int] = set()
     if idnumbers:
-        for idnumber, pk in (
-            Question.objects.filter(bank=bank, idnumber__in=idnumbers).order_by("pk").values_list("idnumber", "pk")
+        for idnumber, pk, qtype in (
+            Question.objects.filter(bank=bank, idnumber__in=idnumbers)
+            .order_by("pk")
+            .values_list("idnumber", "pk", "qtype")
         ):
             existing.setdefault(idnumber, pk)
+            existing_types[pk] = qtype
+        # A re-import may not change the type of a question people answered (as an edit may not).
+        answered = set(
+            QuestionAnswer.objects.filter(question_version__question_id__in=list(existing.values()))
+            .values_list("question_version__question_id", flat=True)
+            .distinct()
+        )
     seen_idnumbers: dict[str, str] = {}
     for index, parsed in enumerate(parsed_list, start=1):
         values = _fields_of(parsed)
@@ -268,6 +279,9 @@ def _plan(
                 seen_idnumbers[row.idnumber] = row.where or f"question {index}"
             if row.idnumber in existing:
                 row.action, row.existing_id = "update", existing[row.idnumber]
+                target_id = existing[row.idnumber]
+                if target_id in answered and values.qtype != existing_types.get(target_id):
+                    row.errors.setdefault("qtype", []).append(questions.TYPE_LOCKED)
         if row.errors:
             row.clean = None
         plan.rows.append(row)

@@ -135,6 +135,17 @@ def _depth(category: QuestionCategory | None) -> int:
     return depth
 
 
+def _height(category: QuestionCategory) -> int:
+    """Levels from the category down to its deepest sub-category (1: it has none); one query per level."""
+    height, level = 1, [category.pk]
+    while height <= DEPTH_LIMIT:
+        level = list(QuestionCategory.objects.filter(parent_id__in=level).values_list("pk", flat=True))
+        if not level:
+            break
+        height += 1
+    return height
+
+
 def category_create(
     *, bank: QuestionBank, name: str, parent: QuestionCategory | None = None, description: str = "", by: User
 ) -> QuestionCategory:
@@ -186,7 +197,8 @@ def category_update(
             if walk.pk == category.pk:
                 raise ValidationError({"parent": CATEGORY_CYCLE})
             walk = walk.parent
-        if _depth(parent) + 1 > DEPTH_LIMIT:
+        # The category takes its sub-categories along: the deepest of them must stay within the limit too.
+        if _depth(parent) + _height(category) > DEPTH_LIMIT:
             raise ValidationError({"parent": CATEGORY_TOO_DEEP.format(limit=DEPTH_LIMIT)})
     if QuestionCategory.objects.filter(bank=bank, parent=parent, name=name).exclude(pk=category.pk).exists():
         raise ValidationError({"name": CATEGORY_NAME_TAKEN})
@@ -220,7 +232,8 @@ def _skill_ids(raw: Any) -> list[int] | None:
     ids: set[int] = set()
     for item in raw:
         text = str(item).strip()
-        if isinstance(item, bool) or not text.isdigit() or len(text) > 18:
+        # ASCII digits only: str.isdigit() is also true for "²", which int() refuses.
+        if isinstance(item, bool) or not (text.isascii() and text.isdigit()) or len(text) > 18:
             return None
         ids.add(int(text))
     return sorted(ids)
@@ -401,7 +414,9 @@ def _check_type_change(question: Question, clean: dict[str, Any]) -> None:
 
 
 def question_update_clean(*, question: Question, clean: dict[str, Any], by: User | None) -> QuestionVersion:
-    """A new version from fields `validate` returned (re-import by idnumber). No permission check."""
+    """A new version from fields `validate` returned (re-import by idnumber). No permission check; the type may
+    change only while nobody answered the question, as for an edit."""
+    _check_type_change(question, clean)
     return _save_version(question, clean, by)
 
 

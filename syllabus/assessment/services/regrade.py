@@ -16,6 +16,9 @@ at submission keeps the penalty of every try it used.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +41,10 @@ from syllabus.core import clock
 QUESTION_NOT_AVAILABLE = "Choose a question of this organisation's banks."
 QUESTION_HAS_NO_VERSION = "This question has no saved version to regrade with."
 NOTHING_TO_REGRADE = "No submitted attempt of this course answers this question."
+PLAN_CHANGED = (
+    "What this regrade would change is no longer what was previewed (someone graded, fixed or regraded since): "
+    "nothing was applied. Check the new preview, then apply it."
+)
 
 # Why an answer is left alone (shown in the plan, and counted in the audit record).
 REASON_MANUAL = "Graded by a person: left as it is."
@@ -109,12 +116,28 @@ class RegradePlan:
     def counts(self) -> dict[str, int]:
         return {outcome: self.count(outcome) for outcome in (CHANGES, UNCHANGED, MANUAL, CANNOT)}
 
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what applying this plan writes: the preview carries it, and `regrade_apply` given it applies
+        nothing unless the plan computed then is the same."""
+        seen = [self.question.pk, str(self.activity_uid or ""), self.to_latest, [list(map(str, row)) for row in
+                                                                                  self.summary()]]  # fmt: skip
+        return hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:32]
+
     def summary(self) -> list[tuple[int, str, Decimal | None, str, Decimal | None, str, str]]:
         """What a comparison of two plans looks at: per answer, its outcome and old and new grade (tests)."""
         return [
             (r.answer.pk, r.outcome, r.old_mark, r.old_state, r.new_mark, r.new_state, str(r.new_version.pk))
             for r in self.rows
         ]
+
+
+class RegradeChanged(ValidationError):
+    """The plan computed at apply time is not the one previewed (`expected`): nothing was applied."""
+
+    def __init__(self, plan: RegradePlan) -> None:
+        super().__init__({"fingerprint": [PLAN_CHANGED]})
+        self.plan = plan
 
 
 def _require(by: User, course: Course) -> None:
@@ -163,21 +186,26 @@ def variant_fits(qtype: qtypes.QuestionType, question: qtypes.Question, variant:
 
 
 def _applied_penalty(answer: QuestionAnswer, attempt: Attempt) -> Decimal:
-    """The penalty the answer's graded response carried (interactive behaviour only; see the module docstring)."""
+    """The penalty the answer's graded response carried (interactive behaviour only; see the module docstring),
+    exactly as the attempt service applied it, so that regrading an unchanged question changes no mark."""
     if attempt.settings.get("behaviour") != "interactive":
         return Decimal(0)
-    graded = [entry for entry in answer.history or [] if entry.get("kind") in ("try", "submit")]
+    graded = [entry for entry in answer.history or [] if isinstance(entry, Mapping) and entry.get("kind") in
+              ("try", "submit")]  # fmt: skip
     if not graded or graded[-1].get("kind") != "try":
         # Graded at submission: every try before it costs (what `attempt_submit` applied).
         return answer.penalty
-    # Settled by a Check: a try that was not right raised the stored penalty for a next try that never came.
+    # Settled by a Check: every try before the last one was not right (a right one settles the question), and each
+    # added `per_try` to the penalty, capped at 1 (`attempt_check`). The stored penalty also counts the last try
+    # when it was not right, for a next try that never came: it is not what the last try's mark carried.
     per_try = Decimal(str(attempt.settings.get("penalty") or "0"))
-    last = Decimal(str(graded[-1].get("fraction") or "0"))
-    if last >= 1:
-        return answer.penalty
-    if answer.penalty >= 1 and per_try * max(0, answer.tries - 1) >= 1:
-        return Decimal(1)
-    return max(Decimal(0), answer.penalty - per_try).quantize(MARK_PLACES)
+    penalty = Decimal(0)
+    for _earlier in range(max(0, answer.tries - 1)):
+        # As stored after each try (the column keeps 7 places).
+        penalty = min(Decimal(1), penalty + per_try).quantize(FRACTION_PLACES)
+        if penalty >= 1 or per_try <= 0:
+            break
+    return penalty
 
 
 def _mark_of(fraction: Decimal, penalty: Decimal, max_mark: Decimal) -> Decimal:
@@ -274,10 +302,17 @@ def regrade_plan(
 
 
 def regrade_apply(
-    *, course: Course, activity_uid: uuid.UUID | None, question: Question, to_latest: bool, by: User
+    *,
+    course: Course,
+    activity_uid: uuid.UUID | None,
+    question: Question,
+    to_latest: bool,
+    by: User,
+    expected: str = "",
 ) -> RegradePlan:
     """Regrade as `regrade_plan` shows, in one transaction, and audit it. Returns the plan it applied (computed
-    again here: what another grader changed since the preview is respected)."""
+    again here: what another grader changed since the preview is respected). With `expected` (the previewed plan's
+    `fingerprint`), nothing is applied unless the plan is still that one: RegradeChanged carries the new plan."""
     from syllabus.audit.services import audit_record
 
     _require(by, course)
@@ -286,6 +321,8 @@ def regrade_apply(
         plan = _plan(course, activity_uid, question, to_latest, lock=True)
         if not plan.rows:
             raise ValidationError({"question": NOTHING_TO_REGRADE})
+        if expected and not hmac.compare_digest(str(expected).encode(), plan.fingerprint.encode()):
+            raise RegradeChanged(plan)
         changed: list[QuestionAnswer] = []
         for row in plan.changed:
             answer = row.answer
@@ -302,7 +339,7 @@ def regrade_apply(
                     "state": row.old_state,
                 },
             }  # fmt: skip
-            answer.history = [*(answer.history or []), entry][-attempts.HISTORY_LIMIT :]
+            answer.history = attempts.bounded_history([*(answer.history or []), entry])
             changed.append(answer)
         QuestionAnswer.objects.bulk_update(
             changed, ["question_version", "fraction", "mark", "state", "feedback", "history"]
@@ -320,6 +357,7 @@ def regrade_apply(
                 "question": question.pk,
                 "to_latest": to_latest,
                 "attempts": len(plan.attempt_ids),
+                "plan": plan.fingerprint,
                 **{f"answers_{outcome}": count for outcome, count in plan.counts().items()},
             },
         )

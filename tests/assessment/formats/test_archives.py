@@ -191,3 +191,44 @@ def test_is_zip_tells_a_package_from_an_xml_file() -> None:
     assert archives.is_zip(make_zip({"a.xml": b"<a/>"}))
     assert archives.is_zip(make_zip({}))
     assert not archives.is_zip(b'<?xml version="1.0"?><assessmentItem/>')
+
+
+# --- regressions: what zipfile lets escape is a refusal, never a crash of the import ---------------------------------
+
+
+def _corrupt_payload(content: bytes, name: str) -> bytes:
+    """The zip with the first bytes of `name`'s compressed data inverted (its headers untouched)."""
+    data = bytearray(content)
+    start = data.find(b"PK\x03\x04")
+    name_length, extra_length = struct.unpack_from("<HH", data, start + 26)
+    payload = start + 30 + name_length + extra_length
+    for index in range(payload, payload + 16):
+        data[index] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_member_whose_compressed_data_is_corrupt_is_damaged_not_a_crash(compression: int) -> None:
+    # zlib.error (deflate) is not wrapped by zipfile: it escaped `read` and every format's `parse`.
+    content = _corrupt_payload(make_zip({"imsmanifest.xml": b"<manifest>" * 400}, compression=compression), "x")
+    with pytest.raises(archives.UnsafeArchive) as caught:
+        archives.SafeZip(content).read("imsmanifest.xml")
+    assert str(caught.value) == archives.DAMAGED.format(name="imsmanifest.xml")
+
+
+def test_a_directory_entry_needing_an_unknown_zip_version_is_not_a_zip() -> None:
+    # zipfile raises NotImplementedError for it while reading the directory, before any member is opened.
+    data = bytearray(make_zip({"a.xml": b"<a/>"}))
+    central = data.find(b"PK\x01\x02")
+    data[central + 6] = 135  # "version needed to extract": 13.5
+    assert refusal(bytes(data)) == archives.NOT_A_ZIP
+
+
+@pytest.mark.parametrize("key", ["qti2", "qti12"])
+def test_a_package_with_a_corrupt_member_is_a_problem_of_the_import(key: str) -> None:
+    from syllabus.assessment.formats import base
+
+    content = _corrupt_payload(make_zip({"imsmanifest.xml": b"<manifest>" * 400}), "imsmanifest.xml")
+    result = base.get(key).parse(content, filename="package.zip")
+    assert result.questions == []
+    assert archives.DAMAGED.format(name="imsmanifest.xml") in [p.message for p in result.problems]

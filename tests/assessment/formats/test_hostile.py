@@ -207,3 +207,33 @@ def test_an_aiken_question_with_a_million_option_lines_is_one_problem() -> None:
     result = parse("aiken", content)
     assert [(p.message, p.line) for p in result.problems] == [("Option A appears twice.", 1)]
     assert [q.name for q in result.questions] == ["Next?"]
+
+
+# --- regressions: work that grew faster than the file ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("head", ["[tag:", "[id:"])
+def test_a_gift_comment_of_unclosed_ids_or_tags_is_read_in_linear_time(head: str) -> None:
+    # Every "[tag:" scanned to the end of the line before failing: a 100 KB file took 90 seconds.
+    content = ("// " + head * 400_000 + "\nQ {T}\n").encode()
+    started = time.monotonic()
+    [question] = parse("gift", content).questions
+    assert time.monotonic() - started < 5
+    assert question.tags == [] and question.idnumber == ""
+
+
+def test_gift_ids_and_tags_are_still_read_around_escapes_and_unclosed_brackets() -> None:
+    content = b"// [tag:open [id:a\\]b] [tag:x] [tag:y\\]z]\n// [tag:\x01] [tag:last\nQ {T}\n"
+    [question] = parse("gift", content).questions
+    assert question.idnumber == "a]b"
+    assert question.tags == ["open [id:a]b", "x", "y]z"]
+
+
+def test_a_huge_nameless_question_is_named_from_the_start_of_its_text_quickly() -> None:
+    # The name took html_to_text of the whole text (a minute for 19 MB), for its first 80 characters.
+    content = b"word\n" * 2_000_000 + b"{T}\n"
+    started = time.monotonic()
+    [question] = parse("gift", content).questions
+    assert time.monotonic() - started < 15
+    assert question.name.startswith("word word")
+    assert len(question.name) <= conventions.NAME_LENGTH

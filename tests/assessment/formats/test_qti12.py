@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import time
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from syllabus.assessment import archives, xmlsafe
 from syllabus.assessment.formats import base
+from syllabus.assessment.formats.qti2 import markup
 from syllabus.assessment.formats.qti12 import format as qti12
 from syllabus.assessment.formats.qti12 import reading
 from syllabus.assessment.question_types import base as qtypes
@@ -464,3 +466,91 @@ def test_a_broken_export_is_imported_or_refused_item_by_item_and_never_crashes(
         assert problem.message and (problem.where.startswith(path.name) or problem.message == base.EMPTY)
     for question in result.questions:
         assert qtypes.is_registered(question.qtype)
+
+
+# --- regressions: an item costs time in proportion to its size ------------------------------------------------------
+
+
+def _matching(prompts: int, answers: int = 3) -> str:
+    """A Canvas-shaped matching item: every prompt lists every answer, the first answer right for each."""
+    labels = "".join(
+        f'<response_label ident="A{j}"><material><mattext>Answer {j}</mattext></material></response_label>'
+        for j in range(answers)
+    )
+    responses = "".join(
+        f'<response_lid ident="R{i}"><material><mattext>Prompt {i}</mattext></material>'
+        f"<render_choice>{labels}</render_choice></response_lid>"
+        for i in range(prompts)
+    )
+    conditions = "".join(
+        f'<respcondition><conditionvar><varequal respident="R{i}">A0</varequal></conditionvar>'
+        '<setvar action="Add" varname="SCORE">1</setvar></respcondition>'
+        for i in range(prompts)
+    )
+    return (
+        '<item ident="m1" title="Many prompts"><itemmetadata><qtimetadata><qtimetadatafield>'
+        "<fieldlabel>question_type</fieldlabel><fieldentry>matching_question</fieldentry></qtimetadatafield>"
+        f"</qtimetadata></itemmetadata><presentation><material><mattext>Match</mattext></material>{responses}"
+        f"</presentation><resprocessing>{conditions}</resprocessing></item>"
+    )
+
+
+def test_a_matching_item_with_many_prompts_is_read_quickly() -> None:
+    # Each prompt scanned every condition for its answer, and every answer text was searched in a list.
+    started = time.monotonic()
+    [question] = FORMAT.parse(questestinterop(_matching(reading.MAX_RESPONSES, 8))).questions
+    assert time.monotonic() - started < 5
+    assert question.data["pairs"][:2] == [
+        {"prompt": "Prompt 0", "answer": "Answer 0"},
+        {"prompt": "Prompt 1", "answer": "Answer 0"},
+    ]
+    assert len(question.data["pairs"]) == reading.MAX_RESPONSES + 7
+
+
+def test_an_item_with_more_responses_than_the_limit_is_refused_before_it_is_read() -> None:
+    result = FORMAT.parse(questestinterop(_matching(reading.MAX_RESPONSES + 1, 1), PLAIN_CHOICE), filename="x.xml")
+    assert [(p.message, p.where) for p in result.problems] == [
+        (markup.ITEM_TOO_MANY_ROWS.format(limit=reading.MAX_RESPONSES, name="response_lid"), "x.xml, item m1")
+    ]
+    assert [q.name for q in result.questions] == ["Plain choice"]
+
+
+def test_an_item_nested_deeper_than_the_limit_is_refused() -> None:
+    depth = markup.MAX_ITEM_DEPTH
+    nested = PLAIN_CHOICE.replace("<presentation>", "<presentation>" + "<flow>" * depth).replace(
+        "</presentation>", "</flow>" * depth + "</presentation>"
+    )
+    [problem] = FORMAT.parse(questestinterop(nested)).problems
+    assert problem.message == markup.ITEM_TOO_DEEP.format(limit=depth)
+
+
+def test_question_text_from_many_materials_nested_to_the_limit_is_read_quickly() -> None:
+    # Each material walked up to the presentation to know whether it was an answer's: materials × depth.
+    depth = markup.MAX_ITEM_DEPTH - 8
+    materials = "<material><mattext>x</mattext></material>" * 9000
+    nested = PLAIN_CHOICE.replace("<presentation>", "<presentation>" + "<flow>" * depth + materials + "</flow>" * depth)
+    started = time.monotonic()
+    [question] = FORMAT.parse(questestinterop(nested)).questions
+    assert time.monotonic() - started < 5
+    assert question.text.count("<p>x</p>") == 9000
+    assert [o["text"] for o in question.data["options"]] == ["Stairs", "Lift"]
+
+
+def test_a_manifest_naming_its_files_many_times_is_listed_quickly() -> None:
+    # Each file reference was looked for in the list of those already taken: references × files.
+    names = [f"q{i}.xml" for i in range(1500)]
+    files = "".join(f'<file href="{n}"/>' for n in names) + f'<file href="{names[-1]}"/>' * 150_000
+    manifest = (
+        '<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"><resources>'
+        f'<resource identifier="r" type="imsqti_xmlv1p2" href="{names[0]}">{files}</resource></resources></manifest>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("imsmanifest.xml", manifest, compress_type=zipfile.ZIP_STORED)  # not a zip bomb's ratio
+        package.writestr(names[0], questestinterop(PLAIN_CHOICE))
+        for name in names[1:]:
+            package.writestr(name, b"<other/>")
+    started = time.monotonic()
+    result = FORMAT.parse(buffer.getvalue(), filename="x.zip")
+    assert time.monotonic() - started < 10
+    assert [q.name for q in result.questions] == ["Plain choice"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import time
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ from lxml import etree
 from syllabus.assessment import archives, xmlsafe
 from syllabus.assessment.formats import base
 from syllabus.assessment.formats.qti2 import format as qti2
-from syllabus.assessment.formats.qti2 import manifest, reading
+from syllabus.assessment.formats.qti2 import manifest, markup, reading
 from syllabus.assessment.question_types import base as qtypes
 from syllabus.assessment.services import imports
 from syllabus.catalog.richtext import sanitize_html
@@ -881,3 +882,90 @@ def test_a_broken_item_is_imported_or_refused_with_a_message_naming_it_and_never
         assert problem.message and problem.where.startswith(path.name)
     for question in result.questions:
         assert qtypes.is_registered(question.qtype)
+
+
+# --- regressions: an item costs time in proportion to its size ------------------------------------------------------
+
+
+def _choice_item(choices: int, *, modal: int = 0) -> bytes:
+    body = "".join(f'<simpleChoice identifier="c{i}">Choice {i}</simpleChoice>' for i in range(choices))
+    feedback = "".join(
+        f'<modalFeedback outcomeIdentifier="FEEDBACK" identifier="c{i}" showHide="show">Why {i}</modalFeedback>'
+        for i in range(modal)
+    )
+    return item(
+        '<responseDeclaration identifier="R" cardinality="single" baseType="identifier">'
+        "<correctResponse><value>c1</value></correctResponse></responseDeclaration>"
+        f'<itemBody><choiceInteraction responseIdentifier="R" maxChoices="1">{body}</choiceInteraction></itemBody>'
+        f"{feedback}"
+    )
+
+
+def test_an_item_with_more_choices_than_the_row_limit_is_refused_before_it_is_read() -> None:
+    started = time.monotonic()
+    [problem] = FORMAT.parse(_choice_item(markup.MAX_ITEM_ROWS + 1)).problems
+    assert time.monotonic() - started < 2
+    assert problem.message == markup.ITEM_TOO_MANY_ROWS.format(limit="2,000", name="simpleChoice")
+    assert problem.where == "item q1"
+
+
+def test_choices_each_with_its_modal_feedback_are_read_quickly_and_keep_their_feedback() -> None:
+    # Each choice scanned every modal feedback: choices × feedbacks (minutes for a 20 MB file).
+    started = time.monotonic()
+    [question] = FORMAT.parse(_choice_item(1500, modal=1500)).questions
+    assert time.monotonic() - started < 5
+    assert [o["feedback"] for o in question.data["options"][:3]] == ["Why 0", "Why 1", "Why 2"]
+    assert question.general_feedback == ""
+
+
+def test_rules_repeating_the_correct_response_list_its_answers_once() -> None:
+    # Every "match correct" rule added every correct value again: rules × values answers (73 s for 776 KB).
+    values = "".join(f"<value>answer {i}</value>" for i in range(1000))
+    rules = (
+        '<responseCondition><responseIf><match><variable identifier="R"/><correct identifier="R"/></match>'
+        '<setOutcomeValue identifier="SCORE"><baseValue baseType="float">1</baseValue></setOutcomeValue>'
+        "</responseIf></responseCondition>"
+    ) * 1000
+    content = item(
+        f'<responseDeclaration identifier="R" cardinality="single" baseType="string"><correctResponse>{values}'
+        '</correctResponse></responseDeclaration><itemBody><p>Name one: <textEntryInteraction responseIdentifier="R"/>'
+        f"</p></itemBody><responseProcessing>{rules}</responseProcessing>"
+    )
+    started = time.monotonic()
+    [question] = FORMAT.parse(content).questions
+    assert time.monotonic() - started < 5
+    assert [a["text"] for a in question.data["answers"]] == [f"answer {i}" for i in range(1000)]
+
+
+def test_an_item_nested_deeper_than_the_limit_is_refused() -> None:
+    depth = markup.MAX_ITEM_DEPTH
+    content = item("<itemBody>" + "<div>" * depth + "<p>deep</p>" + "</div>" * depth + "</itemBody>")
+    [problem] = FORMAT.parse(content).problems
+    assert problem.message == markup.ITEM_TOO_DEEP.format(limit=depth)
+
+
+def test_an_item_with_more_elements_than_the_limit_is_refused() -> None:
+    content = item("<itemBody><p>" + "<b>x</b>" * markup.MAX_ITEM_ELEMENTS + "</p></itemBody>")
+    [problem] = FORMAT.parse(content).problems
+    assert problem.message == markup.ITEM_TOO_LARGE.format(limit="50,000")
+
+
+def test_a_large_body_nested_to_the_limit_is_read_quickly() -> None:
+    # Every element of the body walked up to the root to know whether it was still attached: elements × depth.
+    depth = markup.MAX_ITEM_DEPTH - 2
+    body = "<div>" * depth + "<b>x</b>" * 20_000 + "</div>" * depth
+    started = time.monotonic()
+    [question] = FORMAT.parse(item(f"<itemBody>{body}</itemBody>")).questions
+    assert time.monotonic() - started < 5
+    assert question.qtype == "description"
+    assert question.text.count("<b>x</b>") == 20_000
+
+
+def test_two_interactions_bound_to_one_response_are_refused() -> None:
+    content = item(
+        '<responseDeclaration identifier="R" cardinality="single" baseType="string">'
+        "<correctResponse><value>a</value></correctResponse></responseDeclaration>"
+        '<itemBody><p><textEntryInteraction responseIdentifier="R"/> and '
+        '<textEntryInteraction responseIdentifier="R"/></p></itemBody>'
+    )
+    assert [p.message for p in FORMAT.parse(content).problems] == [reading.SHARED_RESPONSE.format(identifier="R")]

@@ -84,6 +84,7 @@ def test_fixing_a_wrong_right_answer_changes_the_marks_and_is_audited(
     assert record.after == {
         "course": quiz_world.course.pk, "activity": None, "question": question.pk, "to_latest": True,
         "attempts": 2, "answers_changes": 2, "answers_unchanged": 0, "answers_manual": 0, "answers_cannot": 0,
+        "plan": plan.fingerprint,  # the plan applied, as its preview showed it
     }  # fmt: skip
     # Progress hears the new grades ("last" and "highest" alike: the grade replaces the score).
     assert {(s.user_id, s.signal, s.data.get("score")) for s in signals if s.signal == "graded"} == {

@@ -366,3 +366,43 @@ def test_the_author_form_round_trips_through_data_from_form() -> None:
         "unit_handling": "none",
         "unit_penalty": "0.1",
     }
+
+
+# --- regressions ------------------------------------------------------------------------------------------------
+
+
+def test_a_text_formula_rounding_a_large_value_is_shown_not_a_crash() -> None:
+    # round() of a value past 28 digits raised InvalidOperation out of `substitute`: every render was a 500.
+    q = question(text="<p>{a} m by {b} m, about {=round({a} * 1e30, 2)}, at least {=min({b})}.</p>")
+    html = str(QTYPE.display_text(q, {"values": {"a": "2", "b": "3"}}))
+    assert html == "<p>2.0 m by 3.00 m, about 2000000000000000000000000000000, at least 3.</p>"
+
+
+def test_an_answer_formula_that_used_to_crash_in_the_middle_of_its_range_grades() -> None:
+    # Computable at both ends of the range (so `clean` let it through), but not in between: InvalidOperation
+    # escaped `grade` and `right_answer` for some attempts.
+    q = question(
+        one_variable(answer("round(1e30 * sin(pi() * {x}), 2)", tolerance="0.01"), low="0", high="1", decimals=1)
+    )
+    values = {"x": "0.5"}
+    assert grade(q, values, "1e30").state == "right"
+    assert QTYPE.right_answer(q, {"values": values}) == "1000000000000000000000000000000.00"
+
+
+def test_the_stored_text_is_sanitised_again_when_rendered() -> None:
+    q = question()
+    hostile = base.Question(
+        "calculated", "Area", '<p onclick="x()">{a} by {b}<script>alert(1)</script></p>', "", Decimal(1), q.data
+    )
+    assert str(QTYPE.display_text(hostile, {"values": {"a": "2", "b": "3"}})) == "<p>2.0 by 3.00</p>"
+
+
+def test_a_text_with_more_formulas_than_the_limit_is_refused() -> None:
+    # Every {=...} is parsed and computed on each view: thousands of them made every page showing it slow.
+    text = "<p>{a} {b}" + " {=1}" * (calculated.MAX_TEXT_FORMULAS + 1) + "</p>"
+    with pytest.raises(ValidationError) as caught:
+        QTYPE.clean(AREA, text=text)
+    assert caught.value.message_dict["text"] == [
+        calculated.TEXT_TOO_MANY_FORMULAS.format(limit=calculated.MAX_TEXT_FORMULAS)
+    ]
+    QTYPE.clean(AREA, text="<p>{a} {b}" + " {=1}" * calculated.MAX_TEXT_FORMULAS + "</p>")

@@ -418,3 +418,21 @@ def test_the_service_reports_markup_problems_on_the_text_field(quiz_world: Any) 
     with pytest.raises(ValidationError) as caught:
         quiz_world.make_question("cloze", data={}, text="<p>{1:SA:=Paris</p>")
     assert caught.value.message_dict["text"] == [markup.PART_UNCLOSED.format(n=1, type="SA")]
+
+
+# --- regressions ------------------------------------------------------------------------------------------------
+
+
+def test_the_stored_text_and_feedback_are_sanitised_again_when_rendered() -> None:
+    # The pieces of the text and a part's feedback were marked safe as stored: only sanitize_html's output may be.
+    clean = question("<p>The capital of France is {1:SHORTANSWER:=Paris#Right}.</p>")
+    [part] = clean.data["parts"]
+    hostile = {**part, "answers": [{**part["answers"][0], "feedback": "<b>OK</b><img src=x onerror=alert(1)>"}]}
+    text = '<p onmouseover="alert(1)">The capital <script>alert(2)</script>is {1:SHORTANSWER:=Paris#Right}.</p>'
+    q = base.Question("cloze", "Cloze", text, "", Decimal(1), {"parts": [hostile]})
+    response = {"parts": {"1": {"text": "Paris"}}}
+    grade = QTYPE.grade(q, {}, response)
+    ctx = base.RenderContext(q, {}, response, "q1-", "q1-label", review=base.FULL_REVIEW, grade=grade)
+    html = str(QTYPE.render(ctx))
+    assert "<b>OK</b>" in html and "The capital is" in html
+    assert "script" not in html and "onmouseover" not in html and "onerror" not in html

@@ -180,3 +180,25 @@ def test_summaries_are_plain_text_and_search_finds_the_grader_information() -> N
     assert TYPE.summarise_response(editor, {}, {"text": "<p>Heat</p><p>Fuel</p>"}) == "Heat\nFuel"
     assert TYPE.right_answer(editor, {}) == ""
     assert "three sides" in TYPE.search_text(editor)
+
+
+# --- regressions ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", ["<p " * 66_000, "<table" * 33_000, "<br x=1 " * 25_000])
+def test_an_answer_of_unclosed_tags_is_cleaned_in_linear_time(payload: str) -> None:
+    # "[^>]*" let every "<p" scan to the end of a 200,000-character answer: 14 seconds per autosave.
+    import time
+
+    q = make(response_format="editor")
+    started = time.monotonic()
+    TYPE.clean_response(q, {}, {"text": payload})
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("response_format", ["plain", "editor"])
+def test_a_nul_in_an_essay_is_dropped_before_it_is_stored(response_format: str) -> None:
+    # PostgreSQL's jsonb refuses "\u0000": the answer could not be saved (a 500).
+    cleaned = TYPE.clean_response(make(response_format=response_format), {}, {"text": "Fuel\x00, heat, oxygen"})
+    assert "\x00" not in cleaned["text"]
+    assert "Fuel, heat, oxygen" in cleaned["text"]

@@ -364,3 +364,13 @@ def test_the_author_form_round_trips_through_data_from_form() -> None:
         "unit_handling": "optional",
         "unit_penalty": "0.1",
     }
+
+
+# --- regressions ------------------------------------------------------------------------------------------------
+
+
+def test_a_nul_in_the_value_or_the_unit_is_dropped_before_it_is_stored() -> None:
+    # With units required an unknown unit is kept (to cost the penalty): PostgreSQL's jsonb refuses "\u0000" in it.
+    q = question()
+    assert QTYPE.clean_response(q, {}, {"value": "2.5", "unit": "\x00c\x00m"}) == {"value": "2.5", "unit": "cm"}
+    assert QTYPE.clean_response(q, {}, {"value": "2\x00.5 m\x00"}) == {"value": "2.5", "unit": "m"}

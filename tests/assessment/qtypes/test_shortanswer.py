@@ -320,3 +320,26 @@ def test_the_author_form_shows_errors_and_keeps_an_imported_fraction() -> None:
 def test_the_author_form_survives_hostile_data() -> None:
     html = str(QTYPE.render_author(data={"answers": [{"fraction": "abc", "text": ["x"]}, "junk"]}, prefix="f-"))
     assert 'name="f-answer-1-text"' in html
+
+
+# --- regressions ------------------------------------------------------------------------------------------------
+
+
+def test_a_nul_in_the_answer_is_dropped_before_it_is_stored() -> None:
+    # PostgreSQL's jsonb refuses "\u0000": a response holding one could not be saved (a 500).
+    q = question()
+    assert QTYPE.clean_response(q, {}, {"text": "Pa\x00ris"}) == {"text": "Paris"}
+    assert grade(q, "Pa\x00ris").state == "right"
+    assert QTYPE.clean_response(q, {}, {"text": "\x00"}) == {}
+
+
+def test_feedback_shown_in_review_is_sanitised_again_when_rendered() -> None:
+    # mark_safe may only wrap sanitize_html's output: a version whose data did not pass `clean` shows no script.
+    stored = dict(question().data)
+    stored["answers"] = [{**stored["answers"][0], "feedback": '<p onclick="x()">Yes<script>alert(1)</script></p>'}]
+    q = base.Question("shortanswer", "Capital", "<p>?</p>", "", Decimal(1), stored)
+    grade_ = QTYPE.grade(q, {}, {"text": "Paris"})
+    ctx = base.RenderContext(q, {}, {"text": "Paris"}, "q1-", "q1-label", review=base.FULL_REVIEW, grade=grade_)
+    html = str(QTYPE.render(ctx))
+    assert "<p>Yes</p>" in html
+    assert "script" not in html and "onclick" not in html

@@ -314,3 +314,15 @@ def test_right_answer_summary_and_search_text_are_plain_text() -> None:
 
 def test_the_type_is_registered() -> None:
     assert isinstance(base.get("single"), single.SingleChoice)
+
+
+# --- regressions ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fraction", ["1e999999999", "-1e999999999", 1e308, "9" * 39])
+def test_a_fraction_far_out_of_range_is_refused_with_the_message_not_a_decimal_error(fraction: Any) -> None:
+    # Quantizing 1e999999999 to 7 places raised InvalidOperation: a 500 from the API and the importers.
+    with pytest.raises(ValidationError) as caught:
+        TYPE.clean({"options": [{"text": "a", "fraction": fraction}, {"text": "b", "fraction": "1"}]})
+    assert messages(caught, "options") == [choices.ROW_FRACTION_INVALID.format(row="Option 1")]
+    assert choices.clean_fraction("1.00000004", "f") == "1"

@@ -83,6 +83,10 @@ TYPED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             "id_transcript": "Welcome to the site.",
         },
     ),
+    "quiz": (
+        {"quiz_form": "1", "time_limit_minutes": "25", "attempts_allowed": "2", "pass_mark": "70"},
+        {"id_time_limit_minutes": "25", "id_attempts_allowed": "2", "id_pass_mark": "70"},
+    ),
 }
 
 

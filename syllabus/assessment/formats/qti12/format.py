@@ -88,7 +88,8 @@ class Qti12Format(base.Format):
             return
         try:
             paths = self._listed(package)
-        except xmlsafe.UnsafeXML as exc:
+        except (xmlsafe.UnsafeXML, archives.UnsafeArchive) as exc:
+            # UnsafeArchive too: a manifest that cannot be read (damaged, larger than declared) escaped `parse`.
             result.problems.append(base.Problem(str(exc), where=cp.MANIFEST))
             return
         refusals: list[str] = []
@@ -114,21 +115,21 @@ class Qti12Format(base.Format):
             _path, resources = cp.read_resources(package)
         except cp.ManifestError:
             resources = []
-        listed: list[str] = []
+        listed: dict[str, None] = {}  # in manifest order; a dict, not a list searched for each of many file refs
         for resource in resources:
             kind = resource.type.lower()
             if "qti" not in kind:
                 continue
             for path in [resource.href, *resource.files]:
-                if path and path in package and path not in listed and path.lower().endswith(CANDIDATE_EXTENSIONS):
-                    listed.append(path)
+                if path and path in package and path.lower().endswith(CANDIDATE_EXTENSIONS):
+                    listed.setdefault(path, None)
         if not listed:
-            listed = [
+            return [
                 n
                 for n in package.names
                 if n.lower().endswith(CANDIDATE_EXTENSIONS) and posixpath.basename(n) != cp.MANIFEST
-            ]
-        return listed[:MAX_CANDIDATES]
+            ][:MAX_CANDIDATES]
+        return list(listed)[:MAX_CANDIDATES]
 
     def _document(self, root: Any, path: str, result: base.ParseResult, flavours: set[str]) -> None:
         flavour = _flavour(root)

@@ -23,6 +23,7 @@ from lxml import etree
 
 from syllabus.assessment.formats.base import ParsedQuestion, Problem
 from syllabus.assessment.formats.qti2.markup import (
+    MAX_ITEM_ROWS,
     child,
     children,
     clamp,
@@ -32,6 +33,7 @@ from syllabus.assessment.formats.qti2.markup import (
     dec_str,
     decimal,
     descendants,
+    item_refusal,
     local,
     plain,
 )
@@ -86,6 +88,21 @@ NAME_LIMIT = 255
 ONE = Decimal(1)
 ZERO = Decimal(0)
 _BLANK = re.compile(r"\[([^\[\]\s<>]{1,100})\]")
+# Repeated elements whose count per item is limited (markup.item_refusal): the rows the readers match with each other.
+# Canvas repeats every answer under every prompt of a matching item (50 × 50 labels), so labels and materials may be
+# many; responses are few (each blank is looked for in the whole text).
+MAX_RESPONSES = 500
+ROW_LIMITS = {
+    **dict.fromkeys(
+        {
+            "respcondition", "conditionvar", "varequal", "vargte", "vargt", "varlte", "varlt", "setvar",
+            "displayfeedback", "itemfeedback", "qtimetadatafield", "decvar",
+        },
+        MAX_ITEM_ROWS,
+    ),
+    **dict.fromkeys({"response_label", "flow_label", "material"}, 5 * MAX_ITEM_ROWS),
+    **dict.fromkeys(RESPONSES, MAX_RESPONSES),
+}  # fmt: skip
 
 
 class ItemProblem(Exception):
@@ -119,10 +136,8 @@ def _material_html(material: Any | None, *, paragraphs: bool = False) -> str:
     if material is None:
         return ""
     parts: list[str] = []
-    for element in material.iter():
-        name = local(element)
-        if name not in {"mattext", "mat_formattedtext", "matemtext"}:
-            continue
+    # Filtered by lxml (in C): materials may hold materials, and each is read whole.
+    for element in material.iter("{*}mattext", "{*}mat_formattedtext", "{*}matemtext"):
         kind = (element.get("texttype") or element.get("type") or "text/plain").lower()
         content = (element.text or "") + "".join(
             etree.tostring(c, encoding="unicode", method="html", with_tail=True)
@@ -140,7 +155,32 @@ def _material_html(material: Any | None, *, paragraphs: bool = False) -> str:
 
 
 def _materials(element: Any) -> list[Any]:
-    return [m for m in element.iter() if local(m) == "material"]
+    return descendants(element, "material")
+
+
+def _is_answers(element: Any) -> bool:
+    """A response, or a Blackboard flow of answers: the question text leaves out the materials inside."""
+    name = local(element)
+    return name in RESPONSES or (name == "flow" and element.get("class") in ANSWER_FLOWS)
+
+
+def _is_response(element: Any) -> bool:
+    return local(element) in RESPONSES
+
+
+def _materials_outside(root: Any, skip: Callable[[Any], bool]) -> list[Any]:
+    """The materials below `root`, in document order, but none inside an element `skip` accepts. One walk that does
+    not enter those elements (asking each material whether an ancestor is one cost materials × depth)."""
+    found: list[Any] = []
+    stack = list(reversed(children(root)))
+    while stack:
+        element = stack.pop()
+        if skip(element):
+            continue
+        if local(element) == "material":
+            found.append(element)
+        stack.extend(reversed(children(element)))
+    return found
 
 
 def _label_html(label: Any) -> str:
@@ -176,6 +216,8 @@ class ItemReader:
             for f in children(item, "itemfeedback")
         }
         self.used_feedback: set[str] = set()
+        self.flow_prompts: dict[Any, str] = {}
+        self.right_choices: dict[str, str] | None = None
 
     # --- metadata and processing ------------------------------------------------------------------------------------
     def _metadata(self) -> dict[str, str]:
@@ -302,29 +344,17 @@ class ItemReader:
     def text(self) -> str:
         if self.presentation is None:
             return ""
-        parts: list[str] = []
-        for material in _materials(self.presentation):
-            if self._in_answers(material):
-                continue
-            parts.append(_material_html(material, paragraphs=True))
+        parts = [_material_html(m, paragraphs=True) for m in _materials_outside(self.presentation, _is_answers)]
         return "".join(p for p in parts if p)
-
-    def _in_answers(self, element: Any) -> bool:
-        parent = element.getparent()
-        while parent is not None and parent is not self.presentation:
-            if local(parent) in RESPONSES or (local(parent) == "flow" and parent.get("class") in ANSWER_FLOWS):
-                return True
-            parent = parent.getparent()
-        return False
 
     def labels(self, response: Any | None = None) -> list[Any]:
         holder = response if response is not None else self.presentation
-        return [label for label in holder.iter() if local(label) == "response_label"] if holder is not None else []
+        return descendants(holder, "response_label") if holder is not None else []
 
     def responses(self, name: str) -> list[Any]:
         if self.presentation is None:
             return []
-        return [e for e in self.presentation.iter() if local(e) == name]
+        return descendants(self.presentation, name)
 
     # --- reading --------------------------------------------------------------------------------------------------
     def read(self) -> ParsedQuestion:
@@ -418,12 +448,13 @@ class ItemReader:
         if len(labels) < 2:
             raise ItemProblem(NO_CHOICES)
         idents = [label.get("ident") or "" for label in labels]
+        known = set(idents)
         right: set[str] = set()
         for condition in self.conditions:
             score = self.score(condition)
             sets_full = (score is not None and score >= ONE) or condition.title.lower() == "correct"
             if condition.negated or (sets_full and len(condition.equal) > 1):
-                right |= {value for _, value, _ in condition.equal if value in idents}
+                right |= {value for _, value, _ in condition.equal if value in known}
         fractions: dict[str, Decimal]
         if right:
             # All or nothing in the file: each right choice earns its share, each wrong pick takes one away.
@@ -530,16 +561,19 @@ class ItemReader:
 
     def _right_choice(self, respident: str) -> str | None:
         """The label a condition names as right for one response (`varequal respident=...`)."""
-        for condition in self.conditions:
-            if condition.other or (condition.continues and self.score(condition) is None):
-                continue
-            score = self.score(condition)
-            if score is not None and score <= 0:
-                continue
-            for ident, value, _ in condition.equal:
-                if ident == respident:
-                    return value
-        return None
+        if self.right_choices is None:
+            # Every response's answer in one pass over the conditions (the first that names it), not one pass per
+            # response: responses × conditions was the cost of a hostile matching item.
+            self.right_choices = {}
+            for condition in self.conditions:
+                if condition.other or (condition.continues and self.score(condition) is None):
+                    continue
+                score = self.score(condition)
+                if score is not None and score <= 0:
+                    continue
+                for ident, value, _ in condition.equal:
+                    self.right_choices.setdefault(ident, value)
+        return self.right_choices.get(respident)
 
     def _read_matching(self, text: str) -> tuple[str, dict[str, Any]]:
         right_flows = [
@@ -556,8 +590,8 @@ class ItemReader:
             else []
         )
         pairs: list[dict[str, Any]] = []
-        used: list[str] = []
-        every: list[str] = []
+        used: set[str] = set()
+        every: dict[str, None] = {}  # in order of first appearance; a dict, not a list searched for each word
         for response in self.responses("response_lid"):
             labels = self.labels(response)
             texts = {}
@@ -567,16 +601,16 @@ class ItemReader:
                     words = right_texts[position]  # Blackboard: the n-th label is the n-th right-hand text
                 texts[label.get("ident") or ""] = words
             for words in texts.values():
-                if words and words not in every:
-                    every.append(words)
+                if words:
+                    every.setdefault(words, None)
             prompt = self._prompt(response)
             answer = texts.get(self._right_choice(response.get("ident") or "") or "", "")
             if prompt and answer:
                 pairs.append({"prompt": prompt, "answer": answer})
-                used.append(answer)
+                used.add(answer)
         for words in right_texts:
-            if words and words not in every:
-                every.append(words)
+            if words:
+                every.setdefault(words, None)
         if len(pairs) < 2:
             raise ItemProblem(NO_MATCHES)
         pairs += [{"prompt": "", "answer": words} for words in every if words not in used]
@@ -590,17 +624,11 @@ class ItemReader:
         parent = response.getparent()
         if parent is None or local(parent) != "flow":
             return ""
-        parts = []
-        for material in _materials(parent):
-            ancestor = material.getparent()
-            inside = False
-            while ancestor is not None and ancestor is not parent:
-                if local(ancestor) in RESPONSES:
-                    inside = True
-                ancestor = ancestor.getparent()
-            if not inside:
-                parts.append(_material_html(material))
-        return "".join(p for p in parts if p)
+        # Responses sharing a flow share its prompt: read it once per flow, not once per response.
+        if parent not in self.flow_prompts:
+            parts = [_material_html(m) for m in _materials_outside(parent, _is_response)]
+            self.flow_prompts[parent] = "".join(p for p in parts if p)
+        return self.flow_prompts[parent]
 
     def _read_ordering(self, text: str) -> tuple[str, dict[str, Any]]:
         labels = {label.get("ident") or "": label for label in self.labels()}
@@ -651,7 +679,7 @@ class ItemReader:
             right = self._right_choice(response.get("ident") or "")
             # Every answer Canvas lists for a blank is accepted; the one the scoring names comes first.
             ordered = [right] if right in texts else []
-            ordered += [ident for ident in texts if ident not in ordered]
+            ordered += [ident for ident in texts if ident != right]  # (not `not in ordered`: labels × labels)
             answers = [cloze_answer(cloze_escape(texts[i]), ONE) for i in ordered if texts[i]]
             if not answers:
                 raise ItemProblem(NO_ANSWERS)
@@ -684,6 +712,10 @@ class ItemReader:
 
 def read_item(item: Any, *, category: str = "") -> tuple[ParsedQuestion | None, list[Problem]]:
     """The question of one item, or a Problem naming its ident (and line)."""
+    refusal = item_refusal(item, ROW_LIMITS)
+    if refusal is not None:
+        ident = (item.get("ident") or "").strip()[:100]
+        return None, [Problem(refusal, line=_lines(item), where=f"item {ident}" if ident else "")]
     try:
         reader = ItemReader(item, category=category)
     except (ValueError, ArithmeticError, KeyError, AttributeError, etree.Error) as exc:

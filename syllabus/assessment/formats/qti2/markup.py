@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from copy import deepcopy
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
@@ -91,7 +91,8 @@ def child(el: Any, name: str) -> Any | None:
 
 
 def descendants(el: Any, name: str) -> list[Any]:
-    return [d for d in el.iter() if isinstance(d.tag, str) and local(d) == name]
+    # "{*}name" matches the name in any namespace or none, and lxml filters in C: readers call this on many subtrees.
+    return list(el.iter(f"{{*}}{name}"))
 
 
 def plain(el: Any | None) -> str:
@@ -102,6 +103,45 @@ def plain(el: Any | None) -> str:
 
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+# --- limits on one item ---------------------------------------------------------------------------------------------
+
+# An item costs little per byte and can cost a lot per element: the readers match rows with rows (choices with their
+# feedback, rules with answers, responses with conditions) and walk from elements up to their ancestors, so a hostile
+# 20 MB file of thousands of choices and feedbacks, or of elements nested hundreds deep, kept an import busy for
+# hours. These limits, far beyond any real item (Syllabus's types take at most 50 to 100 rows), are checked in one
+# pass before an item is read.
+MAX_ITEM_ROWS = 2000  # elements of one repeated kind (choices, map entries, rules, feedbacks...), unless told less
+MAX_ITEM_ELEMENTS = 50_000
+MAX_ITEM_DEPTH = 40  # levels of elements below the item's own
+ITEM_TOO_MANY_ROWS = "The item holds more than {limit} <{name}> elements: Syllabus refuses it."
+ITEM_TOO_LARGE = "The item holds more than {limit} elements: Syllabus refuses it."
+ITEM_TOO_DEEP = "The item nests its elements more than {limit} levels deep: Syllabus refuses it."
+
+
+def item_refusal(item: Any, rows: Mapping[str, int]) -> str | None:
+    """Why `item` is too big to read (one of the messages above), or None. `rows` limits the count of elements by
+    their (local) name."""
+    counts: dict[str, int] = {}
+    total = depth = 0
+    for event, element in etree.iterwalk(item, events=("start", "end")):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        total += 1
+        if total > MAX_ITEM_ELEMENTS:
+            return ITEM_TOO_LARGE.format(limit=f"{MAX_ITEM_ELEMENTS:,}")
+        if depth - 1 > MAX_ITEM_DEPTH:
+            return ITEM_TOO_DEEP.format(limit=MAX_ITEM_DEPTH)
+        name = local(element)
+        limit = rows.get(name)
+        if limit is not None:
+            counts[name] = counts.get(name, 0) + 1
+            if counts[name] > limit:
+                return ITEM_TOO_MANY_ROWS.format(limit=f"{limit:,}", name=name)
+    return None
 
 
 def xml_text(value: str) -> str:
@@ -189,19 +229,26 @@ def inner_html(el: Any | None, replace: Replacer | None = None) -> str:
     copy = deepcopy(el)
     copy.tail = None
     _strip(copy)
-    # Document order: once an element is replaced, what was inside it is detached and skipped.
+    # Document order: once an element is replaced, what was inside it is detached and skipped. A parent comes before
+    # its children, so "detached" is known from the parent alone (walking up to the root from every element was
+    # elements × depth).
+    detached: set[Any] = set()
     for node in list(copy.iter()):
-        if node is copy or not isinstance(node.tag, str) or node.getparent() is None:
+        if node is copy or not isinstance(node.tag, str):
             continue
-        if _detached(node, copy):
+        parent = node.getparent()
+        if parent is None or parent in detached:
+            detached.add(node)
             continue
         text = replace(node) if replace is not None else None
         if text is UNWRAP:
             _unwrap(node)
         elif isinstance(text, str):
             _replace(node, text)
+            detached.add(node)
         elif node.tag in NOT_TEXT:
             _replace(node, "")
+            detached.add(node)
     _drop_layout_whitespace(copy)
     _restore_carried(copy)
     parts = [html.escape(copy.text or "", quote=False)]
@@ -243,12 +290,6 @@ def _drop_layout_whitespace(root: Any) -> None:
                 kid.tag in BLOCKS or (following is not None and following.tag in BLOCKS)
             ):
                 kid.tail = None
-
-
-def _detached(node: Any, root: Any) -> bool:
-    while node is not None and node is not root:
-        node = node.getparent()
-    return node is None
 
 
 # --- HTML in, XML out ----------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from lxml import etree
 
 from syllabus.assessment.formats.base import ParsedQuestion, Problem
 from syllabus.assessment.formats.qti2.markup import (
+    MAX_ITEM_ROWS,
     UNWRAP,
     child,
     children,
@@ -43,6 +44,7 @@ from syllabus.assessment.formats.qti2.markup import (
     decimal,
     descendants,
     inner_html,
+    item_refusal,
     local,
     plain,
     whole_weights,
@@ -63,6 +65,7 @@ NO_PAIRS = "The {name} has no correct pairs."
 NO_ANSWER = "The {name} ({identifier}) has no right answer Syllabus can read."
 GAP_WITHOUT_ANSWER = "The gap {gap} of the gapMatchInteraction has no correct word."
 TOO_MANY_GROUPS = "Syllabus offers at most 20 different drop-down lists in one question."
+SHARED_RESPONSE = "Several interactions of the item answer the same response {identifier}: each needs its own."
 UNREADABLE_PATTERN = "The answer pattern {pattern} cannot be read as an answer with * wildcards: it was left out."
 
 SUPPORTED = frozenset(
@@ -86,6 +89,17 @@ BLOCK_INTERACTIONS = frozenset(
     }
 )  # fmt: skip
 GAP_INTERACTIONS = frozenset({"textEntryInteraction", "inlineChoiceInteraction"})
+# Repeated elements whose count per item is limited (markup.item_refusal): the rows the readers match with each other.
+ROW_LIMITS = dict.fromkeys(
+    INTERACTIONS
+    | {
+        "simpleChoice", "simpleAssociableChoice", "simpleMatchSet", "inlineChoice", "gapText", "gapImg", "gap",
+        "responseDeclaration", "outcomeDeclaration", "correctResponse", "value", "mapEntry", "areaMapEntry",
+        "responseCondition", "responseIf", "responseElseIf", "setOutcomeValue", "modalFeedback", "feedbackBlock",
+        "feedbackInline", "rubricBlock", "prompt",
+    },
+    MAX_ITEM_ROWS,
+)  # fmt: skip
 
 # Markers the Syllabus exporter writes in `class` attributes for what QTI 2.1 has no attribute for.
 CLOZE_CLASS = "syllabus-cloze"
@@ -191,11 +205,19 @@ class ItemReader:
                 e.get("identifier") or "" for e in processing.iter() if local(e) in {"mapResponse", "mapResponsePoint"}
             }
         self.branches = self._branches(processing) if processing is not None else []
+        # Looked up per response and per feedback identifier rather than scanned for each interaction or choice:
+        # rows × rows was the cost of a hostile item (see markup.item_refusal).
+        self.branches_of: dict[str, list[Branch]] = {}
+        for branch in self.branches:
+            self.branches_of.setdefault(branch.response, []).append(branch)
         self.modal = [
             (m.get("identifier") or "", m)
             for m in children(root, "modalFeedback")
             if (m.get("showHide") or "show") == "show"
         ]
+        self.modal_first: dict[str, int] = {}
+        for index, (identifier, _element) in enumerate(self.modal):
+            self.modal_first.setdefault(identifier, index)
         self.hidden_modal = [m for m in children(root, "modalFeedback") if (m.get("showHide") or "show") == "hide"]
         self.used_feedback: set[str] = set()
 
@@ -311,11 +333,16 @@ class ItemReader:
     # --- feedback -----------------------------------------------------------------------------------------------
     def feedback_for(self, *identifiers: str) -> str:
         """The modal feedback shown for these identifiers (an option's id, an answer's feedback id), once."""
+        # Only an identifier's first modal feedback can be taken (taking it marks the identifier used); several are
+        # joined in document order.
+        hits = sorted(
+            {self.modal_first[i] for i in identifiers if i and i in self.modal_first and i not in self.used_feedback}
+        )
         parts = []
-        for identifier, element in self.modal:
-            if identifier and identifier in identifiers and identifier not in self.used_feedback:
-                self.used_feedback.add(identifier)
-                parts.append(inner_html(element))
+        for index in hits:
+            identifier, element = self.modal[index]
+            self.used_feedback.add(identifier)
+            parts.append(inner_html(element))
         return "".join(p for p in parts if p)
 
     def general_feedback(self, body: Any) -> str:
@@ -340,6 +367,14 @@ class ItemReader:
             if local(interaction) not in SUPPORTED:
                 raise ItemProblem(UNSUPPORTED_INTERACTION.format(name=local(interaction)[:60]), _lines(interaction))
         names = [local(i) for i in interactions]
+        seen: set[str] = set()
+        for interaction in interactions:
+            # One response variable per interaction (QTI binds each interaction to its own): sharing one made every
+            # gap read the same declaration and rules again, gaps × rules work for nothing.
+            identifier = interaction.get("responseIdentifier") or ""
+            if identifier and identifier in seen:
+                raise ItemProblem(SHARED_RESPONSE.format(identifier=identifier[:60]), _lines(interaction))
+            seen.add(identifier)
         blocks = [i for i in interactions if local(i) in BLOCK_INTERACTIONS]
         gaps = [i for i in interactions if local(i) in GAP_INTERACTIONS]
         question: ParsedQuestion
@@ -664,15 +699,20 @@ class ItemReader:
 
     def _answers(self, decl: Declaration, interaction: Any) -> list[Answer]:
         """A text entry's answers in the order they are tried, with their raw scores and feedback."""
-        branches = [b for b in self.branches if b.response == decl.identifier]
+        branches = self.branches_of.get(decl.identifier, [])
         answers: list[Answer] = []
         if any(b.score is not None for b in branches):
+            expanded = False
             for branch in branches:
                 if branch.score is None or branch.test[0] == "empty":
                     continue
                 feedback = self.feedback_for(*branch.feedback)
                 if branch.test[0] == "correct":
-                    answers += [Answer(("equals", v, True), branch.score, feedback) for v in decl.correct]
+                    # The correct response once: a later "= correct" rule could never be reached (the first answer
+                    # that matches grades), and repeating it made rules × values answers.
+                    if not expanded:
+                        answers += [Answer(("equals", v, True), branch.score, feedback) for v in decl.correct]
+                    expanded = True
                 else:
                     answers.append(Answer(branch.test, branch.score, feedback))
         elif self.uses_mapping(decl):
@@ -682,12 +722,17 @@ class ItemReader:
                 answers.append(Answer(("any",), decl.mapping_default))
         else:
             answers = [Answer(("equals", v, True), ONE) for v in decl.correct]
-        # Rules that only show feedback for an answer ("if RESPONSE = Paris show FB1") attach it to that answer.
+        # Rules that only show feedback for an answer ("if RESPONSE = Paris show FB1") attach it to the first answer
+        # with that test and no feedback yet (answers indexed by test, not scanned for every rule).
+        by_test: dict[tuple[Any, ...], list[Answer]] = {}
+        for answer in answers:
+            by_test.setdefault(_test_key(answer.test), []).append(answer)
         for branch in branches:
             if branch.score is None and branch.feedback:
-                for answer in answers:
-                    if _same_test(answer.test, branch.test) and not answer.feedback:
+                for answer in by_test.get(_test_key(branch.test), []):
+                    if not answer.feedback and _same_test(answer.test, branch.test):
                         answer.feedback = self.feedback_for(*branch.feedback)
+                        break
         if not any(a.score > 0 for a in answers):
             raise ItemProblem(
                 NO_ANSWER.format(name=local(interaction), identifier=decl.identifier[:60]), _lines(interaction)
@@ -997,6 +1042,11 @@ def _range(condition: Any) -> tuple[str, tuple[Any, ...]] | None:
     return response, ("number", low, high)
 
 
+def _test_key(test: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What two tests `_same_test` may call the same have in common (answers are grouped by it)."""
+    return ("equals", str(test[1]).lower()) if test[0] == "equals" else test
+
+
 def _same_test(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     if a[0] == "equals" and b[0] == "equals":
         if a[2] and b[2]:
@@ -1041,6 +1091,9 @@ def _pattern_to_wildcard(pattern: str) -> tuple[str, bool] | None:
 
 def read_item(root: Any, *, where: str, path: str = "") -> tuple[ParsedQuestion | None, list[Problem]]:
     """The question of one item (or None) and the problems met, each naming `where` (file and item)."""
+    refusal = item_refusal(root, ROW_LIMITS)
+    if refusal is not None:
+        return None, [Problem(refusal, line=_lines(root), where=where)]
     try:
         reader = ItemReader(root, where=where, path=path)
     except (ValueError, ArithmeticError, KeyError, etree.Error) as exc:

@@ -61,12 +61,14 @@ VARIABLE_ORDER = "Variable {row}: the minimum is more than the maximum."
 VARIABLE_DECIMALS = "Variable {row}: the decimals are a whole number from 0 to {limit}."
 VARIABLE_EMPTY_RANGE = "Variable {row}: no value with {decimals} decimals lies between the minimum and the maximum."
 TEXT_FORMULA = "The formula {{={formula}}} in the text: {message}"
+TEXT_TOO_MANY_FORMULAS = "The text holds more than {limit} formulas {{=...}}."
 TEXT_UNDEFINED = "The formula {{={formula}}} in the text uses {{{name}}}, which is not a variable."
 
 TOLERANCE_TYPES = ("relative", "nominal", "geometric")
 MAX_DECIMALS = 10
 MAX_VARIABLES = 20
 MAX_CALCULATED_ANSWERS = 20
+MAX_TEXT_FORMULAS = 100
 VARIABLE_LIMIT = Decimal("1e12")
 DEFAULT_TOLERANCE = "0.01"
 DEFAULT_DECIMALS = 2
@@ -288,7 +290,13 @@ class CalculatedType(QuestionType):
                     errors.setdefault("answers", []).append(message)
 
     def _check_text(self, text: str, names: set[str], errors: dict[str, list[str]]) -> None:
-        for source in formulas.text_formulas(text):
+        sources = formulas.text_formulas(text)
+        if len(sources) > MAX_TEXT_FORMULAS:
+            # Each is parsed and computed on every view of the question: tens of thousands in a 200,000-character
+            # text made every page showing it slow.
+            errors.setdefault("text", []).append(TEXT_TOO_MANY_FORMULAS.format(limit=MAX_TEXT_FORMULAS))
+            return
+        for source in sources:
             shown = source[:60]
             try:
                 formula = formulas.parse(source)
@@ -388,7 +396,8 @@ class CalculatedType(QuestionType):
 
     def display_text(self, question: Question, variant: Mapping[str, Any]) -> SafeString:
         """The question text with the variant's values in place of the wildcards (and `{=formula}`s computed)."""
-        return mark_safe(formulas.substitute(question.text, values_of(question, variant)))
+        # Sanitised again as every stored text is when shown; what `substitute` puts in is numbers only.
+        return mark_safe(formulas.substitute(richtext.sanitize_html(question.text), values_of(question, variant)))
 
     def render_context(self, ctx: RenderContext) -> dict[str, Any]:
         data = ctx.question.data

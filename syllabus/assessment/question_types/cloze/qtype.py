@@ -175,7 +175,9 @@ class ClozeType(QuestionType):
         show_marks = grade is not None and review.correctness
         show_feedback = grade is not None and review.feedback
         pieces: list[dict[str, Any]] = []
-        for piece in markup.pieces(ctx.question.text):
+        # The stored text is sanitised when saved; it is sanitised again before it is cut, as the page and the API
+        # do with every stored text (rendering.py), so mark_safe only ever wraps sanitize_html's output.
+        for piece in markup.pieces(richtext.sanitize_html(ctx.question.text)):
             if isinstance(piece, str):
                 pieces.append({"html": mark_safe(piece)})
                 continue
@@ -227,7 +229,7 @@ class ClozeType(QuestionType):
                 state = state_for(fraction) if graded is not None else "gave_up"
                 view["outcome"], view["state"] = mt.outcome_label(state), state
             if show_feedback and feedback:
-                view["feedback"] = mark_safe(feedback)
+                view["feedback"] = mark_safe(richtext.sanitize_html(feedback))
         if ctx.review.right_answer:
             view["right_answer"] = _right(part)
         return view
