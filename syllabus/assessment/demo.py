@@ -99,6 +99,8 @@ INTRO_BODY = (
     "<li><strong>Clinical safety quiz</strong>: seven questions drawn from our question bank, different for "
     "everyone. Check each answer as you go: you have three tries, and each wrong try costs a third of the "
     "question's marks. Your best attempt counts.</li></ul>"
+    "<p>Take each assessment somewhere quiet, on a computer or a phone. Your answers are saved as you go, so a "
+    "lost connection or a closed tab loses nothing: open the quiz again and carry on where you stopped.</p>"
     "<p>Questions about the assessments? Ask Marcus Reid in Learning &amp; Development.</p>"
 )
 

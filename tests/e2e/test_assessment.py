@@ -424,7 +424,8 @@ def test_an_author_writes_a_multiple_choice_question_and_previews_it(world: Worl
     expect(page.locator("textarea[data-richtext-source]").first).to_have_value(re.compile("Which way out in a fire?"))
     page.get_by_role("button", name="Save and preview").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Preview Exit route")
+    # Saving validates the question and draws its preview: slower than the default wait on a loaded CI runner.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Preview Exit route", timeout=20_000)
     expect(page.locator(".messages")).to_contain_text("The question Exit route was created.")
     question = Question.objects.get(bank=quiz_world.bank, qtype="single")
     expect(page).to_have_url(path_is("assessment:question-preview", question.pk))
