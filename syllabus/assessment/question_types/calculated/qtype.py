@@ -30,12 +30,10 @@ from syllabus.assessment.question_types.base import (
     ZERO,
     Grade,
     Question,
-    QuestionType,
     RenderContext,
-    as_response,
     register,
 )
-from syllabus.assessment.question_types.numerical.qtype import unit_hint, units_context, units_from_form
+from syllabus.assessment.question_types.numerical.qtype import NumberResponse, units_context, units_from_form
 from syllabus.catalog import richtext
 
 if TYPE_CHECKING:
@@ -150,7 +148,7 @@ def answer_values(question: Question, values: Mapping[str, str]) -> dict[str, De
     return computed
 
 
-class CalculatedType(QuestionType):
+class CalculatedType(NumberResponse):
     key = "calculated"
     label = _("Calculated")
     description = _("A numerical question whose values are drawn at random for each attempt; the answer is a formula.")
@@ -400,24 +398,7 @@ class CalculatedType(QuestionType):
         return mark_safe(formulas.substitute(richtext.sanitize_html(question.text), values_of(question, variant)))
 
     def render_context(self, ctx: RenderContext) -> dict[str, Any]:
-        data = ctx.question.data
-        values = {
-            "text_html": self.display_text(ctx.question, ctx.variant),
-            "field_name": f"{ctx.prefix}value",
-            "value": mt.summarise_number(ctx.response) if isinstance(ctx.response, Mapping) else "",
-            "hint": unit_hint(str(data.get("unit_handling", "none")), list(data.get("units") or [])),
-        }
-        values.update(mt.review_context(ctx, right_answer=lambda: self.right_answer(ctx.question, ctx.variant)))
-        return values
-
-    def response_from_form(self, question: Question, variant: Mapping[str, Any], post: QueryDict, prefix: str) -> Any:
-        return {"value": post.get(f"{prefix}value", ""), "unit": post.get(f"{prefix}unit", "")}
-
-    def clean_response(self, question: Question, variant: Mapping[str, Any], raw: Any) -> dict[str, Any]:
-        data = question.data
-        return mt.clean_number_response(
-            as_response(raw), units=list(data.get("units") or []), handling=str(data.get("unit_handling", "none"))
-        )
+        return {"text_html": self.display_text(ctx.question, ctx.variant), **self.number_input_context(ctx)}
 
     # --- grading ------------------------------------------------------------------------------------------------
     def grade(self, question: Question, variant: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:

@@ -91,7 +91,31 @@ def unit_hint(handling: str, units: list[Any]) -> str:
     return str(_("You may give a unit after the number."))
 
 
-class NumericalType(QuestionType):
+class NumberResponse(QuestionType):
+    """A number with an optional unit, typed by the learner: what numerical and calculated questions share (their
+    learner form, the response they accept, the values their template shows)."""
+
+    def number_input_context(self, ctx: RenderContext) -> dict[str, Any]:
+        data = ctx.question.data
+        values = {
+            "field_name": f"{ctx.prefix}value",
+            "value": mt.summarise_number(ctx.response) if isinstance(ctx.response, Mapping) else "",
+            "hint": unit_hint(str(data.get("unit_handling", "none")), list(data.get("units") or [])),
+        }
+        values.update(mt.review_context(ctx, right_answer=lambda: self.right_answer(ctx.question, ctx.variant)))
+        return values
+
+    def response_from_form(self, question: Question, variant: Mapping[str, Any], post: QueryDict, prefix: str) -> Any:
+        return {"value": post.get(f"{prefix}value", ""), "unit": post.get(f"{prefix}unit", "")}
+
+    def clean_response(self, question: Question, variant: Mapping[str, Any], raw: Any) -> dict[str, Any]:
+        data = question.data
+        return mt.clean_number_response(
+            as_response(raw), units=list(data.get("units") or []), handling=str(data.get("unit_handling", "none"))
+        )
+
+
+class NumericalType(NumberResponse):
     key = "numerical"
     label = _("Numerical")
     description = _("The learner types a number, graded within an error margin, optionally with units.")
@@ -181,23 +205,7 @@ class NumericalType(QuestionType):
 
     # --- learners -----------------------------------------------------------------------------------------------
     def render_context(self, ctx: RenderContext) -> dict[str, Any]:
-        data = ctx.question.data
-        values = {
-            "field_name": f"{ctx.prefix}value",
-            "value": mt.summarise_number(ctx.response) if isinstance(ctx.response, Mapping) else "",
-            "hint": unit_hint(str(data.get("unit_handling", "none")), list(data.get("units") or [])),
-        }
-        values.update(mt.review_context(ctx, right_answer=lambda: self.right_answer(ctx.question, ctx.variant)))
-        return values
-
-    def response_from_form(self, question: Question, variant: Mapping[str, Any], post: QueryDict, prefix: str) -> Any:
-        return {"value": post.get(f"{prefix}value", ""), "unit": post.get(f"{prefix}unit", "")}
-
-    def clean_response(self, question: Question, variant: Mapping[str, Any], raw: Any) -> dict[str, Any]:
-        data = question.data
-        return mt.clean_number_response(
-            as_response(raw), units=list(data.get("units") or []), handling=str(data.get("unit_handling", "none"))
-        )
+        return self.number_input_context(ctx)
 
     # --- grading ------------------------------------------------------------------------------------------------
     def grade(self, question: Question, variant: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:
