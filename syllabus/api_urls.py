@@ -22,6 +22,7 @@ v1: list[URLPattern | URLResolver] = [
     path("compliance/", include("syllabus.compliance.api_urls")),
     path("certificates/", include("syllabus.certificates.api_urls")),
     path("assessment/", include("syllabus.assessment.api_urls")),
+    path("grades/", include("syllabus.grades.api_urls")),
     path("organizations/", accounts_api.OrganizationListApi.as_view(), name="organizations"),
     path("organizations/<int:pk>/", accounts_api.OrganizationDetailApi.as_view(), name="organization-detail"),
     path("organization/", accounts_api.CurrentOrganizationApi.as_view(), name="current-organization"),

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "syllabus.compliance",
     "syllabus.certificates",
     "syllabus.assessment",
+    # The gradebook: grade items, categories, overrides and course grades of every graded activity.
+    "syllabus.grades",
 ]
 
 MIDDLEWARE = [

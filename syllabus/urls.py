@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("compliance/", include("syllabus.compliance.urls")),
     path("certificates/", include("syllabus.certificates.urls")),
     path("assessment/", include("syllabus.assessment.urls")),
+    path("", include("syllabus.grades.urls")),
     path("api/", include("syllabus.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,5 +1,15 @@
-"""Question banks and their versioned questions (banks.py); quiz attempts, answers and overrides (attempts.py)."""
+"""Question banks and their versioned questions (banks.py); quiz attempts, answers and overrides (attempts.py);
+assignment submissions, grades and extensions (assignments.py); quiz item statistics (statistics.py)."""
 
+from syllabus.assessment.models.assignments import (
+    AssignmentExtension,
+    FileRole,
+    GradingMethod,
+    Submission,
+    SubmissionFile,
+    SubmissionGrade,
+    SubmissionState,
+)
 from syllabus.assessment.models.attempts import (
     AnswerState,
     Attempt,
@@ -15,17 +25,28 @@ from syllabus.assessment.models.banks import (
     QuestionTag,
     QuestionVersion,
 )
+from syllabus.assessment.models.statistics import AttemptChoice, QuestionStatistic, QuizStatistics
 
 __all__ = [
     "AnswerState",
+    "AssignmentExtension",
     "Attempt",
+    "AttemptChoice",
     "AttemptState",
     "Difficulty",
+    "FileRole",
+    "GradingMethod",
     "Question",
     "QuestionAnswer",
     "QuestionBank",
     "QuestionCategory",
+    "QuestionStatistic",
     "QuestionTag",
     "QuestionVersion",
     "QuizOverride",
+    "QuizStatistics",
+    "Submission",
+    "SubmissionFile",
+    "SubmissionGrade",
+    "SubmissionState",
 ]

@@ -28,6 +28,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -221,6 +222,14 @@ class ActivityKind(ABC):
     def csp_for(self, *, config: Mapping[str, Any], context: LearnerContext) -> dict[str, list[str]]:
         """CSP directives to add on the learner page of this activity (sources appended to the site's policy)."""
         return {}
+
+    # --- grades ----------------------------------------------------------------------------------------------
+    # A graded kind reports a score (a percentage, `data["score"]` of an ActivitySignalled) that the gradebook
+    # keeps as one grade item per activity; `grade_max` is that item's maximum in points (None: 100).
+    graded: ClassVar[bool] = False
+
+    def grade_max(self, config: Mapping[str, Any]) -> Decimal | None:
+        return None
 
     # --- search, review, versions --------------------------------------------------------------------------
     def search_text(self, config: Mapping[str, Any]) -> str:

@@ -1,0 +1,5 @@
+"""(being written)"""
+
+from __future__ import annotations
+
+AUDIT_ACTIONS: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,7 @@
+"""/api/v1/grades/ (being written)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+urlpatterns: list[Any] = []
