@@ -373,6 +373,8 @@ CERTIFICATES_VERIFY_UPLOAD_RATE = env_int("CERTIFICATES_VERIFY_UPLOAD_RATE", 30,
 CERTIFICATES_VERIFY_API_RATE = env_int("CERTIFICATES_VERIFY_API_RATE", 30, minimum=1)
 # Quizzes: seconds after a timed attempt's deadline during which a save or submission still counts (network lag).
 QUIZ_GRACE_SECONDS = env_int("QUIZ_GRACE_SECONDS", 10, minimum=0)
+# The largest file a learner may hand in to an assignment (an author may set a lower limit per assignment).
+ASSIGNMENT_MAX_FILE_MB = env_int("ASSIGNMENT_MAX_FILE_MB", 50, minimum=1)
 
 # --- REST API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
