@@ -29,7 +29,7 @@ class AssessmentConfig(AppConfig):
         demo.register_demo()  # its part of `manage.py seed_demo`, after certificates
         privacy_registry.register("assessment", export=privacy.export_person, erase=privacy.erase_person)
         # A course whose quizzes were attempted keeps those records: it cannot be deleted (archive it instead).
-        catalog_learner_records.register(learner_records.has_quiz_attempts)
+        catalog_learner_records.register(learner_records.has_learner_records)
         for action, label in (
             *attempts.AUDIT_ACTIONS,
             *assignments.AUDIT_ACTIONS,

@@ -14,6 +14,11 @@ What goes is what was written in free text about or by the person:
 - the reason of an override ("extra time: dyslexia", "on sick leave") — the audit trail keeps its copy in the
   person's erasable part.
 
+Assignments: exported are every submission (course, assignment, number, state, dates, lateness, the text, the
+files' names, sizes and hashes, the grade with its feedback once released, and a request for another try with its
+note). Erasure clears the submissions' text and notes and deletes their files (the person's own and the graders'
+feedback files about them); the submissions' rows and their grades stay, for the same reasons as quiz grades.
+
 One audit record per organisation ("assessment.person_erased") says it happened, with counts and no personal data.
 """
 
@@ -26,6 +31,7 @@ from django.db.models import Prefetch
 
 from syllabus.accounts.models import Organization, User
 from syllabus.assessment.models import Attempt, QuestionAnswer, QuizOverride
+from syllabus.assessment.models.assignments import Submission, SubmissionFile
 from syllabus.assessment.question_types import base as qtypes
 from syllabus.assessment.services.questions import version_as_question
 from syllabus.catalog import richtext, versions
@@ -44,7 +50,7 @@ def _plain(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _quiz_titles(attempts: list[Attempt]) -> dict[tuple[int, str], str]:
+def _quiz_titles(attempts: list[Any]) -> dict[tuple[int, str], str]:
     """(course id, activity uid) -> title: from the version each attempt was taken in, else the draft (previews)
     — two queries."""
     titles: dict[tuple[int, str], str] = {}
@@ -88,6 +94,7 @@ def export_person(user: User, organization: Organization | None) -> dict[str, An
     attempts = list(attempts_qs)
     titles = _quiz_titles(attempts)
     return {
+        "assignment_submissions": _submissions(user, organization),
         "quiz_attempts": [
             {
                 "organization": a.organization.name,
@@ -138,6 +145,77 @@ def export_person(user: User, organization: Organization | None) -> dict[str, An
     }
 
 
+def _submissions(user: User, organization: Organization | None) -> list[dict[str, Any]]:
+    query = (
+        Submission.objects.filter(user=user)
+        .select_related("organization", "course", "grade")
+        .prefetch_related("files")
+        .order_by("organization__name", "course_id", "activity_uid", "number")
+    )
+    if organization is not None:
+        query = query.filter(organization=organization)
+    submissions = list(query)
+    titles = _quiz_titles(submissions)
+    out = []
+    for s in submissions:
+        grade = getattr(s, "grade", None)
+        released = grade is not None and grade.released
+        out.append(
+            {
+                "organization": s.organization.name,
+                "course": s.course.title,
+                "assignment": titles.get((s.course_id, str(s.activity_uid)), ""),
+                "assignment_uid": str(s.activity_uid),
+                "submission": s.number,
+                "state": s.state,
+                "text": s.text,
+                "word_count": s.word_count,
+                "submitted_at": _iso(s.submitted_at),
+                "late_seconds": s.late_seconds,
+                "reopen_requested_at": _iso(s.reopen_requested_at),
+                "reopen_note": s.reopen_note,
+                "files": [{"name": f.name, "role": f.role, "size": f.size, "sha256": f.sha256} for f in s.files.all()],
+                "grade": {
+                    "points": _plain(grade.points),
+                    "max_points": _plain(grade.max_points),
+                    "percent": _plain(grade.percent),
+                    "penalty_points": _plain(grade.penalty_points),
+                    "passed": grade.passed,
+                    "feedback": richtext.html_to_text(grade.feedback) or None,
+                    "released_at": _iso(grade.released_at),
+                }
+                if released and grade is not None
+                else None,
+            }
+        )
+    return out
+
+
+def _erase_submissions(user: User, counts: dict[int, dict[str, int]]) -> None:
+    """Clear the text and notes of the person's submissions and delete their files (grades stay)."""
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    written = Submission.objects.filter(user=user).exclude(text="", reopen_note="")
+    for organization_id in written.values_list("organization_id", flat=True):
+        part = counts[organization_id]
+        part["submissions"] = part.get("submissions", 0) + 1
+    written.update(text="", reopen_note="")
+    files = SubmissionFile.objects.filter(submission__user=user)
+    names = set(files.values_list("file", flat=True))
+    for organization_id in files.values_list("organization_id", flat=True):
+        part = counts[organization_id]
+        part["files"] = part.get("files", 0) + 1
+    files.delete()
+
+    def forget_stored() -> None:
+        still_used = set(SubmissionFile.objects.filter(file__in=names).values_list("file", flat=True))
+        for name in names - still_used:
+            default_storage.delete(name)
+
+    transaction.on_commit(forget_stored)
+
+
 def _without_responses(history: Any) -> list[Any]:
     """The answer's history with the responses taken out of each entry (dates, kinds and fractions stay)."""
     if not isinstance(history, list):
@@ -148,8 +226,9 @@ def _without_responses(history: Any) -> list[Any]:
 
 
 def erase_person(user: User, by: Any) -> None:
-    """Clear the person's essay texts, the graders' comments on their answers and the reasons of their overrides;
-    attempts, marks and grades stay (see the module docstring)."""
+    """Clear the person's essay texts, the graders' comments on their answers, the reasons of their overrides and
+    their assignment submissions' text and files; attempts, submissions, marks and grades stay (see the module
+    docstring)."""
     from syllabus.audit.services import audit_record
 
     manual_types = [qtype.key for qtype in qtypes.all_types() if qtype.manual]
@@ -176,6 +255,7 @@ def erase_person(user: User, by: Any) -> None:
     for organization_id in overrides.values_list("organization_id", flat=True):
         counts[organization_id]["overrides"] += 1
     overrides.update(reason="")
+    _erase_submissions(user, counts)
     if not counts:
         return
     organizations = Organization.objects.in_bulk(list(counts))

@@ -370,6 +370,30 @@ class QuizKind(ActivityKind):
         CompletionRule("graded", _("When an attempt is graded"), ("graded",)),
         CompletionRule("submitted", _("When the learner submits an attempt"), ("submitted",)),
     )
+    graded = True
+
+    def grade_max(self, config: Mapping[str, Any]) -> Decimal | None:
+        """The quiz's total marks, for the gradebook's points: each slot's mark, a fixed question's default mark
+        when its slot sets none (one query), 1 per drawn question of a random slot without a mark (drawn questions
+        differ per attempt; the gradebook keeps percentages, so this only scales the points shown)."""
+        quiz = QuizSettings.from_config(config)
+        if not quiz.slots:
+            return None
+        unmarked = [slot.question_id for slot in quiz.slots if slot.type == "fixed" and slot.mark is None]
+        defaults = dict(
+            Question.objects.filter(pk__in=[q for q in unmarked if q is not None]).values_list(
+                "pk", "latest__default_mark"
+            )
+        )
+        total = Decimal(0)
+        for slot in quiz.slots:
+            if slot.type == "fixed":
+                mark = slot.mark if slot.mark is not None else defaults.get(slot.question_id or 0)
+                total += Decimal(mark if mark is not None else 1)
+            else:
+                total += (slot.mark if slot.mark is not None else Decimal(1)) * slot.count
+        return total if total > 0 else None
+
     author_template = "catalog/kinds/quiz/author.html"
 
     # --- authoring -----------------------------------------------------------------------------------------
@@ -1059,7 +1083,8 @@ def quiz_for(
 
 
 def _team_links(principal: Any, context: LearnerContext) -> list[tuple[str, str]]:
-    """The course team's ways from the quiz's page to its results, grading queue and overrides (and the bank)."""
+    """The course team's ways from the quiz's page to its results, grading queue, overrides and item statistics
+    (and the bank)."""
     course = context.course
     if not policy.can_grade(principal, course):
         return []
@@ -1068,5 +1093,6 @@ def _team_links(principal: Any, context: LearnerContext) -> list[tuple[str, str]
         (_g("Results"), reverse("assessment:quiz-results", args=[course.pk, uid])),
         (_g("Grading queue"), reverse("assessment:grading", args=[course.pk, uid])),
         (_g("Overrides"), reverse("assessment:overrides", args=[course.pk, uid])),
+        (_g("Statistics"), reverse("assessment:quiz-statistics", args=[course.pk, uid])),
         (_g("Question bank"), reverse("assessment:course-bank", args=[course.pk])),
     ]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
 
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization
@@ -24,6 +24,7 @@ from syllabus.assessment.models import (
     QuestionTag,
     QuestionVersion,
 )
+from syllabus.assessment.models.statistics import AttemptChoice, QuestionStatistic
 from syllabus.assessment.question_types import TYPES
 from syllabus.assessment.question_types import base as qtypes
 from syllabus.assessment.quiz_settings import QuizSettings, Slot
@@ -409,3 +410,54 @@ def question_usage(*, question: Question) -> Usage:
     )
     numbers = question.versions.order_by("-number").values_list("number", flat=True)
     return Usage(quizzes=quizzes, versions=[VersionUse(number, counts.get(number, 0)) for number in numbers])
+
+
+# --- item statistics ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionFigures:
+    """A question's facility and discrimination across the quizzes that used it (None: not known yet)."""
+
+    facility: float | None
+    discrimination: float | None
+    answers: int
+
+    @property
+    def weak(self) -> bool:
+        """Flagged in the bank as in the statistics page: a discrimination index below 20."""
+        return self.discrimination is not None and self.discrimination < 20
+
+
+def question_figures(*, organization_id: int, question_ids: Sequence[int]) -> dict[int, QuestionFigures]:
+    """Facility and discrimination of each question from the stored statistics of first attempts (one query): the
+    mean over every quiz's row for the question (a fixed slot, or the question's own row in a random slot),
+    weighted by the answers each row counted. A quiz's stored statistics are its latest computation."""
+    rows = (
+        QuestionStatistic.objects.filter(
+            organization_id=organization_id,
+            question_id__in=list(question_ids),
+            is_slot_total=False,
+            statistics__which=AttemptChoice.FIRST,
+            count__gt=0,
+        )
+        .values("question_id")
+        .annotate(
+            answers=Sum("count"),
+            facility_sum=Sum(F("facility") * F("count"), output_field=FloatField()),
+            facility_count=Sum("count", filter=Q(facility__isnull=False)),
+            discrimination_sum=Sum(F("discrimination") * F("count"), output_field=FloatField()),
+            discrimination_count=Sum("count", filter=Q(discrimination__isnull=False)),
+        )
+        .order_by()
+    )
+    figures = {}
+    for row in rows:
+        figures[row["question_id"]] = QuestionFigures(
+            facility=row["facility_sum"] / row["facility_count"] if row["facility_count"] else None,
+            discrimination=(
+                row["discrimination_sum"] / row["discrimination_count"] if row["discrimination_count"] else None
+            ),
+            answers=row["answers"] or 0,
+        )
+    return figures

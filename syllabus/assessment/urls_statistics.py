@@ -1,7 +1,15 @@
-"""(being written)"""
+"""The item statistics page of a quiz (with its CSV: `?format=csv`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from django.urls import URLPattern, path
 
-urlpatterns: list[Any] = []
+from syllabus.assessment import views_statistics
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "courses/<int:course_id>/quizzes/<uuid:uid>/statistics/",
+        views_statistics.quiz_statistics,
+        name="quiz-statistics",
+    ),
+]

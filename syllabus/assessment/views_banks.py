@@ -177,6 +177,8 @@ class QuestionRow:
     tags: list[str]
     difficulty_label: str
     can_delete: bool
+    # Item statistics of first attempts across quizzes (selectors_banks.question_figures): None, not known yet.
+    figures: selectors_banks.QuestionFigures | None = None
 
 
 def _filters_form(
@@ -219,6 +221,10 @@ def bank_detail(request: HttpRequest, organization: Organization, principal: Pri
         request.GET.get("page")
     )
     difficulty_labels = dict(Difficulty.choices)
+    questions = list(page)
+    figures = selectors_banks.question_figures(
+        organization_id=bank.organization_id, question_ids=[q.pk for q in questions]
+    )
     rows = [
         QuestionRow(
             question=question,
@@ -227,8 +233,9 @@ def bank_detail(request: HttpRequest, organization: Organization, principal: Pri
             tags=[tag.name for tag in question.tags.all()],
             difficulty_label=str(difficulty_labels.get(question.difficulty, question.difficulty)),
             can_delete=can_manage and not question.in_use,  # type: ignore[attr-defined]
+            figures=figures.get(question.pk),
         )
-        for question in page
+        for question in questions
     ]
     move_form = BulkMoveForm(question_ids=[], categories=tree.choices()) if can_manage else None
     context = {

@@ -308,6 +308,9 @@ def question_usage(request: HttpRequest, organization: Organization, principal: 
     context = {
         "question": question,
         "usage": usage,
+        "figures": selectors_banks.question_figures(
+            organization_id=question.organization_id, question_ids=[question.pk]
+        ).get(question.pk),
         "back_url": bank_url(question.bank, question.category_id),
     }
     return render(request, "assessment/banks/question_usage.html", context)

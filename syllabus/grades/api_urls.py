@@ -1,7 +1,7 @@
-"""/api/v1/grades/ (being written)."""
+"""/api/v1/grades/: the gradebook's REST API (see api.py and docs/api_grades.md)."""
 
 from __future__ import annotations
 
-from typing import Any
+from syllabus.grades import api
 
-urlpatterns: list[Any] = []
+urlpatterns = [*api.urlpatterns]

@@ -17,9 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from syllabus.core.models import TenantModel
 from syllabus.core.tenancy import TenantManager
 
-PERCENT = {"max_digits": 6, "decimal_places": 2}  # 0.00..100.00 (a bonus may not exceed 100 either)
-POINTS = {"max_digits": 10, "decimal_places": 2}
-WEIGHT = {"max_digits": 8, "decimal_places": 3}
+# Percentages are 0.00..100.00 (max_digits 6, 2 places), points up to 10 digits with 2 places, weights 8 with 3.
 
 
 class Display(models.TextChoices):
@@ -57,10 +55,14 @@ class GradebookSettings(TenantModel):
     letter_scale = models.ForeignKey(
         LetterScale, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("letters")
     )
-    pass_mark = models.DecimalField(_("course pass mark (%)"), null=True, blank=True, **PERCENT)
+    pass_mark = models.DecimalField(_("course pass mark (%)"), null=True, blank=True, max_digits=6, decimal_places=2)
     # Moodle's "aggregate only non-empty grades": an ungraded item is left out of the total (True) or counts as 0.
     only_graded = models.BooleanField(_("leave ungraded items out of the total"), default=True)
     show_total_to_learners = models.BooleanField(_("learners see their course total"), default=True)
+    # The published version the activity items were last made to match (services.items_sync_if_stale).
+    synced_version = models.ForeignKey(
+        "catalog.CourseVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = TenantManager()
 
@@ -71,7 +73,7 @@ class GradebookSettings(TenantModel):
 class GradeCategory(TenantModel):
     course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="grade_categories")
     name = models.CharField(_("name"), max_length=200)
-    weight = models.DecimalField(_("weight"), default=1, **WEIGHT)
+    weight = models.DecimalField(_("weight"), default=1, max_digits=8, decimal_places=3)
     # The lowest N grades of the category are left out of it (e.g. "best 4 of 5 quizzes").
     drop_lowest = models.PositiveSmallIntegerField(_("drop the lowest"), default=0)
     position = models.PositiveIntegerField(default=0)
@@ -108,8 +110,8 @@ class GradeItem(TenantModel):
     activity_uid = models.UUIDField(null=True, blank=True)
     kind = models.CharField(max_length=40, blank=True)  # the activity's kind ("quiz", "assignment", ...)
     name = models.CharField(_("name"), max_length=300)
-    max_points = models.DecimalField(_("maximum points"), default=100, **POINTS)
-    weight = models.DecimalField(_("weight in its category"), default=1, **WEIGHT)
+    max_points = models.DecimalField(_("maximum points"), default=100, max_digits=10, decimal_places=2)
+    weight = models.DecimalField(_("weight in its category"), default=1, max_digits=8, decimal_places=3)
     position = models.PositiveIntegerField(default=0)
     # Hidden from learners (the team still sees it; it still counts in the total).
     hidden = models.BooleanField(_("hidden from learners"), default=False)
@@ -142,15 +144,15 @@ class GradeItem(TenantModel):
 class Grade(TenantModel):
     item = models.ForeignKey(GradeItem, on_delete=models.CASCADE, related_name="grades")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
-    raw = models.DecimalField(null=True, blank=True, **PERCENT)
-    override = models.DecimalField(null=True, blank=True, **PERCENT)
+    raw = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
+    override = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
     override_reason = models.TextField(blank=True)
     overridden_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     overridden_at = models.DateTimeField(null=True, blank=True)
     # override if set, else raw: what totals and pages use (kept in the row so it can be filtered and sorted).
-    final = models.DecimalField(null=True, blank=True, **PERCENT)
+    final = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
     feedback = models.TextField(blank=True)
     # Hidden from this learner until the team releases it.
     hidden = models.BooleanField(default=False)
@@ -180,10 +182,10 @@ class GradeChange(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     grade = models.ForeignKey(Grade, on_delete=models.CASCADE, related_name="changes")
     source = models.CharField(max_length=10, choices=ChangeSource.choices)
-    old_final = models.DecimalField(null=True, blank=True, **PERCENT)
-    new_final = models.DecimalField(null=True, blank=True, **PERCENT)
-    old_override = models.DecimalField(null=True, blank=True, **PERCENT)
-    new_override = models.DecimalField(null=True, blank=True, **PERCENT)
+    old_final = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
+    new_final = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
+    old_override = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
+    new_override = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
     reason = models.TextField(blank=True)
     by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField()
@@ -201,12 +203,12 @@ class CourseGrade(TenantModel):
 
     course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
-    percent = models.DecimalField(null=True, blank=True, **PERCENT)
-    points = models.DecimalField(null=True, blank=True, **POINTS)
-    max_points = models.DecimalField(null=True, blank=True, **POINTS)
+    percent = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
+    points = models.DecimalField(null=True, blank=True, max_digits=10, decimal_places=2)
+    max_points = models.DecimalField(null=True, blank=True, max_digits=10, decimal_places=2)
     passed = models.BooleanField(null=True, blank=True)  # None: no pass mark, or nothing graded yet
     # The same total as learners see it (hidden items and grades left out), None when it is the same as percent.
-    learner_percent = models.DecimalField(null=True, blank=True, **PERCENT)
+    learner_percent = models.DecimalField(null=True, blank=True, max_digits=6, decimal_places=2)
     computed_at = models.DateTimeField()
 
     objects = TenantManager()

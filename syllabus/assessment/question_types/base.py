@@ -16,7 +16,8 @@ A type owns:
   form or the API's JSON) and refuses anything that is not an answer to this variant;
 - **grading**: `grade(...)` returns a fraction 0..1 (None for manual grading), a state and the feedback;
 - `right_answer` and `summarise_response`: plain text for review pages, reports and exports;
-- `search_text`: plain text for the bank's search.
+- `search_text`: plain text for the bank's search;
+- `random_guess_score`: what answering at random scores on average (item statistics), or None.
 """
 
 from __future__ import annotations
@@ -198,6 +199,12 @@ class QuestionType(ABC):
     def search_text(self, question: Question) -> str:
         """Plain text of the type's content (options, answers) for the bank's search."""
         return ""
+
+    # --- statistics ---------------------------------------------------------------------------------------------
+    def random_guess_score(self, question: Question) -> float | None:
+        """The mean fraction (0..1) a learner would score by answering at random, for the item statistics; None
+        where it means nothing (free text, essays). Moodle's `get_random_guess_score` of the same type."""
+        return None
 
 
 def state_for(fraction: Decimal) -> str:

@@ -59,7 +59,7 @@ def test_the_export_holds_every_attempt_with_its_answers_in_words(graded: Graded
 
 def test_the_export_for_another_organisation_is_empty(graded: Graded, history) -> None:
     assert privacy.export_person(graded.qw.learner, graded.qw.world.other_org) == {
-        "quiz_attempts": [], "quiz_overrides": [],
+        "assignment_submissions": [], "quiz_attempts": [], "quiz_overrides": [],
     }  # fmt: skip
 
 

@@ -87,6 +87,10 @@ TYPED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {"quiz_form": "1", "time_limit_minutes": "25", "attempts_allowed": "2", "pass_mark": "70"},
         {"id_time_limit_minutes": "25", "id_attempts_allowed": "2", "id_pass_mark": "70"},
     ),
+    "assignment": (
+        {"assignment_form": "1", "submission_text": "on", "word_limit": "500", "max_points": "40", "pass_mark": "50"},
+        {"id_word_limit": "500", "id_max_points": "40", "id_pass_mark": "50"},
+    ),
 }
 
 

@@ -342,6 +342,20 @@ class GapSelect(QuestionType):
             parts.append("{" + text + "}")
         return " ".join(parts)
 
+    def random_guess_score(self, question: Question) -> float | None:
+        """Moodle's gapselect (and ddwtos, which shares it): the mean over the gaps of one over the number of
+        choices the gap offers (the distinct texts of its group)."""
+        rows = self.rows(question)
+        gaps = self.valid_gaps(question)
+        if not gaps:
+            return None
+        total = 0.0
+        for gap in gaps:
+            group = str(rows[gap - 1].get("group", 1))
+            texts = {str(row.get("text", "")) for row in rows if str(row.get("group", 1)) == group}
+            total += 1 / len(texts)
+        return total / len(gaps)
+
     def search_text(self, question: Question) -> str:
         return "\n".join(str(row.get("text", "")) for row in self.rows(question) if row.get("text"))
 

@@ -216,6 +216,12 @@ class Matching(QuestionType):
             if chosen.get(pair["id"]) in texts
         )
 
+    def random_guess_score(self, question: Question) -> float | None:
+        """Moodle's match: one over the number of choices (equal answer texts are one choice, distractors count)."""
+        pairs = [p for p in question.data.get("pairs", []) if isinstance(p, Mapping)]
+        answers = {str(pair.get("answer", "")) for pair in pairs}
+        return 1 / len(answers) if answers else None
+
     def search_text(self, question: Question) -> str:
         parts = []
         for pair in question.data.get("pairs", []):

@@ -46,6 +46,10 @@ class MultipleResponse(SingleChoice):
     def instruction(self) -> str:
         return gettext("Choose one or more answers.")
 
+    def random_guess_score(self, question: Question) -> float | None:
+        # Moodle's multichoice with several answers: "pretty much impossible to compute" — none.
+        return None
+
     def chosen_ids(self, response: Mapping[str, Any]) -> list[str]:
         chosen = response.get("choices")
         return [i for i in chosen if isinstance(i, str)] if isinstance(chosen, list) else []

@@ -230,6 +230,13 @@ class NumericalType(NumberResponse):
     def summarise_response(self, question: Question, variant: Mapping[str, Any], response: Mapping[str, Any]) -> str:
         return mt.summarise_number(response)
 
+    def random_guess_score(self, question: Question) -> float | None:
+        """Moodle's numerical: the fraction of a catch-all `*` answer, else 0 (a guess rarely hits a typed answer)."""
+        for answer in question.data.get("answers", []):
+            if isinstance(answer, Mapping) and str(answer.get("value", "")).strip() == "*":
+                return max(0.0, float(str(answer.get("fraction", 0) or 0)))
+        return 0.0
+
     def search_text(self, question: Question) -> str:
         parts = []
         for answer in question.data.get("answers") or []:

@@ -193,6 +193,13 @@ class ShortAnswerType(QuestionType):
         text = response.get("text", "")
         return text if isinstance(text, str) else ""
 
+    def random_guess_score(self, question: Question) -> float | None:
+        """Moodle's shortanswer: the fraction of a catch-all `*` answer, else 0 (a guess rarely hits a typed answer)."""
+        for answer in question.data.get("answers", []):
+            if isinstance(answer, Mapping) and str(answer.get("text", "")).strip() == "*":
+                return max(0.0, float(str(answer.get("fraction", 0) or 0)))
+        return 0.0
+
     def search_text(self, question: Question) -> str:
         parts = []
         for answer in question.data.get("answers", []):

@@ -201,6 +201,14 @@ class SingleChoice(QuestionType):
         by_id = {option["id"]: option for option in self.options(question, variant)}
         return "; ".join(choices.plain(str(by_id[i].get("text", ""))) for i in self.chosen_ids(response) if i in by_id)
 
+    def random_guess_score(self, question: Question) -> float | None:
+        """Moodle's multichoice (single answer): the mean of the options' fractions. A negative fraction counts as
+        0 here, as our grading floors the option's fraction at 0 (Moodle would let the mark go below 0)."""
+        options = [o for o in question.data.get("options", []) if isinstance(o, Mapping)]
+        if not options:
+            return None
+        return sum(max(0.0, float(str(o.get("fraction", 0) or 0))) for o in options) / len(options)
+
     def search_text(self, question: Question) -> str:
         parts = []
         for option in question.data.get("options", []):

@@ -141,6 +141,10 @@ class TrueFalse(QuestionType):
         answer = response.get("answer")
         return _words(answer) if isinstance(answer, bool) else ""
 
+    def random_guess_score(self, question: Question) -> float | None:
+        # Moodle's truefalse: one of two.
+        return 0.5
+
     def search_text(self, question: Question) -> str:
         parts = [choices.plain(str(question.data.get(name, ""))) for name in ("feedback_true", "feedback_false")]
         return "\n".join(part for part in parts if part)
