@@ -15,6 +15,10 @@ its settings, and the attempt service grades as it grades a learner:
   partly), use Check on the interactive quiz, and submit — a spread of grades, passes and fails, a second attempt,
   one attempt still in progress. Marcus grades the essays with a comment, all but one: Jack Thompson's waits in
   the grading queue. Chloe has one finished attempt at the fire safety check.
+- Then `demo_assignments`: Marcus adds the assignment "Incident report" (a rubric) and publishes version 2.0,
+  moves the learners to it, and they hand in (on time, late, with an extension, a draft); Marcus grades, releases
+  most grades and reopens one. The other colleagues of Northwind take the fire safety check once each, so its item
+  statistics (computed at the end) mean something.
 
 The attempt services take the moment they act at (`now=`): the attempts are made at their place in the story (the
 past week), so their history, deadlines and the progress they signal are dated consistently; the enrollments,
@@ -22,9 +26,9 @@ made "now" by their service, are moved back with a plain UPDATE as the enrollmen
 
 Idempotent: the bank is looked up by name, categories by name under their parent, questions by their ID number
 (the `key` of `demo_questions`), the course by title, and a learner's attempts at a quiz are made only if they have
-none. `reset_assessment` deletes the demo organisations' attempts and questions before the organisations go: an
-answer protects its question version, an attempt its course version and a question its category, so the
-organisation's cascade cannot delete them on its own.
+none. `reset_assessment` deletes the demo organisations' attempts, submissions and questions before the
+organisations go: an answer protects its question version, an attempt or a submission its course version and a
+question its category, so the organisation's cascade cannot delete them on its own.
 
 Registered in AssessmentConfig.ready() (`register_demo()`), after the certificates app's step.
 """
@@ -640,6 +644,11 @@ def seed_assessment(organizations: Organizations, admin: Any, stdout: Output) ->
     if course is not None:
         seeder.enroll(course)
         seeder.attempts(course)
+        from syllabus.assessment import demo_assignments
+
+        seeder.created += demo_assignments.seed_assignments(
+            seeder, course, learners=LEARNERS, quiz_title=FIRE_QUIZ, out=stdout
+        )
     attempts = Attempt.objects.filter(organization=organization, preview=False)
     stdout.write(
         f"{organization.name}: {Question.objects.filter(organization=organization).count()} questions in the bank, "
@@ -651,8 +660,12 @@ def seed_assessment(organizations: Organizations, admin: Any, stdout: Output) ->
 
 def reset_assessment(organizations: Organizations) -> None:
     """Before `seed_demo --reset` deletes the demo organisations: their attempts (an answer protects its question
-    version, an attempt its course version), then their questions (a question protects its category)."""
+    version, an attempt its course version), their assignment submissions (and files), then their questions (a
+    question protects its category)."""
+    from syllabus.assessment import demo_assignments
+
     ids = [org.pk for org in organizations.values() if org is not None]
+    demo_assignments.reset_assignments(ids)
     Attempt.objects.filter(organization_id__in=ids).delete()
     Question.objects.filter(organization_id__in=ids).delete()
     QuestionBank.objects.filter(organization_id__in=ids).delete()

@@ -9,6 +9,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import OrgUnit
@@ -39,16 +41,45 @@ def _percent_field(*, required: bool, label: Any) -> forms.DecimalField:
     )
 
 
+def _attrs(attrs: dict[str, Any]) -> str:
+    # As django/forms/widgets/attrs.html writes them.
+    return "".join(
+        f" {escape(str(name))}" if value is True else f' {escape(str(name))}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class DrawnSelect(forms.Select):
+    """Django's select with the markup of its templates, drawn in Python: through the widget templates (two
+    includes an option) the filters' selects cost ~29 ms on every gradebook page of an organisation with 187 org
+    units. Every value is escaped; option groups (none here) go through the templates."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        if any(group_name for group_name, _options, _index in widget["optgroups"]):
+            return super().render(name, value, attrs, renderer)
+        drawn = [f'<select name="{escape(str(widget["name"]))}"{_attrs(widget["attrs"])}>']
+        for _group_name, options, _index in widget["optgroups"]:
+            for option in options:
+                value_text, label = escape(str(option["value"])), escape(str(option["label"]))
+                drawn.append(f'\n  <option value="{value_text}"{_attrs(option["attrs"])}>{label}</option>\n')
+        drawn.append("\n</select>")
+        return mark_safe("".join(drawn))  # every value escaped above
+
+
 class GradebookFilterForm(forms.Form):
     """The table's filters (GET): an org unit (with its sub-units), a course group, a status, a name, the sort,
     and the columns of one category."""
 
-    unit = forms.TypedChoiceField(label=_("Org unit"), required=False, coerce=int, empty_value=None)
-    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(label=_("Status"), required=False)
+    unit = forms.TypedChoiceField(label=_("Org unit"), required=False, coerce=int, empty_value=None, widget=DrawnSelect)
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None, widget=DrawnSelect)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=DrawnSelect)
     q = forms.CharField(label=_("Name or email"), required=False, max_length=selectors.SEARCH_MAX)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
-    category = forms.TypedChoiceField(label=_("Columns"), required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES, widget=DrawnSelect)
+    category = forms.TypedChoiceField(
+        label=_("Columns"), required=False, coerce=int, empty_value=None, widget=DrawnSelect
+    )
 
     def __init__(
         self,

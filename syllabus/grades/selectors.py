@@ -10,6 +10,7 @@ Cells are turned into HTML here, once per row, so the template does not run tags
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -80,8 +81,15 @@ def bands_for(settings: GradebookSettings) -> list[dict[str, Any]]:
 
 
 def course_get(*, organization: Organization, pk: int) -> Course | None:
-    """The course of this organisation (another organisation's id is simply not there)."""
-    return Course.objects.filter(organization=organization, pk=pk).select_related("organization").first()
+    """The course of this organisation (another organisation's id is simply not there), with its published version
+    for the header (its state badge) but not the version's snapshot: the whole course as JSON, ~25 ms to read and
+    parse for 500 activities, and no gradebook page needs it (the item sync reads it alone when it runs)."""
+    return (
+        Course.objects.filter(organization=organization, pk=pk)
+        .select_related("organization", "published_version")
+        .defer("published_version__snapshot")
+        .first()
+    )
 
 
 def items_of(*, course: Course) -> list[GradeItem]:
@@ -93,12 +101,85 @@ def items_of(*, course: Course) -> list[GradeItem]:
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class CategoryRow:
+    pk: int
+    name: str
+    weight: Decimal
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """What the grader table shows of an item (the attribute names of GradeItem): read as tuples, since 500
+    model instances with their categories cost ~40 ms and the table shows at most COLUMNS_PER_PAGE of them."""
+
+    pk: int
+    name: str
+    kind: str
+    source: str
+    max_points: Decimal
+    hidden: bool
+    excluded: bool
+    retired: bool
+    category_id: int | None
+    category: CategoryRow | None
+
+
+def item_rows(*, course: Course) -> list[ItemRow]:
+    """`items_of` as ItemRows, in the same order. One query."""
+    categories: dict[int, CategoryRow] = {}
+    rows: list[ItemRow] = []
+    for (
+        pk,
+        name,
+        kind,
+        source,
+        max_points,
+        hidden,
+        excluded,
+        retired,
+        category_id,
+        category_name,
+        category_weight,
+        category_position,
+    ) in (
+        GradeItem.objects.filter(course=course)
+        .order_by("position", "pk")
+        .values_list(
+            "pk",
+            "name",
+            "kind",
+            "source",
+            "max_points",
+            "hidden",
+            "excluded",
+            "retired",
+            "category_id",
+            "category__name",
+            "category__weight",
+            "category__position",
+        )
+    ):
+        category = None
+        if category_id is not None:
+            category = categories.get(category_id)
+            if category is None:
+                category = categories[category_id] = CategoryRow(
+                    category_id, category_name, category_weight, category_position
+                )
+        rows.append(ItemRow(pk, name, kind, source, max_points, hidden, excluded, retired, category_id, category))
+    last = (1 << 31, 0)
+    rows.sort(key=lambda item: (item.category.position, item.category.pk) if item.category else last)
+    return rows
+
+
 def categories_of(*, course: Course) -> list[GradeCategory]:
     return list(GradeCategory.objects.filter(course=course).order_by("position", "pk"))
 
 
 def groups_of(*, course: Course) -> list[CourseGroup]:
-    return list(CourseGroup.objects.filter(course=course).order_by("name", "pk"))
+    return list(CourseGroup.objects.filter(course=course).order_by("name", "pk").only("pk", "name", "course_id"))
 
 
 def units_of(*, organization: Organization) -> list[OrgUnit]:
@@ -122,22 +203,26 @@ class Filters:
         return bool(self.unit or self.group_id or self.status or self.search)
 
 
-def people(*, course: Course, filters: Filters) -> QuerySet[Enrollment]:
+def people(*, course: Course, filters: Filters, totals: bool = True) -> QuerySet[Enrollment]:
     """The enrollments listed (one per person: enrollments of a person are live one at a time, and ended ones are
     listed only when their status is asked for), filtered and sorted, with each person's course total as
-    `total_percent`, `total_passed` and `total_points`: the query the grader table and the exports page through."""
-    totals = CourseGrade.objects.filter(course=course, user_id=OuterRef("membership__user_id"))
+    `total_percent`, `total_passed` and `total_points`: the query the grader table and the exports page through.
+
+    `totals=False` (the grader table): only `total_percent`, and only when sorting by it. The total's correlated
+    sub-queries run for every row before an OFFSET (the middle page of 10,000 people: ~90 ms for that alone);
+    the table reads the totals of its page afterwards in one query instead."""
+    totals_query = CourseGrade.objects.filter(course=course, user_id=OuterRef("membership__user_id"))
     qs = Enrollment.objects.filter(course=course)
     if filters.status in ENROLLMENT_STATUSES:
         qs = qs.filter(status=filters.status)
     else:
         qs = qs.filter(status__in=LEARNING_STATES)
         if filters.status == "passed":
-            qs = qs.filter(Exists(totals.filter(passed=True)))
+            qs = qs.filter(Exists(totals_query.filter(passed=True)))
         elif filters.status == "failed":
-            qs = qs.filter(Exists(totals.filter(passed=False)))
+            qs = qs.filter(Exists(totals_query.filter(passed=False)))
         elif filters.status == "ungraded":
-            qs = qs.exclude(Exists(totals.filter(percent__isnull=False)))
+            qs = qs.exclude(Exists(totals_query.filter(percent__isnull=False)))
     if filters.unit is not None:
         qs = qs.filter(OrgUnit.subtree_q(filters.unit.path, prefix="membership__org_unit__"))
     if filters.group_id is not None:
@@ -151,10 +236,14 @@ def people(*, course: Course, filters: Filters) -> QuerySet[Enrollment]:
         person_id=F("membership__user_id"),
         person_name=F("membership__user__display_name"),
         person_email=F("membership__user__email"),
-        total_percent=Subquery(totals.values("percent")[:1]),
-        total_points=Subquery(totals.values("points")[:1]),
-        total_passed=Subquery(totals.values("passed")[:1]),
     )
+    if totals or filters.sort in ("total", "-total"):
+        qs = qs.annotate(total_percent=Subquery(totals_query.values("percent")[:1]))
+    if totals:
+        qs = qs.annotate(
+            total_points=Subquery(totals_query.values("points")[:1]),
+            total_passed=Subquery(totals_query.values("passed")[:1]),
+        )
     by_name: tuple[Any, ...] = ("person_name", "person_email", "pk")
     order: tuple[Any, ...]
     if filters.sort == "-name":
@@ -170,7 +259,7 @@ def people(*, course: Course, filters: Filters) -> QuerySet[Enrollment]:
 
 @dataclass(frozen=True)
 class Column:
-    item: GradeItem
+    item: ItemRow
     # "/ 20" under the name in points mode, the kind ("Quiz", "Manual"), and markers the header shows in words.
     max_label: str
     kind_label: str
@@ -213,8 +302,8 @@ class Gradebook:
 
 
 def _column_window(
-    items: list[GradeItem], *, category_id: int | None, column_page: int
-) -> tuple[list[GradeItem], int, int]:
+    items: list[ItemRow], *, category_id: int | None, column_page: int
+) -> tuple[list[ItemRow], int, int]:
     """The items of this column page (of one category when asked), the page number and the number of pages."""
     if category_id is not None:
         items = [item for item in items if item.category_id == category_id]
@@ -224,7 +313,7 @@ def _column_window(
     return items[start : start + COLUMNS_PER_PAGE], number, pages
 
 
-def _headers(columns: list[GradeItem]) -> list[CategoryHeader]:
+def _headers(columns: list[ItemRow]) -> list[CategoryHeader]:
     headers: list[CategoryHeader] = []
     current: int | str | None = "start"
     for item in columns:
@@ -239,7 +328,7 @@ def _headers(columns: list[GradeItem]) -> list[CategoryHeader]:
     return headers
 
 
-def _kind_label(item: GradeItem) -> str:
+def _kind_label(item: ItemRow) -> str:
     if item.source == ItemSource.MANUAL:
         return _("Manual")
     from syllabus.catalog import learning
@@ -247,17 +336,23 @@ def _kind_label(item: GradeItem) -> str:
     return learning.kind_label(item.kind) if item.kind else ""
 
 
+# One cell's grade as read for the table: (final, overridden, hidden).
+CellGrade = tuple[Decimal | None, bool, bool]
+
+
 def _cells_html(
     *,
     user_id: int,
-    columns: list[GradeItem],
-    grades: Mapping[tuple[int, int], Grade],
+    columns: list[ItemRow],
+    grades: Mapping[tuple[int, int], CellGrade],
     display: str,
     bands: Sequence[Mapping[str, Any]],
     prefix: str,
     words: Mapping[str, str],
+    shown: dict[tuple[Decimal, Decimal], str],
 ) -> SafeString:
-    """The `<td>`s of one row: each a link to the cell's page, with "overridden" / "hidden" markers in words."""
+    """The `<td>`s of one row: each a link to the cell's page, with "overridden" / "hidden" markers in words.
+    `shown` caches the escaped text of a (grade, maximum) across the page's rows (grades repeat a lot)."""
     parts = []
     # A letter and words (never colour alone); the table's legend says what the letters mean.
     marker = {
@@ -265,22 +360,29 @@ def _cells_html(
         for key, letter in (("overridden", "O"), ("hidden", "H"))
         for w in (escape(words[key]),)
     }
+    ungraded = f'\u2013<span class="visually-hidden"> {words["ungraded"]}</span>'
     for item in columns:
         grade = grades.get((item.pk, user_id))
         url = f"{prefix}items/{item.pk}/people/{user_id}/"
-        if grade is None or grade.final is None:
-            text = f'\u2013<span class="visually-hidden"> {words["ungraded"]}</span>'
+        final = grade[0] if grade is not None else None
+        if final is None:
+            text = ungraded
         else:
-            text = escape(show(grade.final, display=display, max_points=item.max_points, bands=bands))
+            key = (final, item.max_points)
+            text = shown.get(key) or shown.setdefault(
+                # html.escape is what django's escape() calls, without its lazy-string wrapper (~7 µs a call).
+                key,
+                html.escape(show(final, display=display, max_points=item.max_points, bands=bands)),
+            )
         marks = ""
         if grade is not None:
-            if grade.override is not None:
+            if grade[1]:
                 marks += marker["overridden"]
-            if grade.hidden:
+            if grade[2]:
                 marks += marker["hidden"]
         css = ' class="gb-excluded"' if item.excluded or item.retired else ""
         parts.append(f'<td{css}><a href="{url}">{text}</a>{marks}</td>')
-    return mark_safe("".join(parts))
+    return mark_safe("".join(parts))  # every value above is escaped or a number
 
 
 def _total_text(
@@ -304,7 +406,7 @@ def gradebook(
     """One page of the grader table: ROWS_PER_PAGE people × at most COLUMNS_PER_PAGE items (or one category's),
     in a constant number of queries (count, people, items, grades, and the letter scale when letters show)."""
     bands = bands_for(settings) if settings.display == Display.LETTER or settings.letter_scale_id else []
-    items = items_of(course=course)
+    items = item_rows(course=course)
     try:
         wanted_column_page = int(column_page)
     except (TypeError, ValueError):
@@ -312,43 +414,58 @@ def gradebook(
     columns, column_number, column_pages = _column_window(
         items, category_id=filters.category_id, column_page=wanted_column_page
     )
-    page = Paginator(people(course=course, filters=filters), ROWS_PER_PAGE).get_page(page_number)
-    enrollments = list(page.object_list)
-    user_ids = [row.person_id for row in enrollments]  # type: ignore[attr-defined]
-    grades: dict[tuple[int, int], Grade] = {}
-    if user_ids and columns:
-        for grade in Grade.objects.filter(item__in=[item.pk for item in columns], user_id__in=user_ids).only(
-            "pk", "item_id", "user_id", "final", "override", "hidden"
-        ):
-            grades[(grade.item_id, grade.user_id)] = grade
+    listed = people(course=course, filters=filters, totals=False).values_list(
+        "pk", "membership__user_id", "membership__user__display_name", "membership__user__email", "status"
+    )
+    page = Paginator(listed, ROWS_PER_PAGE).get_page(page_number)
+    enrollments: list[tuple[int, int, str, str, str]] = list(page.object_list)
+    user_ids = [row[1] for row in enrollments]
+    grades: dict[tuple[int, int], CellGrade] = {}
+    totals: dict[int, tuple[Decimal | None, Decimal | None, bool | None]] = {}
+    if user_ids:
+        # The page's totals, after the page (see `people`): one probe of course_grade_unique per person.
+        totals = {
+            user_id: (percent, points, passed)
+            for user_id, percent, points, passed in CourseGrade.objects.filter(
+                course=course, user_id__in=user_ids
+            ).values_list("user_id", "percent", "points", "passed")
+        }
+        if columns:
+            for item_id, user_id, final, override, hidden in (
+                Grade.objects.filter(item__in=[item.pk for item in columns], user_id__in=user_ids)
+                .order_by()
+                .values_list("item_id", "user_id", "final", "override", "hidden")
+            ):
+                grades[(item_id, user_id)] = (final, override is not None, hidden)
     prefix = reverse("grades:gradebook", args=[course.pk])
     words = {"ungraded": _("not graded"), "overridden": _("overridden"), "hidden": _("hidden from the learner")}
     status_labels = dict(Status.choices)
+    shown: dict[tuple[Decimal, Decimal], str] = {}
     rows = []
-    for enrollment in enrollments:
-        percent = enrollment.total_percent  # type: ignore[attr-defined]
-        passed = enrollment.total_passed  # type: ignore[attr-defined]
+    for enrollment_id, user_id, name, email, status in enrollments:
+        percent, points, passed = totals.get(user_id, (None, None, None))
         result = "" if passed is None else ("passed" if passed else "failed")
         rows.append(
             Row(
-                enrollment_id=enrollment.pk,
-                user_id=enrollment.person_id,  # type: ignore[attr-defined]
-                name=enrollment.person_name or enrollment.person_email,  # type: ignore[attr-defined]
-                email=enrollment.person_email,  # type: ignore[attr-defined]
-                status=enrollment.status,
-                status_label=str(status_labels.get(enrollment.status, enrollment.status)),
-                total=_total_text(settings, percent, enrollment.total_points, bands),  # type: ignore[attr-defined]
+                enrollment_id=enrollment_id,
+                user_id=user_id,
+                name=name or email,
+                email=email,
+                status=status,
+                status_label=str(status_labels.get(status, status)),
+                total=_total_text(settings, percent, points, bands),
                 total_letter=_letter_beside(settings, percent, bands),
                 result=result,
                 result_label=str(RESULT_STATUSES.get(result, "")),
                 cells=_cells_html(
-                    user_id=enrollment.person_id,  # type: ignore[attr-defined]
+                    user_id=user_id,
                     columns=columns,
                     grades=grades,
                     display=settings.display,
                     bands=bands,
                     prefix=prefix,
                     words=words,
+                    shown=shown,
                 ),
             )
         )

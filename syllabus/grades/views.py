@@ -196,10 +196,14 @@ def _grade_page(
             }
             for change in cell.history
         ],
-        "override_form": forms.get("override") or OverrideForm(initial={"percent": grade.override if grade else None}),
-        "clear_form": forms.get("clear") or ClearOverrideForm(),
+        "override_form": forms.get("override")
+        or OverrideForm(initial={"percent": grade.override if grade else None}, auto_id=OVERRIDE_IDS),
+        "clear_form": forms.get("clear") or ClearOverrideForm(auto_id=CLEAR_IDS),
         "enter_form": forms.get("enter")
-        or EnterForm(initial={"percent": grade.raw if grade else None, "feedback": grade.feedback if grade else ""}),
+        or EnterForm(
+            initial={"percent": grade.raw if grade else None, "feedback": grade.feedback if grade else ""},
+            auto_id=ENTER_IDS,
+        ),
         "back": back_query,
         "gradebook_url": f"{gradebook_url}?{back_query}" if back_query else gradebook_url,
     }
@@ -207,6 +211,11 @@ def _grade_page(
 
 
 ACTIONS = ("override", "clear", "enter", "hide", "release")
+# The grade page holds up to three forms with fields of the same names: each its own ids, so that every label,
+# help text and error names its own field.
+OVERRIDE_IDS = "override-%s"
+CLEAR_IDS = "clear-%s"
+ENTER_IDS = "enter-%s"
 
 
 @organization_view
@@ -230,7 +239,7 @@ def grade(
     form: Any = None
     try:
         if action == "override":
-            form = OverrideForm(request.POST)
+            form = OverrideForm(request.POST, auto_id=OVERRIDE_IDS)
             if form.is_valid():
                 services.grade_override(
                     by=by,
@@ -241,14 +250,14 @@ def grade(
                 )
                 messages.success(request, _("The grade is overridden."))
         elif action == "clear":
-            form = ClearOverrideForm(request.POST)
+            form = ClearOverrideForm(request.POST, auto_id=CLEAR_IDS)
             if form.is_valid():
                 services.grade_override(
                     by=by, item=cell.item, user=cell.person, percent=None, reason=form.cleaned_data["reason"]
                 )
                 messages.success(request, _("The override is cleared: the grade is the activity's again."))
         elif action == "enter":
-            form = EnterForm(request.POST)
+            form = EnterForm(request.POST, auto_id=ENTER_IDS)
             if cell.item.source != ItemSource.MANUAL:
                 raise ValidationError(_("Only a manual item's grade is entered; override an activity's grade."))
             if form.is_valid():

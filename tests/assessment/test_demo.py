@@ -31,8 +31,8 @@ MODELS = (QuestionBank, Category, Question, Attempt, QuestionAnswer, Enrollment)
 
 @pytest.fixture
 def assessment_step() -> Iterator[None]:
-    """AssessmentConfig.ready() registers the step (last, after the certificates' step)."""
-    assert [step.name for step in demo.steps()][-1] == "assessment"
+    """AssessmentConfig.ready() registers the step (after the certificates' step; the gradebook's comes after)."""
+    assert "assessment" in [step.name for step in demo.steps()]
     yield
 
 
@@ -138,7 +138,8 @@ def test_seed_demo_makes_the_bank_the_quizzes_and_attempts_once_and_reset_clears
 
     # Chloe and seven colleagues enrolled; attempts at both quizzes, a spread of grades.
     enrolled = Enrollment.objects.filter(course=course, status__in=LIVE_STATES)
-    assert set(enrolled.values_list("membership__user__email", flat=True)) == set(assessment_demo.LEARNERS)
+    # (demo_assignments enrolls the other colleagues too, for the fire safety check's statistics.)
+    assert set(enrolled.values_list("membership__user__email", flat=True)) >= set(assessment_demo.LEARNERS)
     attempts = Attempt.objects.filter(course=course, preview=False)
     for title, quiz in quizzes.items():
         finished = attempts.filter(activity_uid=quiz["uid"], state=AttemptState.FINISHED)

@@ -235,6 +235,14 @@ def _dry_run_a_gift_file(page: Page) -> None:
     expect(page.get_by_role("region", name="Dry run")).to_be_visible()
 
 
+def _assessment_ii(w: World) -> Any:
+    """The assignments, gradebook and item statistics the assessment II pages show, made for the world on first use
+    (tests/e2e/assessment_ii_builders.py)."""
+    from tests.e2e.assessment_ii_builders import assessment_ii_pages
+
+    return assessment_ii_pages(w)
+
+
 # Every server-rendered page of the foundation (the API docs are third-party and left out).
 PAGES_IN_SCOPE: dict[str, PageInScope] = {
     "sign-in": PageInScope("anonymous", lambda w: url("accounts:sign-in")),
@@ -352,6 +360,54 @@ PAGES_IN_SCOPE: dict[str, PageInScope] = {
     "regrade a question": PageInScope("instructor", lambda w: url("assessment:regrade", _quiz_pages(w).course.pk)),
     "not allowed (403)": PageInScope("learner", lambda w: url("accounts:people"), status=403),
     "not found (404)": PageInScope("org_admin", lambda w: url("accounts:person-detail", w.outsider.pk), status=404),
+    # Assessment II (issue #7): assignments (the learner's and the grader's pages), the gradebook and item statistics.
+    # A course with a graded, released assignment and a second one holding the learner's draft, its gradebook (a
+    # category, a manual item with an override) and a quiz four people finished are made on first use.
+    "assignment in the player with its released grade": PageInScope(
+        "learner", lambda w: url("catalog:activity", _assessment_ii(w).course.pk, _assessment_ii(w).graded_uid)
+    ),
+    "assignment draft": PageInScope(
+        "learner",
+        lambda w: url("assessment:assignment-submission", _assessment_ii(w).course.pk, _assessment_ii(w).draft_uid),
+    ),
+    "assignment hand-in confirmation": PageInScope(
+        "learner",
+        lambda w: url("assessment:assignment-submit", _assessment_ii(w).course.pk, _assessment_ii(w).draft_uid),
+    ),
+    "assignment grading queue": PageInScope(
+        "instructor", lambda w: url("assessment:assignment-grading", _assessment_ii(w).course.pk)
+    ),
+    "submissions of an assignment": PageInScope(
+        "instructor",
+        lambda w: url("assessment:assignment-submissions", _assessment_ii(w).course.pk, _assessment_ii(w).graded_uid),
+    ),
+    "grading an assignment submission": PageInScope(
+        "instructor",
+        lambda w: url("assessment:assignment-grade", _assessment_ii(w).course.pk, _assessment_ii(w).graded.pk),
+    ),
+    "assignment extensions": PageInScope(
+        "instructor",
+        lambda w: url("assessment:assignment-extensions", _assessment_ii(w).course.pk, _assessment_ii(w).graded_uid),
+    ),
+    "gradebook": PageInScope("instructor", lambda w: url("grades:gradebook", _assessment_ii(w).course.pk)),
+    "gradebook grade": PageInScope(
+        "instructor",
+        lambda w: url("grades:grade", _assessment_ii(w).course.pk, _assessment_ii(w).item.pk, w.learner.user.pk),
+    ),
+    "gradebook grade of a manual item with an override": PageInScope(
+        "instructor",
+        lambda w: url("grades:grade", _assessment_ii(w).course.pk, _assessment_ii(w).manual.pk, w.engineer.user.pk),
+    ),
+    "gradebook setup": PageInScope("instructor", lambda w: url("grades:setup", _assessment_ii(w).course.pk)),
+    "gradebook import": PageInScope("instructor", lambda w: url("grades:import", _assessment_ii(w).course.pk)),
+    "letter scales": PageInScope("org_admin", lambda w: url("grades:scales")),
+    "my grades in a course": PageInScope("learner", lambda w: url("grades:mine", _assessment_ii(w).course.pk)),
+    "quiz statistics": PageInScope(
+        "instructor",
+        lambda w: url(
+            "assessment:quiz-statistics", _assessment_ii(w).statistics.course.pk, _assessment_ii(w).statistics.quiz_uid
+        ),
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
+from syllabus.access.policy import forget
 from syllabus.grades import imports, services
 from syllabus.grades.models import Grade, GradeItem
-from syllabus.access.policy import forget
 from tests.api.conftest import V1
 from tests.grades.conftest import Gradebook
 
@@ -36,9 +37,10 @@ def _bomb() -> bytes:
     """A valid workbook plus a member whose central directory says it unpacks to 150 MB (the header is what a real
     bomb of repeated XML declares; writing one for real would take the test seconds)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(_xlsx([["Email", "Oral exam"]]))) as source, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(_xlsx([["Email", "Oral exam"]]))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for member in source.infolist():
             target.writestr(member, source.read(member))
         target.writestr("xl/sharedStrings2.xml", b"<si><t>a</t></si>" * 4096)
@@ -54,8 +56,8 @@ def _bomb() -> bytes:
 
 
 @pytest.fixture
-def as_person(client: Client):  # type: ignore[no-untyped-def]
-    def sign_in(membership):  # type: ignore[no-untyped-def]
+def as_person(client: Client) -> Any:
+    def sign_in(membership: Any) -> Client:
         forget(membership.user)
         client.force_login(membership.user)
         return client
@@ -101,7 +103,7 @@ def test_xlsx_formula_cells_are_never_grades_and_odd_names_are_cleaned(gradebook
 
 
 @pytest.fixture
-def all_hidden(gradebook: Gradebook, django_capture_on_commit_callbacks) -> GradeItem:  # type: ignore[no-untyped-def]
+def all_hidden(gradebook: Gradebook, django_capture_on_commit_callbacks: Any) -> GradeItem:
     """The learner's only grade (95 %) is hidden: the team's total is 95, the learner's view has no total."""
     owner, learner = gradebook.owner, gradebook.learner
     with django_capture_on_commit_callbacks(execute=True):
@@ -113,7 +115,10 @@ def all_hidden(gradebook: Gradebook, django_capture_on_commit_callbacks) -> Grad
 
 
 def test_the_team_total_of_hidden_grades_never_reaches_the_learners_page(
-    as_person, gradebook: Gradebook, world, all_hidden: GradeItem  # type: ignore[no-untyped-def]
+    as_person: Any,
+    gradebook: Gradebook,
+    world: Any,
+    all_hidden: GradeItem,
 ) -> None:
     total = services.course_total_for(course=gradebook.course, user_id=gradebook.learner.pk)
     assert (total.percent, total.learner_total) == (D("95.00"), None)
@@ -123,7 +128,10 @@ def test_the_team_total_of_hidden_grades_never_reaches_the_learners_page(
 
 
 def test_the_team_total_of_hidden_grades_never_reaches_the_learners_api(
-    as_member, gradebook: Gradebook, world, all_hidden: GradeItem  # type: ignore[no-untyped-def]
+    as_member: Any,
+    gradebook: Gradebook,
+    world: Any,
+    all_hidden: GradeItem,
 ) -> None:
     body = as_member(world.learner).get(f"{V1}/grades/courses/{gradebook.course.pk}/mine/").json()
     assert body["total"] is None and body["passed"] is None
@@ -131,7 +139,10 @@ def test_the_team_total_of_hidden_grades_never_reaches_the_learners_api(
 
 
 def test_an_excluded_but_visible_grade_does_not_unlock_the_hidden_total(
-    as_member, gradebook: Gradebook, world, all_hidden: GradeItem  # type: ignore[no-untyped-def]
+    as_member: Any,
+    gradebook: Gradebook,
+    world: Any,
+    all_hidden: GradeItem,
 ) -> None:
     owner, learner = gradebook.owner, gradebook.learner
     extra = services.item_create(by=owner, course=gradebook.course, name="Practice")

@@ -291,12 +291,7 @@ def grade_save(
         # The submission's row first: two graders saving at once (the first grade of a submission has no grade row
         # to lock yet), a reopen, or an extension changing `late_seconds` meanwhile, wait for each other; the late
         # penalty is then computed from the lateness as it is now.
-        locked = (
-            Submission.objects.select_for_update()
-            .filter(pk=submission.pk)
-            .values("state", "late_seconds")
-            .first()
-        )
+        locked = Submission.objects.select_for_update().filter(pk=submission.pk).values("state", "late_seconds").first()
         if locked is None or locked["state"] not in HANDED_IN:
             raise ValidationError(NOT_HANDED_IN)
         submission.state, submission.late_seconds = locked["state"], locked["late_seconds"]

@@ -24,8 +24,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, FloatField, Max, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from syllabus.assessment import item_statistics
 from syllabus.assessment.models import (
@@ -123,36 +123,36 @@ def _layout(config: Mapping[str, Any]) -> tuple[dict[int, int], list[int]]:
 def _answers(
     *, course: Course, activity_uid: uuid.UUID, kept: Mapping[int, bool], config: Mapping[str, Any]
 ) -> Iterator[item_statistics.Answer]:
-    """The kept attempts' answers, each at its quiz slot (one streamed query, in attempt and position order)."""
+    """The kept attempts' answers, each at its quiz slot, in attempt and position order. Read by the kept attempts'
+    ids (this quiz's counted attempts, from `_chosen`), 10,000 attempts a query: a range scan of answer_slot_unique
+    each, no semi-join with the attempts; marks read as stored and made floats here (a missing mark counts 0)."""
     fixed, drawn = _layout(config)
-    rows = (
-        QuestionAnswer.objects.filter(attempt__in=counted_attempts(course=course, activity_uid=activity_uid))
-        .order_by("attempt_id", "slot")
-        .values_list(
-            "attempt_id",
-            "slot",
-            "question_version__question_id",
-            "question_version_id",
-            Cast(Coalesce("mark", 0, output_field=FloatField()), FloatField()),
-            Cast("max_mark", FloatField()),
+    attempt_ids = sorted(kept)
+    per_query = 10_000
+    for start in range(0, len(attempt_ids), per_query):
+        rows = (
+            QuestionAnswer.objects.filter(attempt_id__in=attempt_ids[start : start + per_query])
+            .order_by("attempt_id", "slot")
+            .values_list(
+                "attempt_id", "slot", "question_version__question_id", "question_version_id", "mark", "max_mark"
+            )
         )
-    )
-    current = None
-    random_seen = 0
-    for attempt_id, position, question_id, version_id, mark, max_mark in rows.iterator(chunk_size=CHUNK):
-        shuffled = kept.get(attempt_id)
-        if shuffled is None:
-            continue
-        if attempt_id != current:
-            current, random_seen = attempt_id, 0
-        slot = position
-        if shuffled:
-            if question_id in fixed:
-                slot = fixed[question_id]
-            elif random_seen < len(drawn):
-                slot = drawn[random_seen]
-                random_seen += 1
-        yield item_statistics.Answer(attempt_id, slot, question_id, version_id, float(mark), float(max_mark))
+        current = None
+        random_seen = 0
+        for attempt_id, position, question_id, version_id, mark, max_mark in rows:
+            shuffled = kept[attempt_id]
+            if attempt_id != current:
+                current, random_seen = attempt_id, 0
+            slot = position
+            if shuffled:
+                if question_id in fixed:
+                    slot = fixed[question_id]
+                elif random_seen < len(drawn):
+                    slot = drawn[random_seen]
+                    random_seen += 1
+            yield item_statistics.Answer(
+                attempt_id, slot, question_id, version_id, float(mark) if mark is not None else 0.0, float(max_mark)
+            )
 
 
 def _guesses(version_ids: set[int]) -> dict[int, float | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -48,7 +50,9 @@ def test_nul_bytes_in_the_text_and_the_note_are_dropped(assignment_world: Assign
 
 
 def test_an_unreleased_feedback_file_and_another_courses_file_are_not_served(
-    client: Client, assignment_world: AssignmentWorld, moved_clock  # type: ignore[no-untyped-def]
+    client: Client,
+    assignment_world: AssignmentWorld,
+    moved_clock: Any,
 ) -> None:
     aw = assignment_world
     draft = aw.save("With file")
