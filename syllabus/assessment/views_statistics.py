@@ -38,7 +38,7 @@ from syllabus.assessment.services import statistics as services
 from syllabus.catalog.models import Course
 
 # Cells a spreadsheet would run as a formula start with one of these (as views_grading.FORMULA_STARTS).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Below this discrimination index a question hardly tells strong learners from weak ones.
 LOW_DISCRIMINATION = 20.0
 VERY_EASY = 90.0
@@ -177,7 +177,8 @@ def _chart_data(rows: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str
 
 
 def escape_cell(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    """An apostrophe in front of a cell a spreadsheet could run as a formula, also behind leading spaces."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS) else text
 
 
 def _csv_lines(rows: list[dict[str, Any]]) -> Iterator[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,11 +27,13 @@ from syllabus.grades.services.setup import settings_for
 BATCH = 500
 # Cells a spreadsheet would run as a formula start with one of these: written with a leading apostrophe (OWASP
 # "CSV injection"), as the quiz results CSV does. Names and org units come from people and HR imports.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def escape_cell(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    """The cell's text, with an apostrophe in front when a spreadsheet could read it as a formula: also behind
+    leading spaces (" =cmd"), which spreadsheets skip when they guess a cell's type."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS) else text
 
 
 def _plain(value: Decimal) -> str:
@@ -87,12 +89,24 @@ def _batches(ids: Iterator[int]) -> Iterator[list[int]]:
         yield batch
 
 
-def _rows(course: Course, rows_query: Any, *, numbers: bool) -> Iterator[list[Any]]:
-    """The header, then one row per learner (values as text, or as numbers for percentages when `numbers`)."""
+def _display_of(course: Course) -> tuple[str, list[Any]]:
+    """How the exports write grades: the gradebook's display and its letter bands (percent when no scale)."""
     gradebook = settings_for(course)
     scale = scale_for(gradebook) if gradebook.display == Display.LETTER else None
-    bands = scale.bands if scale is not None else []
-    display = gradebook.display if gradebook.display != Display.LETTER or bands else Display.PERCENT
+    bands = list(scale.bands) if scale is not None else []
+    return (gradebook.display if gradebook.display != Display.LETTER or bands else Display.PERCENT), bands
+
+
+def grade_texts(course: Course) -> Callable[[Decimal | None, Decimal | None], str]:
+    """A grade (percent, item maximum) as the CSV export writes it: the import uses it to tell a cell left as
+    exported from a changed one."""
+    display, bands = _display_of(course)
+    return lambda percent, max_points: display_value(percent, display=display, max_points=max_points, bands=bands)
+
+
+def _rows(course: Course, rows_query: Any, *, numbers: bool) -> Iterator[list[Any]]:
+    """The header, then one row per learner (values as text, or as numbers for percentages when `numbers`)."""
+    display, bands = _display_of(course)
     items = list(GradeItem.objects.filter(course=course, retired=False).order_by("position", "pk"))
 
     def shown(percent: Decimal | None, max_points: Decimal | None) -> Any:

@@ -8,7 +8,9 @@ The file:
 - A column per grade item, headed by the item's name (as the gradebook shows it, any case) or `#<item id>`.
   Other columns an export has ("Name", "Org unit", "Course total") are skipped, so an exported file can be
   edited and imported back.
-- A value is a percentage ("85", "85.5", "85%") or points out of a maximum ("17/20" = 85 %); blank = no change.
+- A value is a percentage ("85", "85.5", "85%") or points out of a maximum ("17/20" = 85 %); blank = no change,
+  and so is a cell that still says what the export wrote for the person's grade now ("17 / 20", "B", "85.5") or
+  a value equal to it: an exported file imported back unchanged changes nothing (and overrides nothing).
   Cells are only ever read as text or numbers: "=SUM(A1)" is not a grade (never evaluated).
 - Manual items get the grade entered; activity items get it as an override, with the reason
   "Imported from <file name>" or the one the person types.
@@ -34,6 +36,7 @@ from syllabus.accounts.models import Membership, User
 from syllabus.catalog.models import Course
 from syllabus.enrollment.models import Enrollment
 from syllabus.grades import policy
+from syllabus.grades.exports import grade_texts
 from syllabus.grades.models import ChangeSource, Grade, GradeItem, ItemSource
 
 AUDIT_ACTIONS = (("grades.imported", "Grades imported from a file"),)
@@ -349,11 +352,12 @@ def _plan(course: Course, upload: Any) -> _Plan:
         )
     )
     current: dict[tuple[int, int], tuple[Decimal | None, Decimal | None]] = {
-        (item_id, user_id): (raw, override)
-        for item_id, user_id, raw, override in Grade.objects.filter(
+        (item_id, user_id): (raw, final)
+        for item_id, user_id, raw, final in Grade.objects.filter(
             item_id__in=[i.pk for i in columns.values()], user_id__in=enrolled
-        ).values_list("item_id", "user_id", "raw", "override")
+        ).values_list("item_id", "user_id", "raw", "final")
     }
+    exported = grade_texts(course)
     lines_of: dict[int, int] = {}
     for line, row in body:
         if len(errors) >= MAX_ERRORS:
@@ -377,6 +381,9 @@ def _plan(course: Course, upload: Any) -> _Plan:
         lines_of[user_id] = line
         for index, item in columns.items():
             text = row[index] if index < len(row) else ""
+            raw, final = current.get((item.pk, user_id), (None, None))
+            if final is not None and text.strip() == exported(final, item.max_points):
+                continue  # as the export wrote the grade it has (also a letter or "17 / 20"): unchanged
             try:
                 value = parse_value(text)
             except ValueError as problem:
@@ -384,9 +391,9 @@ def _plan(course: Course, upload: Any) -> _Plan:
                 continue
             if value is None:
                 continue
-            raw, override = current.get((item.pk, user_id), (None, None))
             manual = item.source == ItemSource.MANUAL
-            old = raw if manual else override
+            # An activity's grade is overridden only when the file says something else than the gradebook shows.
+            old = raw if manual else final
             if old == value:
                 continue
             changes.append(

@@ -2,10 +2,11 @@
 constant number of queries at any course size), one grade with its history, a learner's own grades, and how a
 grade is shown (percentage, points or letter).
 
-The grader table of a large course (10,000 learners × 500 items) is read in four queries whatever its size: the
-number of people matching the filters, one page of them (their course total joined in), every item of the course
-with its category (a few hundred short rows), and the grades of those people for the items of the column page.
-Cells are turned into HTML here, once per row, so the template does not run tags for each of 2,000 cells.
+The grader table of a large course (10,000 learners × 500 items) is read in five queries whatever its size: the
+number of people matching the filters (without the joins the list needs), one page of them, the course totals of
+that page, every item of the course with its category (a few hundred short rows), and the grades of those people
+for the items of the column page; all as tuples, not model instances (bench/gradebook.py). Cells are turned into
+HTML here, once per row, so the template does not run tags for each of 2,000 cells.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -203,14 +206,9 @@ class Filters:
         return bool(self.unit or self.group_id or self.status or self.search)
 
 
-def people(*, course: Course, filters: Filters, totals: bool = True) -> QuerySet[Enrollment]:
-    """The enrollments listed (one per person: enrollments of a person are live one at a time, and ended ones are
-    listed only when their status is asked for), filtered and sorted, with each person's course total as
-    `total_percent`, `total_passed` and `total_points`: the query the grader table and the exports page through.
-
-    `totals=False` (the grader table): only `total_percent`, and only when sorting by it. The total's correlated
-    sub-queries run for every row before an OFFSET (the middle page of 10,000 people: ~90 ms for that alone);
-    the table reads the totals of its page afterwards in one query instead."""
+def people_matching(*, course: Course, filters: Filters) -> QuerySet[Enrollment]:
+    """The enrollments `people` lists, neither annotated nor sorted: what the grader table counts (without the
+    names' joins and the totals, a quarter of the time of counting `people`)."""
     totals_query = CourseGrade.objects.filter(course=course, user_id=OuterRef("membership__user_id"))
     qs = Enrollment.objects.filter(course=course)
     if filters.status in ENROLLMENT_STATUSES:
@@ -232,6 +230,19 @@ def people(*, course: Course, filters: Filters, totals: bool = True) -> QuerySet
         qs = qs.filter(
             Q(membership__user__display_name__icontains=search) | Q(membership__user__email__icontains=search)
         )
+    return qs
+
+
+def people(*, course: Course, filters: Filters, totals: bool = True) -> QuerySet[Enrollment]:
+    """The enrollments listed (one per person: enrollments of a person are live one at a time, and ended ones are
+    listed only when their status is asked for), filtered and sorted, with each person's course total as
+    `total_percent`, `total_passed` and `total_points`: the query the grader table and the exports page through.
+
+    `totals=False` (the grader table): only `total_percent`, and only when sorting by it. The total's correlated
+    sub-queries run for every row before an OFFSET (the middle page of 10,000 people: ~90 ms for that alone);
+    the table reads the totals of its page afterwards in one query instead."""
+    totals_query = CourseGrade.objects.filter(course=course, user_id=OuterRef("membership__user_id"))
+    qs = people_matching(course=course, filters=filters)
     qs = qs.annotate(
         person_id=F("membership__user_id"),
         person_name=F("membership__user__display_name"),
@@ -255,6 +266,18 @@ def people(*, course: Course, filters: Filters, totals: bool = True) -> QuerySet
     else:
         order = by_name
     return qs.order_by(*order)
+
+
+class _Counted(Paginator):
+    """A paginator told its count (counted on a leaner query than the one it pages through)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
 
 
 @dataclass(frozen=True)
@@ -350,9 +373,11 @@ def _cells_html(
     prefix: str,
     words: Mapping[str, str],
     shown: dict[tuple[Decimal, Decimal], str],
+    suffix: str = "",
 ) -> SafeString:
     """The `<td>`s of one row: each a link to the cell's page, with "overridden" / "hidden" markers in words.
-    `shown` caches the escaped text of a (grade, maximum) across the page's rows (grades repeat a lot)."""
+    `shown` caches the escaped text of a (grade, maximum) across the page's rows (grades repeat a lot); `suffix`
+    is the escaped "?back=..." that takes the cell's page back to this page of the table with its filters."""
     parts = []
     # A letter and words (never colour alone); the table's legend says what the letters mean.
     marker = {
@@ -363,7 +388,7 @@ def _cells_html(
     ungraded = f'\u2013<span class="visually-hidden"> {words["ungraded"]}</span>'
     for item in columns:
         grade = grades.get((item.pk, user_id))
-        url = f"{prefix}items/{item.pk}/people/{user_id}/"
+        url = f"{prefix}items/{item.pk}/people/{user_id}/{suffix}"
         final = grade[0] if grade is not None else None
         if final is None:
             text = ungraded
@@ -401,10 +426,17 @@ def _letter_beside(settings: GradebookSettings, percent: Decimal | None, bands: 
 
 
 def gradebook(
-    *, course: Course, settings: GradebookSettings, filters: Filters, page_number: Any, column_page: Any
+    *,
+    course: Course,
+    settings: GradebookSettings,
+    filters: Filters,
+    page_number: Any,
+    column_page: Any,
+    back: str = "",
 ) -> Gradebook:
     """One page of the grader table: ROWS_PER_PAGE people × at most COLUMNS_PER_PAGE items (or one category's),
-    in a constant number of queries (count, people, items, grades, and the letter scale when letters show)."""
+    in a constant number of queries (count, people, items, grades, and the letter scale when letters show).
+    `back` (the table's filters and page, URL-encoded) goes on every cell's link, for its way back."""
     bands = bands_for(settings) if settings.display == Display.LETTER or settings.letter_scale_id else []
     items = item_rows(course=course)
     try:
@@ -417,7 +449,9 @@ def gradebook(
     listed = people(course=course, filters=filters, totals=False).values_list(
         "pk", "membership__user_id", "membership__user__display_name", "membership__user__email", "status"
     )
-    page = Paginator(listed, ROWS_PER_PAGE).get_page(page_number)
+    page = _Counted(listed, ROWS_PER_PAGE, count=people_matching(course=course, filters=filters).count()).get_page(
+        page_number
+    )
     enrollments: list[tuple[int, int, str, str, str]] = list(page.object_list)
     user_ids = [row[1] for row in enrollments]
     grades: dict[tuple[int, int], CellGrade] = {}
@@ -438,6 +472,7 @@ def gradebook(
             ):
                 grades[(item_id, user_id)] = (final, override is not None, hidden)
     prefix = reverse("grades:gradebook", args=[course.pk])
+    suffix = html.escape(f"?{urlencode({'back': back})}") if back else ""
     words = {"ungraded": _("not graded"), "overridden": _("overridden"), "hidden": _("hidden from the learner")}
     status_labels = dict(Status.choices)
     shown: dict[tuple[Decimal, Decimal], str] = {}
@@ -466,6 +501,7 @@ def gradebook(
                     prefix=prefix,
                     words=words,
                     shown=shown,
+                    suffix=suffix,
                 ),
             )
         )

@@ -34,6 +34,8 @@ from syllabus.grades.models import Display, ItemSource
 
 # The table's filters kept by exports, the column pager and the links back from a cell.
 FILTER_PARAMS = ("unit", "group", "status", "q", "sort", "category")
+# A cell's way back also keeps the table's page of people and of columns.
+BACK_PARAMS = (*FILTER_PARAMS, "page", "cols")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -84,11 +86,16 @@ def add_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def filter_query(source: QueryDict, **extra: Any) -> str:
+def filter_query(source: QueryDict, *, keys: tuple[str, ...] = FILTER_PARAMS, **extra: Any) -> str:
     """The table's filters re-encoded with only the known keys (a return address can never point elsewhere)."""
-    pairs = [(key, value[:100]) for key in FILTER_PARAMS for value in source.getlist(key) if value]
+    pairs = [(key, value[:100]) for key in keys for value in source.getlist(key) if value]
     pairs += [(key, str(value)) for key, value in extra.items()]
     return urlencode(pairs)
+
+
+def back_query(source: QueryDict) -> str:
+    """Where a cell's page goes back to: the table's filters and its page of people and of columns."""
+    return filter_query(source, keys=BACK_PARAMS)
 
 
 def _filter_form(request: HttpRequest, organization: Organization, course: Course) -> GradebookFilterForm:
@@ -117,6 +124,7 @@ def gradebook(request: HttpRequest, organization: Organization, principal: Princ
         filters=filters,
         page_number=request.GET.get("page"),
         column_page=request.GET.get("cols"),
+        back=back_query(request.GET),
     )
     query = filter_query(request.GET)
     export_url = reverse("grades:export", args=[course.pk])
@@ -174,7 +182,7 @@ def _grade_page(
     grade = cell.grade
     forms = forms or {}
     manual = cell.item.source == ItemSource.MANUAL
-    back_query = filter_query(QueryDict(request.GET.get("back", "") or request.POST.get("back", "")))
+    back = back_query(QueryDict(request.GET.get("back", "") or request.POST.get("back", "")))
     gradebook_url = reverse("grades:gradebook", args=[course.pk])
 
     def shown(value: Any) -> str:
@@ -204,8 +212,8 @@ def _grade_page(
             initial={"percent": grade.raw if grade else None, "feedback": grade.feedback if grade else ""},
             auto_id=ENTER_IDS,
         ),
-        "back": back_query,
-        "gradebook_url": f"{gradebook_url}?{back_query}" if back_query else gradebook_url,
+        "back": back,
+        "gradebook_url": f"{gradebook_url}?{back}" if back else gradebook_url,
     }
     return render(request, "grades/grade.html", context, status=status)
 
@@ -277,13 +285,13 @@ def grade(
             )
     except ValidationError as exc:
         if form is None:
-            messages.error(request, error_text(exc))
-            return redirect(request.get_full_path())
-        add_errors(form, exc)
+            messages.error(request, error_text(exc))  # shown on the grade page, reached below with its way back
+        else:
+            add_errors(form, exc)
     if form is not None and form.errors:
         return _grade_page(request, principal, course, cell, forms={action: form}, status=400)
     url = reverse("grades:grade", args=[course.pk, cell.item.pk, cell.person.pk])
-    back = filter_query(QueryDict(request.POST.get("back", "")))
+    back = back_query(QueryDict(request.POST.get("back", "")))
     return redirect(f"{url}?{urlencode({'back': back})}" if back else url)
 
 

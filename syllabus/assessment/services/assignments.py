@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 
 KIND = "assignment"
 
+# Dates in messages and sentences: "2 March 2026, 09:30" (see when_text).
+WHEN_FORMAT = "j F Y, H:i"
 NOT_OPEN_YET = "Submissions open on {when}."
 CLOSED = "Submissions closed on {when}."
 ALREADY_SUBMITTED = "This submission is handed in: it can no longer be changed."
@@ -138,8 +140,9 @@ def dates_for(*, settings: AssignmentSettings, user_id: int, course_id: int, act
 
 
 def when_text(value: dt.datetime) -> str:
-    """A date and time in words, in the current time zone ("2 March 2026, 09:30")."""
-    return str(formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"))
+    """A date and time in words, in the current time zone ("2 March 2026, 09:30"). Not DATETIME_FORMAT: in English
+    it ends in "p.m.", and the sentences it goes into ("Due on %(when)s.") would end in "p.m.."."""
+    return str(formats.date_format(timezone.localtime(value), WHEN_FORMAT))
 
 
 def late_seconds(dates: Dates, at: dt.datetime) -> int:
