@@ -191,7 +191,7 @@ def _submission(submission: Submission, *, full: bool = False) -> dict[str, Any]
                     "role": f.role,
                     "name": f.name,
                     "size": f.size,
-                    "url": reverse("assessment:assignment-file", args=[submission.course_id, f.pk]),
+                    "url": reverse("assessment:assignment-team-file", args=[submission.course_id, f.pk]),
                 }
                 for f in [*learner_files, *feedback_files]
             ],

@@ -18,7 +18,6 @@ import json
 import re
 import secrets
 import uuid
-import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -51,8 +49,10 @@ from syllabus.assessment.assignment_settings import (
     max_file_mb_limit,
     normalise_type,
 )
+from syllabus.assessment.dates import local_input as _local_input
+from syllabus.assessment.dates import organization_zone
+from syllabus.assessment.dates import parse_when as _parse_when
 from syllabus.assessment.models.assignments import FileRole, Submission, SubmissionState
-from syllabus.assessment.quiz_kind import organization_zone
 from syllabus.assessment.services import assignments as services
 from syllabus.catalog import richtext
 from syllabus.catalog.activity_kinds import fields
@@ -142,39 +142,6 @@ def _drawing_with(errors: Mapping[str, list[str]]) -> Iterator[None]:
 
 
 # --- reading input --------------------------------------------------------------------------------------------
-
-
-def _parse_when(raw: Any, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
-    """A datetime from a datetime-local field or ISO text; naive ones are in the organisation's zone. Raises
-    ValueError for anything else."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, dt.datetime):
-        parsed: dt.datetime | None = raw
-    else:
-        text = str(raw).strip()
-        if not text:
-            return None
-        if len(text) > 40:
-            raise ValueError(text)
-        parsed = parse_datetime(text.replace(" ", "T", 1))
-    if parsed is None:
-        raise ValueError(raw)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    try:
-        return parsed.astimezone(dt.UTC)
-    except OverflowError:
-        raise ValueError(raw) from None
-
-
-def _local_input(raw: Any, zone: zoneinfo.ZoneInfo) -> str:
-    """A stored ISO datetime as a datetime-local field's value in the organisation's zone ("" if none)."""
-    try:
-        when = _parse_when(raw, zone)
-    except ValueError:
-        return str(raw or "")
-    return when.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if when else ""
 
 
 def _json(raw: Any) -> Any:

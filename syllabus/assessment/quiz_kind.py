@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import re
 import uuid
-import zoneinfo
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,8 +24,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +31,9 @@ from django.utils.translation import ngettext
 
 from syllabus.access.policy import Principal, principal_for
 from syllabus.assessment import policy, rendering
+from syllabus.assessment.dates import local_input as _local_input
+from syllabus.assessment.dates import organization_zone, when_text
+from syllabus.assessment.dates import parse_when as _parse_when
 from syllabus.assessment.models import AttemptState, Difficulty, Question, QuestionBank, QuestionCategory
 from syllabus.assessment.question_types import base as qtypes
 from syllabus.assessment.quiz_settings import (
@@ -153,48 +153,6 @@ def _drawing_for(principal: Principal | None, errors: Mapping[str, list[str]]) -
 
 
 # --- reading input --------------------------------------------------------------------------------------------
-
-
-def organization_zone(course: Course | None) -> zoneinfo.ZoneInfo:
-    """The organisation's time zone: the author's datetime-local fields are read and shown in it."""
-    name = getattr(getattr(course, "organization", None), "default_time_zone", "") or "UTC"
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def _parse_when(raw: Any, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
-    """A datetime from a datetime-local field or ISO text; naive ones are in the organisation's zone. Raises
-    ValueError for anything else."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, dt.datetime):
-        parsed: dt.datetime | None = raw
-    else:
-        text = str(raw).strip()
-        if not text:
-            return None
-        if len(text) > 40:
-            raise ValueError(text)
-        parsed = parse_datetime(text.replace(" ", "T", 1))
-    if parsed is None:
-        raise ValueError(raw)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    try:
-        return parsed.astimezone(dt.UTC)
-    except OverflowError:  # year 1 or 9999 moved across a time zone leaves the calendar
-        raise ValueError(raw) from None
-
-
-def _local_input(raw: Any, zone: zoneinfo.ZoneInfo) -> str:
-    """A stored ISO datetime as a datetime-local field's value in the organisation's zone ("" if none)."""
-    try:
-        when = _parse_when(raw, zone)
-    except ValueError:
-        return str(raw or "")
-    return when.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if when else ""
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -978,7 +936,7 @@ def _bank_url(course: Course) -> str:
 
 
 def _when_text(value: dt.datetime) -> str:
-    return str(formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"))
+    return when_text(value)
 
 
 def rules_in_words_for(quiz: QuizSettings) -> list[str]:
@@ -1046,40 +1004,9 @@ def quiz_for(
     reason (another organisation's course, not learnable, no such activity, not a quiz): nothing tells which.
 
     With `preview`, the team's draft (`can_see_draft`) instead: what the author previews."""
-    from django.http import Http404
+    from syllabus.assessment.learner_activity import activity_for
 
-    from syllabus.catalog import course_access, learning, versions
-    from syllabus.catalog.models import Course as CourseModel
-    from syllabus.catalog.models import CourseVersion
-
-    course = (
-        CourseModel.objects.select_related("organization", "published_version")
-        .defer("published_version__snapshot")
-        .filter(organization=organization, pk=course_id)
-        .first()
-    )
-    if course is None:
-        raise Http404
-    version = None
-    activity: dict[str, Any] | None
-    if preview:
-        if not course_access.can_see_draft(principal, course):
-            raise Http404
-        activity = versions.find_activity(versions.build_snapshot(course), str(uid))
-    else:
-        version_id = course_access.learning_version_id(principal, course)
-        if version_id is None:
-            raise Http404
-        if course.published_version is not None and course.published_version.pk == version_id:
-            version = course.published_version
-        else:
-            version = CourseVersion.objects.filter(pk=version_id, course=course).defer("snapshot").first()
-        if version is None:
-            raise Http404
-        activity = learning.version_activity(version, learning.version_outline(version), str(uid))
-    if activity is None or activity.get("kind") != QuizKind.key:
-        raise Http404
-    return LearnerQuiz(course, version, activity)
+    return LearnerQuiz(*activity_for(principal, organization, course_id, uid, kind=QuizKind.key, preview=preview))
 
 
 def _team_links(principal: Any, context: LearnerContext) -> list[tuple[str, str]]:

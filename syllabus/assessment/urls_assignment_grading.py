@@ -25,7 +25,7 @@ urlpatterns: list[URLPattern] = [
         views.reopen,
         name="assignment-reopen",
     ),
-    path("courses/<int:course_id>/assignments/files/<int:file_id>/", views.download, name="assignment-file"),
+    path("courses/<int:course_id>/assignments/files/<int:file_id>/", views.download, name="assignment-team-file"),
     path("courses/<int:course_id>/assignments/<uuid:uid>/extensions/", views.extensions, name="assignment-extensions"),
     path(
         "courses/<int:course_id>/assignments/<uuid:uid>/extensions/<int:pk>/remove/",

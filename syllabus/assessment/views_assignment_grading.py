@@ -434,7 +434,7 @@ def _file_view(course: Course, file: Any) -> dict[str, Any]:
     return {
         "name": file.name,
         "size_kb": max(1, (file.size + 1023) // 1024),
-        "url": reverse("assessment:assignment-file", args=[course.pk, file.pk]),
+        "url": reverse("assessment:assignment-team-file", args=[course.pk, file.pk]),
     }
 
 

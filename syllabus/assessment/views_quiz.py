@@ -29,7 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -38,6 +38,7 @@ from syllabus.access.decorators import organization_view
 from syllabus.access.policy import Principal
 from syllabus.accounts.models import Organization, User
 from syllabus.assessment import policy, rendering
+from syllabus.assessment.dates import when_text
 from syllabus.assessment.models import AnswerState, Attempt, AttemptState, QuestionAnswer
 from syllabus.assessment.question_types import base as qtypes
 from syllabus.assessment.question_types.base import NO_REVIEW, Review
@@ -153,7 +154,7 @@ def _marked_out_of(answer: QuestionAnswer) -> str:
 
 
 def _when_text(value: dt.datetime | None) -> str:
-    return str(formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")) if value else ""
+    return when_text(value) if value else ""
 
 
 def _duration_text(start: dt.datetime, end: dt.datetime | None) -> str:

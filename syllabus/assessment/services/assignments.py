@@ -39,11 +39,11 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import formats, timezone
 
 from syllabus.access.policy import NOT_ALLOWED, Principal, principal_for
 from syllabus.assessment import policy
 from syllabus.assessment.assignment_settings import BLOCKED_TYPES, AssignmentSettings
+from syllabus.assessment.dates import when_text
 from syllabus.assessment.models.assignments import (
     AssignmentExtension,
     FileRole,
@@ -62,7 +62,6 @@ if TYPE_CHECKING:
 KIND = "assignment"
 
 # Dates in messages and sentences: "2 March 2026, 09:30" (see when_text).
-WHEN_FORMAT = "j F Y, H:i"
 NOT_OPEN_YET = "Submissions open on {when}."
 CLOSED = "Submissions closed on {when}."
 ALREADY_SUBMITTED = "This submission is handed in: it can no longer be changed."
@@ -139,12 +138,6 @@ def dates_for(*, settings: AssignmentSettings, user_id: int, course_id: int, act
     return Dates(settings.opens_at, extension.due_at, cutoff, extension)
 
 
-def when_text(value: dt.datetime) -> str:
-    """A date and time in words, in the current time zone ("2 March 2026, 09:30"). Not DATETIME_FORMAT: in English
-    it ends in "p.m.", and the sentences it goes into ("Due on %(when)s.") would end in "p.m.."."""
-    return str(formats.date_format(timezone.localtime(value), WHEN_FORMAT))
-
-
 def late_seconds(dates: Dates, at: dt.datetime) -> int:
     """Seconds past the person's due date at `at` (0 when on time or without a due date)."""
     if dates.due_at is None or at <= dates.due_at:
@@ -219,40 +212,9 @@ def assignment_for(
     """The assignment `uid` of the course as this person may hand it in (the version they learn: `policy.can_take`),
     or Http404 whatever the reason (another organisation's course, not learnable, no such activity, not an
     assignment): nothing tells which. With `preview`, the team's draft (`can_see_draft`) instead."""
-    from django.http import Http404
+    from syllabus.assessment.learner_activity import activity_for
 
-    from syllabus.catalog import course_access, learning, versions
-    from syllabus.catalog.models import Course as CourseModel
-    from syllabus.catalog.models import CourseVersion as VersionModel
-
-    course = (
-        CourseModel.objects.select_related("organization", "published_version")
-        .defer("published_version__snapshot")
-        .filter(organization=organization, pk=course_id)
-        .first()
-    )
-    if course is None:
-        raise Http404
-    version = None
-    activity: dict[str, Any] | None
-    if preview:
-        if not course_access.can_see_draft(principal, course):
-            raise Http404
-        activity = versions.find_activity(versions.build_snapshot(course), str(uid))
-    else:
-        version_id = course_access.learning_version_id(principal, course)
-        if version_id is None:
-            raise Http404
-        if course.published_version is not None and course.published_version.pk == version_id:
-            version = course.published_version
-        else:
-            version = VersionModel.objects.filter(pk=version_id, course=course).defer("snapshot").first()
-        if version is None:
-            raise Http404
-        activity = learning.version_activity(version, learning.version_outline(version), str(uid))
-    if activity is None or activity.get("kind") != KIND:
-        raise Http404
-    return LearnerAssignment(course, version, activity)
+    return LearnerAssignment(*activity_for(principal, organization, course_id, uid, kind=KIND, preview=preview))
 
 
 def settings_of(submission: Submission) -> AssignmentSettings:

@@ -36,6 +36,7 @@ from django.db.models import F, Q
 from syllabus.access.policy import NOT_ALLOWED, principal_for
 from syllabus.accounts.models import User
 from syllabus.assessment import policy
+from syllabus.assessment.dates import when_text
 from syllabus.assessment.models import (
     AnswerState,
     Attempt,
@@ -212,9 +213,7 @@ def availability(
 
 
 def _when(value: dt.datetime) -> str:
-    from django.utils import formats, timezone
-
-    return str(formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"))
+    return when_text(value)
 
 
 # --- start --------------------------------------------------------------------------------------------------------

@@ -168,7 +168,11 @@ def settings_update(*, by: User, course: Course, **fields: Any) -> GradebookSett
         raise ValidationError(errors)
     with transaction.atomic():
         gradebook = settings_for(course)
-        gradebook = GradebookSettings.objects.select_for_update().select_related("letter_scale").get(pk=gradebook.pk)
+        gradebook = (
+            GradebookSettings.objects.select_for_update(of=("self",))
+            .select_related("letter_scale")
+            .get(pk=gradebook.pk)
+        )
         before = _settings_facts(gradebook)
         for key, value in values.items():
             setattr(gradebook, key, value)

@@ -157,7 +157,7 @@ def test_files_download_for_the_team_only(aw: AssignmentWorld, sign_in: Any) -> 
     sub = aw.submit(uid)
     row = SubmissionFile(organization=aw.world.org, submission=sub, role=FileRole.SUBMISSION, name="essay.pdf", size=4)
     row.file.save("x.pdf", ContentFile(b"%PDF"), save=True)
-    url = reverse("assessment:assignment-file", args=[aw.course.pk, row.pk])
+    url = reverse("assessment:assignment-team-file", args=[aw.course.pk, row.pk])
     response = sign_in(aw.world.instructor).get(url)
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     assert b"".join(response.streaming_content) == b"%PDF"
