@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -51,6 +52,17 @@ class World:
 def private_media_root(settings, tmp_path_factory: pytest.TempPathFactory) -> None:  # type: ignore[no-untyped-def]
     """Uploads made by any test land in a temporary folder, never in var/media of the developer's demo."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_outlines() -> Iterator[None]:
+    """The player caches a version's outline in the process by (version, course, published time): with the clock
+    frozen (demo seeds, fixed "now"s) and ids reused after a rollback, one test would read another's outline."""
+    from syllabus.catalog import learning
+
+    learning.clear_outline_cache()
+    yield
+    learning.clear_outline_cache()
 
 
 @pytest.fixture

@@ -98,17 +98,6 @@ def pool(category: QuestionCategory, count: int = 1, mark: str | None = None, **
     return slot
 
 
-@pytest.fixture(autouse=True)
-def fresh_outlines() -> Iterator[None]:
-    """The player caches a version's outline by (version, course, published time): with the clock frozen and ids
-    reused after a rollback, one test would read another's outline."""
-    from syllabus.catalog import learning
-
-    learning.clear_outline_cache()
-    yield
-    learning.clear_outline_cache()
-
-
 class Clock:
     """clock.now() under the test's control (see the `moved_clock` fixture)."""
 

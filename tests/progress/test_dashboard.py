@@ -293,5 +293,6 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_enrollments(
     with django_assert_max_num_queries(few):
         client.get(path)
     # Sign-in, organisation and grants (8), navigation (2), the session (3), then one query per section, and one
-    # per panel other apps add through web.panels (certificates: the person's latest valid certificates).
-    assert few <= 19
+    # per panel other apps add through web.panels (certificates: the person's latest valid certificates; grades: the
+    # courses with grades to read).
+    assert few <= 20

@@ -85,7 +85,7 @@ def test_the_teams_download_is_sandboxed_and_not_cached(client: Client, assignme
     added = services.submission_file_add(by=aw.learner, submission=draft, upload=upload())
     aw.submit(draft)
     client.force_login(aw.owner)
-    response = client.get(reverse("assessment:assignment-file", args=[aw.course.pk, added.pk]))
+    response = client.get(reverse("assessment:assignment-team-file", args=[aw.course.pk, added.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert "sandbox" in response["Content-Security-Policy"] and response["X-Content-Type-Options"] == "nosniff"
