@@ -76,7 +76,8 @@ def test_an_unreleased_feedback_file_and_another_courses_file_are_not_served(
     nosy = member(aw.world, "Nina Nosy")
     aw.enroll(nosy)
     client.force_login(nosy.user)
-    assert client.get(reverse("assessment:assignment-team-file", args=[aw.course.pk, mine.pk])).status_code in (403, 404)
+    team_url = reverse("assessment:assignment-team-file", args=[aw.course.pk, mine.pk])
+    assert client.get(team_url).status_code in (403, 404)
 
 
 def test_the_teams_download_is_sandboxed_and_not_cached(client: Client, assignment_world: AssignmentWorld) -> None:

@@ -46,7 +46,8 @@ def test_an_override_needs_a_reason_and_a_percentage_in_range(as_person, gradebo
     response = client.post(address, {"action": "override", "percent": "120", "reason": ""})
     assert response.status_code == 400
     html = html_of(response)
-    assert 'aria-describedby="override-percent_helptext override-percent_error"' in html or "override-percent_error" in html
+    described = 'aria-describedby="override-percent_helptext override-percent_error"'
+    assert described in html or "override-percent_error" in html
     assert "override-reason_error" in html
     assert not Grade.objects.filter(override__isnull=False).exists()
 
