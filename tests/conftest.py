@@ -56,13 +56,17 @@ def private_media_root(settings, tmp_path_factory: pytest.TempPathFactory) -> No
 
 @pytest.fixture(autouse=True)
 def fresh_outlines() -> Iterator[None]:
-    """The player caches a version's outline in the process by (version, course, published time): with the clock
-    frozen (demo seeds, fixed "now"s) and ids reused after a rollback, one test would read another's outline."""
+    """The player caches a version's outline, and progress what a version requires, in the process by (version,
+    published time): with the clock frozen (demo seeds, fixed "now"s) and ids reused after a rollback, one test
+    would read another's."""
     from syllabus.catalog import learning
+    from syllabus.progress import services as progress_services
 
     learning.clear_outline_cache()
+    progress_services._requirements.cache_clear()
     yield
     learning.clear_outline_cache()
+    progress_services._requirements.cache_clear()
 
 
 @pytest.fixture
