@@ -554,7 +554,7 @@ def _attempts_sql(course: Any, quiz_uid: str, slots: list[tuple[int, int, Decima
                     WHERE a.course_id = %s AND a.activity_uid = %s
                 ) cells
             ) answers
-            """,  # only placeholders are formatted in
+            """,  # the f-string adds only "%s" markers to VALUES; every value goes as a query parameter
             [*params, course.pk, quiz_uid],
         )
 
