@@ -178,18 +178,27 @@ def settings_update(*, by: User, course: Course, **fields: Any) -> GradebookSett
             setattr(gradebook, key, value)
         gradebook.save()
         after = _settings_facts(gradebook)
-        if after != before:
-            audit_record(
-                organization=course.organization,
-                action="grades.settings_updated",
-                actor=by,
-                target=course,
-                before={k: v for k, v in before.items() if after[k] != v},
-                after={k: v for k, v in after.items() if before[k] != v},
-            )
-            if before["pass_mark"] != after["pass_mark"] or before["only_graded"] != after["only_graded"]:
-                recompute_later(course)
+        changed = _audit_changes(course, by, "grades.settings_updated", course, before, after)
+        if changed & {"pass_mark", "only_graded"}:
+            recompute_later(course)
     return gradebook
+
+
+def _audit_changes(
+    course: Course, by: User, action: str, target: Any, before: dict[str, Any], after: dict[str, Any]
+) -> set[str]:
+    """Audit what an update changed (nothing when nothing did); the names of the changed facts."""
+    changed = [key for key, value in before.items() if after[key] != value]
+    if changed:
+        audit_record(
+            organization=course.organization,
+            action=action,
+            actor=by,
+            target=target,
+            before={key: before[key] for key in changed},
+            after={key: after[key] for key in changed},
+        )
+    return set(changed)
 
 
 def _settings_facts(gradebook: GradebookSettings) -> dict[str, Any]:
@@ -288,17 +297,9 @@ def category_update(*, by: User, category: GradeCategory, **fields: Any) -> Grad
             setattr(category, key, value)
         category.save()
         after = _category_facts(category)
-        if before != after:
-            audit_record(
-                organization=course.organization,
-                action="grades.category_updated",
-                actor=by,
-                target=category,
-                before={k: v for k, v in before.items() if after[k] != v},
-                after={k: v for k, v in after.items() if before[k] != v},
-            )
-            if before["weight"] != after["weight"] or before["drop_lowest"] != after["drop_lowest"]:
-                recompute_later(course)
+        changed = _audit_changes(course, by, "grades.category_updated", category, before, after)
+        if changed & {"weight", "drop_lowest"}:
+            recompute_later(course)
     return category
 
 
@@ -432,17 +433,9 @@ def item_update(*, by: User, item: GradeItem, **fields: Any) -> GradeItem:
             setattr(item, key, value)
         item.save()
         after = _item_facts(item)
-        if before != after:
-            audit_record(
-                organization=course.organization,
-                action="grades.item_updated",
-                actor=by,
-                target=item,
-                before={k: v for k, v in before.items() if after[k] != v},
-                after={k: v for k, v in after.items() if before[k] != v},
-            )
-            if any(before[k] != after[k] for k in ("max_points", "weight", "category", "hidden", "excluded")):
-                recompute_later(course)
+        changed = _audit_changes(course, by, "grades.item_updated", item, before, after)
+        if changed & {"max_points", "weight", "category", "hidden", "excluded"}:
+            recompute_later(course)
     return item
 
 
