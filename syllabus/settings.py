@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
 
-from syllabus.core.env import ConfigError, env_bool, env_choice, env_int, env_list, env_str
+from syllabus.core.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    redis_database_for_worker,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SYLLABUS_VAR_DIR", str(BASE_DIR / "var")))
@@ -142,6 +151,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, background work ------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and SYLLABUS_ENV == "test" and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel test workers each get their own Redis database: a test's cache.clear() is a FLUSHDB, which would
+    # otherwise wipe what another worker's test has just cached (a key prefix doesn't help: FLUSHDB ignores it).
+    REDIS_URL = redis_database_for_worker(REDIS_URL, os.environ["PYTEST_XDIST_WORKER"])
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -8,6 +8,7 @@ number of rows, assignments or groups.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -184,10 +185,11 @@ def queue(
     )
 
 
-def next_ungraded(*, course: Course, current: Submission, assignment: uuid.UUID | None) -> Submission | None:
+def next_ungraded(*, course: Course, current: Submission, filters: QueueFilters | None = None) -> Submission | None:
     """What "Save and next" opens: the first ungraded submission after `current` in the queue's order, else the
-    first ungraded one before it."""
-    rest = queue(course=course, filters=QueueFilters(assignment=assignment, show=SHOW_UNGRADED)).exclude(pk=current.pk)
+    first ungraded one before it, within the queue's other `filters` (assignment, group, late, name)."""
+    within = dataclasses.replace(filters or QueueFilters(), show=SHOW_UNGRADED)
+    rest = queue(course=course, filters=within).exclude(pk=current.pk)
     if current.submitted_at is not None:
         after = rest.filter(
             Q(submitted_at__gt=current.submitted_at) | Q(submitted_at=current.submitted_at, pk__gt=current.pk)

@@ -11,6 +11,7 @@ course included — is refused (403).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -122,12 +123,38 @@ def _grade_of(submission: Submission) -> SubmissionGrade | None:
 # --- the queue ----------------------------------------------------------------------------------------------------
 
 
-def _grade_url(course: Course, submission_pk: int, assignment: uuid.UUID | None) -> str:
+# The grading page carries the queue it was opened from in its query string (the queue's filters and page, plus
+# `one` when that queue was one assignment's), so "Back" returns to the same view and "Save and next" stays in it.
+CARRIED = ("show", "assignment", "group", "late", "q", "page")
+
+
+def _carry(query: Mapping[str, str], one: uuid.UUID | None) -> str:
+    carried = {key: str(query[key])[:100] for key in CARRIED if query.get(key)}
+    if one is not None:
+        carried["one"] = str(one)
+    return urlencode(carried)
+
+
+def _grade_url(course: Course, submission_pk: int, carry: str) -> str:
     url = reverse("assessment:assignment-grade", args=[course.pk, submission_pk])
-    return f"{url}?{urlencode({'assignment': str(assignment)})}" if assignment else url
+    return f"{url}?{carry}" if carry else url
 
 
-def _row(course: Course, submission: Submission, titles: dict[uuid.UUID, str], one: uuid.UUID | None) -> dict[str, Any]:
+def _carried_filters(query: Mapping[str, str]) -> tuple[uuid.UUID | None, selectors.QueueFilters]:
+    """The queue the grading page was opened from: its one assignment (if it was one's) and its filters, with
+    "waiting for a grade" for "Save and next". A value that doesn't parse filters nothing, as on the queue."""
+    one = _uuid_or_none(query.get("one"))
+    group = str(query.get("group", ""))
+    return one, selectors.QueueFilters(
+        assignment=one or _uuid_or_none(query.get("assignment")),
+        show=selectors.SHOW_UNGRADED,
+        late=str(query.get("late", "")).lower() in {"on", "true", "1"},
+        group=int(group) if group.isdigit() else None,
+        q=str(query.get("q", ""))[:100],
+    )
+
+
+def _row(course: Course, submission: Submission, titles: dict[uuid.UUID, str], carry: str) -> dict[str, Any]:
     grade = _grade_of(submission)
     return {
         "submission": submission,
@@ -142,7 +169,7 @@ def _row(course: Course, submission: Submission, titles: dict[uuid.UUID, str], o
         "percent": number(grade.percent) if grade else "",
         "released": bool(grade and grade.released),
         "waiting": grade is None and submission.state == SubmissionState.SUBMITTED,
-        "url": _grade_url(course, submission.pk, one),
+        "url": _grade_url(course, submission.pk, carry),
     }
 
 
@@ -168,7 +195,8 @@ def grading_queue(
     titles = {a.uid: a.title for a in assignments}
     if assignment is not None:
         titles[assignment.uid] = assignment_title(assignment)
-    rows = [_row(course, s, titles, uid) for s in page.object_list]
+    carry = _carry(request.GET, uid)
+    rows = [_row(course, s, titles, carry) for s in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     first = next((row["url"] for row in rows if row["waiting"]), "")
@@ -312,7 +340,8 @@ def grade_submission(
     submission = selectors.submission_get(course=course, pk=submission_id)
     if submission is None:
         raise Http404
-    queue_assignment = _uuid_or_none(request.GET.get("assignment"))
+    one, queue_filters = _carried_filters(request.GET)
+    carry = _carry(request.GET, one)
     settings = selectors.settings_for_submission(submission)
     method = settings.grading_method
     grade = _grade_of(submission)
@@ -350,12 +379,12 @@ def grade_submission(
                 released = release_now or bool(grade and grade.released)
                 messages.success(request, _(GRADE_SAVED_RELEASED if released else GRADE_SAVED))
                 if "save_next" in request.POST:
-                    following = selectors.next_ungraded(course=course, current=submission, assignment=queue_assignment)
+                    following = selectors.next_ungraded(course=course, current=submission, filters=queue_filters)
                     if following is None:
                         messages.info(request, _(NOTHING_LEFT))
-                        return redirect(_queue_url(course, queue_assignment))
-                    return redirect(_grade_url(course, following.pk, queue_assignment))
-                return redirect(_grade_url(course, submission.pk, queue_assignment))
+                        return redirect(_queue_url(course, one, carry))
+                    return redirect(_grade_url(course, following.pk, carry))
+                return redirect(_grade_url(course, submission.pk, carry))
     learner_files, feedback_files = selectors.files_of(submission)
     summary = error_summary(feedback_form) + _criterion_errors(method, definition, errors)
     context = {
@@ -387,17 +416,22 @@ def grade_submission(
             for s in selectors.earlier_submissions(submission)
         ],
         "reopen_form": ReopenForm() if _reopen_allowed(settings, submission) else None,
-        "queue_url": _queue_url(course, queue_assignment),
+        "queue_url": _queue_url(course, one, carry),
         "extensions_url": reverse("assessment:assignment-extensions", args=[course.pk, submission.activity_uid]),
-        "assignment_param": str(queue_assignment) if queue_assignment else "",
+        "carry": carry,
     }
     return render(request, "assessment/assignment_grading_submission.html", context)
 
 
-def _queue_url(course: Course, assignment: uuid.UUID | None) -> str:
-    if assignment is not None:
-        return reverse("assessment:assignment-submissions", args=[course.pk, assignment])
-    return reverse("assessment:assignment-grading", args=[course.pk])
+def _queue_url(course: Course, one: uuid.UUID | None, carry: str = "") -> str:
+    """The queue a grading page was opened from, with its filters and page (`carry` without its `one`)."""
+    if one is not None:
+        url = reverse("assessment:assignment-submissions", args=[course.pk, one])
+    else:
+        url = reverse("assessment:assignment-grading", args=[course.pk])
+    query = QueryDict(carry, mutable=True)
+    query.pop("one", None)
+    return f"{url}?{query.urlencode()}" if query else url
 
 
 def _criterion_errors(method: str, definition: dict[str, Any], errors: dict[str, Any]) -> list[ErrorLink]:
@@ -469,7 +503,7 @@ def reopen(
     submission = selectors.submission_get(course=course, pk=submission_id)
     if submission is None:
         raise Http404
-    back = _grade_url(course, submission.pk, _uuid_or_none(request.GET.get("assignment")))
+    back = _grade_url(course, submission.pk, _carry(request.GET, _uuid_or_none(request.GET.get("one"))))
     form = ReopenForm(request.POST)
     if not form.is_valid():
         messages.error(request, _(services.REASON_REQUIRED))

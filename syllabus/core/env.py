@@ -82,3 +82,19 @@ def env_choice(name: str, default: str, choices: tuple[str, ...], *, environ: Ma
     if value not in choices:
         raise ConfigError(f"{name}: expected one of {', '.join(choices)}; got {value!r}")
     return value
+
+
+def redis_database_for_worker(url: str, worker: str) -> str:
+    """`url` moved to a Redis database of its own for the parallel test worker `worker` ("gw0", "gw1", ...).
+
+    Worker n takes the database n below the URL's own (wrapping within Redis's 16), so `redis://h:6379/15` gives
+    15 to gw0 and 14 to gw1.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    number = worker.removeprefix("gw")
+    index = int(number) if number.isdigit() else 0
+    own = parts.path.strip("/")
+    database = int(own) if own.isdigit() else 0
+    return urlunsplit(parts._replace(path=f"/{(database - index) % 16}"))

@@ -7,6 +7,8 @@
 - The course percentage is the weighted mean (category `weight`) of the categories that have a counted grade;
   items without a category form an implicit "Uncategorised" category of weight 1.
 - `only_graded` False: a counted item without a grade counts as 0.
+- Passed or not is decided only once every counted item has a grade (or `only_graded` is off): 100 % on the one
+  graded item of four is no pass yet, and 30 % on it no failure.
 - Points: each kept grade × its item's maximum, summed, over the maximums of the same items.
 - The learner's view leaves out hidden items and hidden grades (`learner_percent`, None when the same).
 """
@@ -73,6 +75,7 @@ class _View:
     points: Decimal | None
     max_points: Decimal | None
     categories: dict[int | None, Decimal]
+    ungraded: int = 0  # counted items left out for want of a grade
 
 
 def _weighted_mean(pairs: Iterable[tuple[Decimal, Decimal]]) -> Decimal | None:
@@ -92,6 +95,7 @@ def _view(
     as_learner: bool,
 ) -> _View:
     by_category: dict[int | None, list[tuple[Decimal, ItemSpec]]] = {}
+    ungraded = 0
     for item in items:
         if not item.counts or (as_learner and item.hidden):
             continue
@@ -99,6 +103,7 @@ def _view(
         value = grade.final if grade is not None and not (as_learner and grade.hidden) else None
         if value is None:
             if only_graded:
+                ungraded += 1
                 continue
             value = ZERO
         # An item of a category that no longer exists is uncategorised (the foreign key is SET_NULL anyway).
@@ -124,8 +129,8 @@ def _view(
                 max_points += item.max_points
     total = _weighted_mean(category_pairs)
     if total is None:
-        return _View(None, None, None, category_percents)
-    return _View(q2(total), q2(points), q2(max_points), category_percents)
+        return _View(None, None, None, category_percents, ungraded)
+    return _View(q2(total), q2(points), q2(max_points), category_percents, ungraded)
 
 
 def course_total(
@@ -141,7 +146,9 @@ def course_total(
     category_map = {c.id: c for c in categories}
     team = _view(item_list, category_map, grades, only_graded=only_graded, as_learner=False)
     learner = _view(item_list, category_map, grades, only_graded=only_graded, as_learner=True)
-    passed = None if pass_mark is None or team.percent is None else team.percent >= pass_mark
+    passed = None
+    if pass_mark is not None and team.percent is not None and not team.ungraded:
+        passed = team.percent >= pass_mark
     return Total(
         percent=team.percent,
         points=team.points,

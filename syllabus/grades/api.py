@@ -398,8 +398,8 @@ FILTERS = [
         "status",
         str,
         required=False,
-        description="An enrollment status (active, completed, withdrawn, renewed), or passed, failed, ungraded. "
-        "Default: active and completed.",
+        description="An enrollment status (active, completed, withdrawn, renewed), or passed, failed, partial (a "
+        "total but no result yet: an item still waits for its grade), ungraded. Default: active and completed.",
     ),
     OpenApiParameter("search", str, required=False, description="Part of a name or email."),
     OpenApiParameter("sort", str, enum=["name", "-name", "total", "-total"], required=False),
@@ -783,9 +783,8 @@ class OwnGradesApi(GradesApi):
         # The learner's view: hidden items and grades left out (never the team's total when they see nothing).
         learner = total.learner_total
         show = gradebook.show_total_to_learners and learner is not None
-        passed = None
-        if show and gradebook.pass_mark is not None and learner is not None:
-            passed = learner >= gradebook.pass_mark
+        # Passed or not only when decided (every counted item graded) and on what the learner sees, as on the page.
+        passed = total.passed if show and learner == total.percent else None
         return Response(
             {
                 "display": gradebook.display,

@@ -48,7 +48,12 @@ SEARCH_MAX = 100
 
 # The status filter: enrollment states, and where the person stands against the course's pass mark.
 ENROLLMENT_STATUSES = (Status.ACTIVE, Status.COMPLETED, Status.WITHDRAWN, Status.RENEWED)
-RESULT_STATUSES = {"passed": _("Passed"), "failed": _("Failed"), "ungraded": _("Not graded yet")}
+RESULT_STATUSES = {
+    "passed": _("Passed"),
+    "failed": _("Failed"),
+    "partial": _("Partly graded, no result yet"),
+    "ungraded": _("Not graded yet"),
+}
 SORTS = ("name", "-name", "total", "-total")
 
 
@@ -219,6 +224,9 @@ def people_matching(*, course: Course, filters: Filters) -> QuerySet[Enrollment]
             qs = qs.filter(Exists(totals_query.filter(passed=True)))
         elif filters.status == "failed":
             qs = qs.filter(Exists(totals_query.filter(passed=False)))
+        elif filters.status == "partial":
+            # A total but no result: a counted item still waits for its grade (or the course has no pass mark).
+            qs = qs.filter(Exists(totals_query.filter(percent__isnull=False, passed__isnull=True)))
         elif filters.status == "ungraded":
             qs = qs.exclude(Exists(totals_query.filter(percent__isnull=False)))
     if filters.unit is not None:

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syllabus.core.env import ConfigError, env_bool, env_choice, env_int, env_list, env_str
+from syllabus.core.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    redis_database_for_worker,
+)
 
 
 @pytest.mark.parametrize("raw", ["1", "true", "True", "YES", "on", " yes "])
@@ -118,3 +126,11 @@ def test_an_unreadable_name_file_fails_naming_the_file_variable(tmp_path):
 def test_the_process_environment_is_read_when_no_mapping_is_given(monkeypatch):
     monkeypatch.setenv("SYLLABUS_TEST_FLAG", "yes")
     assert env_bool("SYLLABUS_TEST_FLAG") is True
+
+
+def test_each_parallel_test_worker_gets_a_redis_database_of_its_own():
+    # A test's cache.clear() is a FLUSHDB: two workers sharing a database would wipe each other's cache.
+    assert redis_database_for_worker("redis://127.0.0.1:6379/15", "gw0") == "redis://127.0.0.1:6379/15"
+    assert redis_database_for_worker("redis://127.0.0.1:6379/15", "gw1") == "redis://127.0.0.1:6379/14"
+    assert redis_database_for_worker("redis://:secret@127.0.0.1:6379", "gw1") == "redis://:secret@127.0.0.1:6379/15"
+    assert redis_database_for_worker("redis://127.0.0.1:6379/0", "master") == "redis://127.0.0.1:6379/0"

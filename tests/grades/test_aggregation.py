@@ -98,6 +98,19 @@ def test_pass_mark_decides_passed() -> None:
     assert course_total(items=items, categories=[], grades={1: g("49.99")}, pass_mark=D(50)).passed is False
 
 
+def test_no_result_while_a_counted_item_waits_for_its_grade() -> None:
+    """100 % on the one graded item of four is no pass yet, nor 30 % a failure; an excluded item doesn't wait."""
+    items = [ItemSpec(1), ItemSpec(2), ItemSpec(3), ItemSpec(4, excluded=True)]
+    partly = course_total(items=items, categories=[], grades={1: g("100")}, pass_mark=D(50))
+    assert (partly.percent, partly.passed) == (D("100.00"), None)
+    assert course_total(items=items, categories=[], grades={1: g("30")}, pass_mark=D(50)).passed is None
+    every = {1: g("100"), 2: g("40"), 3: g("30")}
+    assert course_total(items=items, categories=[], grades=every, pass_mark=D(50)).passed is True
+    # Counting a missing grade as 0 decides at once: the total is what it would be if nothing more came.
+    as_zero = course_total(items=items, categories=[], grades={1: g("100")}, only_graded=False, pass_mark=D(30))
+    assert (as_zero.percent, as_zero.passed) == (D("33.33"), True)
+
+
 def test_learner_percent_leaves_out_hidden_items_and_hidden_grades() -> None:
     items = [ItemSpec(1), ItemSpec(2, hidden=True), ItemSpec(3)]
     grades = {1: g("80"), 2: g("20"), 3: g("50", hidden=True)}

@@ -112,6 +112,36 @@ def test_grading_with_a_rubric_on_the_page_and_save_and_next(aw: AssignmentWorld
     assert "15.75" in client.get(url).content.decode()
 
 
+def test_the_grading_page_keeps_the_queue_it_was_opened_from(aw: AssignmentWorld, sign_in: Any) -> None:
+    """Opened from a filtered queue (late only, one group), "Save and next" stays in that queue and "Back" returns
+    to it, filters and page included."""
+    uid = aw.publish(due_at=DUE)
+    ann, bob, cy, dee = (aw.learner_named(n) for n in ("Ann", "Bob", "Cy", "Dee"))
+    first = aw.submit(uid, ann.user, late_seconds=3600)
+    aw.submit(uid, bob.user, late_seconds=5400)  # late, but not in the group
+    aw.submit(uid, cy.user)  # in the group, on time
+    last = aw.submit(uid, dee.user, late_seconds=7200)
+    group = CourseGroup.objects.create(organization=aw.world.org, course=aw.course, name="Site A")
+    for member in (ann, cy, dee):
+        GroupMember.objects.create(group=group, enrollment=Enrollment.objects.get(course=aw.course, membership=member))
+    client = sign_in(aw.world.instructor)
+    queue = client.get(
+        reverse("assessment:assignment-submissions", args=[aw.course.pk, uid]), {"late": "on", "group": group.pk}
+    )
+    assert [row["person"] for row in queue.context["rows"]] == ["Ann", "Dee"]
+    url = queue.context["first_url"]
+    assert url.startswith(reverse("assessment:assignment-grade", args=[aw.course.pk, first.pk]) + "?")
+    page = client.get(url)
+    back = page.context["queue_url"]
+    assert back.startswith(reverse("assessment:assignment-submissions", args=[aw.course.pk, uid]) + "?")
+    assert "late=on" in back and f"group={group.pk}" in back and "one=" not in back
+    done = client.post(url, {"points": "60", "save_next": "1"})
+    carried = url[url.index("?") :]
+    assert done["Location"] == reverse("assessment:assignment-grade", args=[aw.course.pk, last.pk]) + carried
+    finished = client.post(done["Location"], {"points": "70", "save_next": "1"})
+    assert finished["Location"] == back  # nothing left in this queue: Bob and Cy wait in others
+
+
 def test_grading_with_a_guide_and_releasing_on_save(aw: AssignmentWorld, sign_in: Any) -> None:
     uid = aw.publish(grading=guide_grading())
     sub = aw.submit(uid)

@@ -27,15 +27,19 @@ def url(book: Any, name: str = "gradebook") -> str:
 
 
 def graded(book: Any, django_capture_on_commit_callbacks: Any) -> None:
-    """Lena: 80 % on Essay 1 (overridden), Eddie: 40 % on Essay 2, hidden from him; pass mark 50 %."""
+    """Lena: 80 % on both essays (Essay 1 overridden), Eddie: 40 % on both (Essay 2 hidden from him); pass mark
+    50 %: both have a result, every item being graded."""
     with django_capture_on_commit_callbacks(execute=True):
         services.settings_update(by=book.owner, course=book.course, pass_mark=Decimal(50))
-        services.grade_override(
-            by=book.owner, item=book.item(book.essay1), user=book.learner, percent=Decimal(80), reason="Re-marked"
-        )
-        services.grade_override(
-            by=book.owner, item=book.item(book.essay2), user=book.engineer, percent=Decimal(40), reason="Late"
-        )
+        for essay, person, percent in (
+            (book.essay1, book.learner, 80),
+            (book.essay2, book.learner, 80),
+            (book.essay1, book.engineer, 40),
+            (book.essay2, book.engineer, 40),
+        ):
+            services.grade_override(
+                by=book.owner, item=book.item(essay), user=person, percent=Decimal(percent), reason="Re-marked"
+            )
         services.grades_hide(by=book.owner, item=book.item(book.essay2), user_ids=[book.engineer.pk], hidden=True)
         services.course_grades_refresh(course=book.course)
 
@@ -99,7 +103,7 @@ def test_filters_by_org_unit_group_status_and_name(as_person, gradebook, world, 
     assert names(q="eddie") == ["Eddie Engineer"]
     assert names(status="passed") == ["Lena Learner"]
     assert names(status="failed") == ["Eddie Engineer"]
-    assert names(status="ungraded") == []
+    assert names(status="partial") == names(status="ungraded") == []
     assert names(sort="-total") == ["Lena Learner", "Eddie Engineer"]
     enrollment = enrollment_services.enrollment_create(
         course=gradebook.course, membership=world.report, by=gradebook.owner
@@ -107,6 +111,13 @@ def test_filters_by_org_unit_group_status_and_name(as_person, gradebook, world, 
     group = enrollment_services.group_create(course=gradebook.course, by=gradebook.owner, name="Night shift")
     enrollment_services.group_members_change(group=group, by=gradebook.owner, add=[enrollment.pk])
     assert names(group=group.pk) == ["Rita Report"]
+    # One essay of two graded: a total, but no result until the other is graded.
+    essay1 = gradebook.item(gradebook.essay1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.grade_override(by=gradebook.owner, item=essay1, user=world.report.user, percent=90, reason="Viva")
+    assert names(status="partial") == ["Rita Report"] and names(status="passed") == ["Lena Learner"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.grade_override(by=gradebook.owner, item=essay1, user=world.report.user, percent=None, reason="Undo")
     assert names(status="ungraded") == ["Rita Report"]
     # Another course's group, a forged unit: ignored, not an error.
     assert len(names(group="999999", unit="abc")) == 3
