@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE["accounts-prune"] = {
     "schedule": crontab(hour=3, minute=30),
     "options": {"expires": 6 * 60 * 60},
 }
+CELERY_BEAT_SCHEDULE["grades-prune-import-stashes"] = {
+    "task": "grades.prune_import_stashes",
+    "schedule": crontab(hour=3, minute=40),
+    "options": {"expires": 6 * 60 * 60},
+}
 
 # --- auth and security ------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

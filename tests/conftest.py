@@ -19,6 +19,39 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 PASSWORD = "correct-horse-battery-staple"
 
+# What a test needs to reach the database or the cache through: CI's second pass (PostgreSQL and Redis) runs only
+# the tests that do (`--services-only`); the rest run the same code on the same Python in the first pass.
+SERVICE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+SERVICE_NAMES = frozenset({"cache", "caches", "connection", "connections", "transaction"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--services-only",
+        action="store_true",
+        help="run only the tests that use the database or the cache (CI's PostgreSQL and Redis pass)",
+    )
+
+
+def uses_services(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    if SERVICE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return module is not None and bool(SERVICE_NAMES.intersection(vars(module)))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--services-only"):
+        return
+    kept = [item for item in items if uses_services(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_services(item)])
+        items[:] = kept
+
 
 @dataclass
 class World:

@@ -16,3 +16,11 @@ def recompute_course_grades(course_id: int) -> int:
     if course is None:
         return 0
     return course_grades_refresh(course=course)
+
+
+@shared_task(name="grades.prune_import_stashes", ignore_result=True)
+def prune_import_stashes() -> int:
+    """Nightly: delete grade files checked by an import's dry run a day ago and never applied."""
+    from syllabus.grades.housekeeping import import_stashes_prune
+
+    return import_stashes_prune()

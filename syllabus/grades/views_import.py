@@ -29,9 +29,8 @@ from syllabus.accounts.models import Organization
 from syllabus.catalog.models import Course
 from syllabus.grades import policy, services
 from syllabus.grades.forms import ImportForm
+from syllabus.grades.housekeeping import STASH_DIR
 from syllabus.grades.views import error_text, header, team_course, user_of
-
-STASH_DIR = "grades/imports"
 
 
 def _session_key(course: Course) -> str:
