@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from syllabus.accounts.models import Membership, Organization, OrgUnit, User
+from syllabus.settings import PASSWORD_HASHERS as PRODUCTION_PASSWORD_HASHERS
 from tests.factories import MembershipFactory, OrganizationFactory, OrgUnitFactory, UserFactory, grant
 
 hypothesis_settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True)
@@ -79,6 +80,15 @@ class World:
         reviewer = MembershipFactory(organization=self.org, org_unit=self.hq, user__display_name="Rhea Reviewer")
         grant(reviewer, "reviewer")
         return reviewer
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    """Hash with MD5 in tests: argon2 at its production cost (100 MiB, 2 passes, 8 lanes) takes 0.2-0.4 s per
+    sign-in on a 2-core machine, and the browser tests alone sign in through the form some 300 times. The
+    production list stays behind it, so an argon2 hash still verifies; tests/web/test_security.py checks that
+    production hashes with argon2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PRODUCTION_PASSWORD_HASHERS]
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,14 @@ from django.test import Client
 from django.urls import reverse
 
 from syllabus.accounts.models import User
+from syllabus.settings import PASSWORD_HASHERS as PRODUCTION_PASSWORD_HASHERS
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
-def test_passwords_are_hashed_with_argon2(world):
+def test_passwords_are_hashed_with_argon2(world, settings):
+    settings.PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS  # tests hash with MD5 (tests/conftest.py), production not
     user = User.objects.create_user("new@example.test", "a-long-enough-password", display_name="New")
     assert identify_hasher(user.password).algorithm == "argon2"
 
