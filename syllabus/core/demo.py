@@ -80,3 +80,26 @@ def suspended() -> Iterator[None]:
     finally:
         _STEPS.clear()
         _STEPS.update(saved)
+
+
+@contextmanager
+def only(*names: str) -> Iterator[None]:
+    """Run `seed_demo` with just the steps `names` (in their registered order) inside this block: tests of one
+    app's part of the demo skip the later apps' steps, which would only make them slow."""
+    saved = dict(_STEPS)
+    unknown = set(names) - set(saved)
+    if unknown:
+        raise ValueError(f"no demo step named {', '.join(sorted(unknown))}")
+    _STEPS.clear()
+    _STEPS.update({name: step for name, step in saved.items() if name in names})
+    try:
+        yield
+    finally:
+        _STEPS.clear()
+        _STEPS.update(saved)
+
+
+def through(name: str) -> list[str]:
+    """The names of the steps up to and including `name`, in order (what `name`'s step may build on)."""
+    names = [step.name for step in steps()]
+    return names[: names.index(name) + 1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -48,6 +49,13 @@ def media_and_fast_hashing(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
     # The command hashes the demo password once per run; a fast hasher keeps the runs quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def steps_through_catalog() -> Iterator[None]:
+    """seed_demo with the steps up to the catalog's (each seed of the whole demo costs seconds more)."""
+    with demo.only(*demo.through("catalog")):
+        yield
 
 
 def run(*args: str) -> str:

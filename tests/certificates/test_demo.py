@@ -4,6 +4,7 @@ their PDFs drawn; idempotent; `--reset` deletes the files."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -36,6 +37,13 @@ def fresh_requirements() -> None:
     progress_services._requirements.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def steps_through_certificates() -> Iterator[None]:
+    """seed_demo with the steps up to the certificates' (each seed of the whole demo costs seconds more)."""
+    with demo.only(*demo.through("certificates")):
+        yield
+
+
 def run(*args: str) -> str:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)
@@ -57,7 +65,7 @@ def test_the_step_runs_after_compliance() -> None:
     assert step.run is certificates_demo.seed_certificates and step.reset is certificates_demo.reset_certificates
 
 
-def test_certificates_in_every_state_with_their_pdfs(moved_clock, django_capture_on_commit_callbacks) -> None:
+def test_certificates_in_every_state_with_pdfs_a_reset_deletes(moved_clock, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         out = run()
     now = moved_clock.now
@@ -101,34 +109,30 @@ def test_certificates_in_every_state_with_their_pdfs(moved_clock, django_capture
     ready = Notification.objects.filter(type_key=notifying.ISSUED, recipient__email=certificates_demo.CHLOE)
     assert [n.created_at for n in ready] == [current.issued_at]
 
+    # A reset deletes the PDF files (here rather than in a test of its own: each seed of the demo costs seconds).
+    files = [c.pdf.name for c in Certificate.objects.all()]
+    with django_capture_on_commit_callbacks(execute=True):
+        run("--reset")
+    assert not any(default_storage.exists(name) for name in files)
+    # And the seed after the reset issues them again.
+    assert Certificate.objects.count() == len(files)
 
-def test_chloe_sees_her_certificate_on_her_dashboard(moved_clock, client) -> None:
-    run()
+
+def test_chloe_sees_her_certificate_and_seeding_twice_adds_nothing(
+    moved_clock, client, django_capture_on_commit_callbacks
+) -> None:
+    # One test for both: each seed of the whole demo costs seconds.
+    with django_capture_on_commit_callbacks(execute=True):
+        run()
     client.force_login(
         Certificate.objects.filter(membership__user__email=certificates_demo.CHLOE).first().membership.user
     )
     page = client.get(reverse("progress:dashboard")).content.decode()
     assert 'id="section-certificates"' in page and certificates_demo.LIFE_SUPPORT in page
 
-
-def test_seeding_twice_adds_nothing(moved_clock, django_capture_on_commit_callbacks) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        run()
     first = counts()
     states = dict(Certificate.objects.values_list("pk", "state"))
     with django_capture_on_commit_callbacks(execute=True):
         assert "Demo data already present" in run()
     assert counts() == first
     assert dict(Certificate.objects.values_list("pk", "state")) == states
-
-
-def test_reset_deletes_the_pdf_files(moved_clock, django_capture_on_commit_callbacks) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        run()
-    files = [c.pdf.name for c in Certificate.objects.all()]
-    assert files and all(default_storage.exists(name) for name in files)
-    with django_capture_on_commit_callbacks(execute=True):
-        run("--reset")
-    assert not any(default_storage.exists(name) for name in files)
-    # And the seed after the reset issues them again.
-    assert Certificate.objects.count() == len(files)

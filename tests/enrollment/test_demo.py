@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +55,13 @@ def media_and_fast_hashing(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def steps_through_progress() -> Iterator[None]:
+    """seed_demo with the steps up to enrollment's and progress' (each seed of the whole demo costs seconds more)."""
+    with demo.only(*demo.through("progress")):
+        yield
+
+
 def run(*args: str) -> str:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)
@@ -84,6 +92,7 @@ def test_enrollment_and_progress_register_their_demo_steps_after_the_catalog():
 # Seeding takes seconds: one test checks the whole story, in sentence-named parts.
 
 
+@pytest.mark.usefixtures("steps_through_progress")
 def test_seed_demo_has_learners_at_every_stage():
     run()
     northwind = Organization.objects.get(slug="northwind")
@@ -223,6 +232,7 @@ def the_induction_course_has_site_groups_and_a_message_went_to_participants(nort
     assert message.recipients.count() == message.recipient_count == 4
 
 
+@pytest.mark.usefixtures("steps_through_progress")
 def test_seed_demo_twice_creates_nothing_more_and_reset_deletes_the_evidence_files(
     django_capture_on_commit_callbacks,
 ):
