@@ -30,6 +30,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -287,51 +288,60 @@ def grade_save(
         errors["feedback_files"] = file_errors
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        # The submission's row first: two graders saving at once (the first grade of a submission has no grade row
-        # to lock yet), a reopen, or an extension changing `late_seconds` meanwhile, wait for each other; the late
-        # penalty is then computed from the lateness as it is now.
-        locked = Submission.objects.select_for_update().filter(pk=submission.pk).values("state", "late_seconds").first()
-        if locked is None or locked["state"] not in HANDED_IN:
-            raise ValidationError(NOT_HANDED_IN)
-        submission.state, submission.late_seconds = locked["state"], locked["late_seconds"]
-        numbers = outcome(
-            settings=settings,
-            raw_points=score.raw_points,
-            max_points=score.max_points,
-            late_seconds=submission.late_seconds,
-        )
-        grade = SubmissionGrade.objects.select_for_update().filter(submission=submission).first()
-        before = _facts(grade) if grade is not None else None
-        was_released = grade is not None and grade.released
-        heard = (grade.percent, grade.passed) if was_released and grade is not None else None
-        if grade is None:
-            grade = SubmissionGrade(organization_id=submission.organization_id, submission=submission)
-        grade.method = settings.grading_method
-        grade.definition = definition
-        grade.filling = score.filling
-        for name, value in numbers.items():
-            setattr(grade, name, value)
-        grade.feedback = richtext.sanitize_html(feedback, course_id=course.pk)
-        grade.grader, grade.graded_at = by, now
-        if release and not grade.released:
-            grade.released, grade.released_at, grade.released_by = True, now, by
-        grade.save()
-        for upload in files:
-            _store_file(submission, upload, by)
-        after = _facts(grade) or {}
-        if files:
-            after["feedback_files_added"] = len(files)
-        audit_record(
-            organization=course.organization,
-            action="assessment.submission_graded",
-            actor=by,
-            target=submission.user,
-            before=before,
-            after=after,
-        )
-        if grade.released and (heard is None or heard != (grade.percent, grade.passed)):
-            _emit_grade(submission, grade, now)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            # The submission's row first: two graders saving at once (the first grade of a submission has no grade row
+            # to lock yet), a reopen, or an extension changing `late_seconds` meanwhile, wait for each other; the late
+            # penalty is then computed from the lateness as it is now.
+            locked = (
+                Submission.objects.select_for_update().filter(pk=submission.pk).values("state", "late_seconds").first()
+            )
+            if locked is None or locked["state"] not in HANDED_IN:
+                raise ValidationError(NOT_HANDED_IN)
+            submission.state, submission.late_seconds = locked["state"], locked["late_seconds"]
+            numbers = outcome(
+                settings=settings,
+                raw_points=score.raw_points,
+                max_points=score.max_points,
+                late_seconds=submission.late_seconds,
+            )
+            grade = SubmissionGrade.objects.select_for_update().filter(submission=submission).first()
+            before = _facts(grade) if grade is not None else None
+            was_released = grade is not None and grade.released
+            heard = (grade.percent, grade.passed) if was_released and grade is not None else None
+            if grade is None:
+                grade = SubmissionGrade(organization_id=submission.organization_id, submission=submission)
+            grade.method = settings.grading_method
+            grade.definition = definition
+            grade.filling = score.filling
+            for name, value in numbers.items():
+                setattr(grade, name, value)
+            grade.feedback = richtext.sanitize_html(feedback, course_id=course.pk)
+            grade.grader, grade.graded_at = by, now
+            if release and not grade.released:
+                grade.released, grade.released_at, grade.released_by = True, now, by
+            grade.save()
+            for upload in files:
+                stored.append(_store_file(submission, upload, by).file.name or "")
+            after = _facts(grade) or {}
+            if files:
+                after["feedback_files_added"] = len(files)
+            audit_record(
+                organization=course.organization,
+                action="assessment.submission_graded",
+                actor=by,
+                target=submission.user,
+                before=before,
+                after=after,
+            )
+            if grade.released and (heard is None or heard != (grade.percent, grade.passed)):
+                _emit_grade(submission, grade, now)
+    except BaseException:
+        # The rows rolled back: the feedback files written for them would stay in storage with nothing naming them.
+        for name in stored:
+            default_storage.delete(name)
+        raise
     return grade
 
 

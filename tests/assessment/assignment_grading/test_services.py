@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from syllabus.assessment import rubric_scoring as rs
-from syllabus.assessment.models import AssignmentExtension, FileRole, SubmissionState
+from syllabus.assessment.models import AssignmentExtension, FileRole, SubmissionGrade, SubmissionState
 from syllabus.assessment.selectors_assignments import settings_for_submission
 from syllabus.assessment.services import assignment_grading as svc
 from syllabus.audit.models import AuditRecord
@@ -164,6 +165,30 @@ def test_feedback_files_are_stored_and_dangerous_ones_refused(aw: AssignmentWorl
     stored = sub.files.get()
     assert (stored.role, stored.name, stored.uploaded_by) == (FileRole.FEEDBACK, "notes.pdf", aw.owner)
     assert len(stored.sha256) == 64
+
+
+def test_feedback_files_of_a_save_that_fails_are_not_left_in_storage(
+    aw: AssignmentWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uid = aw.publish()
+    sub = aw.submit(uid)
+    written: list[str] = []
+    real_store = svc._store_file
+
+    def store(*args: Any) -> Any:
+        row = real_store(*args)
+        written.append(row.file.name)
+        return row
+
+    def audit_fails(**_: Any) -> None:
+        raise RuntimeError("the audit trail is down")
+
+    monkeypatch.setattr(svc, "_store_file", store)
+    monkeypatch.setattr(svc, "audit_record", audit_fails)
+    with pytest.raises(RuntimeError):
+        save(aw, sub, points="1", feedback_files=[SimpleUploadedFile("notes.pdf", b"%PDF-1.4")])
+    assert written and not default_storage.exists(written[0])
+    assert not sub.files.exists() and not SubmissionGrade.objects.filter(submission=sub).exists()
 
 
 def test_reopen_needs_on_request_and_attempts_left(aw: AssignmentWorld) -> None:
