@@ -7,7 +7,7 @@ import logging
 from kombu.exceptions import OperationalError
 
 from syllabus.compliance import events as compliance_events
-from syllabus.core.events import subscribe
+from syllabus.core.events import batch_memo, subscribe
 from syllabus.progress import events as progress_events
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,16 @@ def on_program_completed(event: compliance_events.ProgramCompleted) -> None:
     from syllabus.certificates.models import Award
     from syllabus.certificates.tasks import issue_for_program_cycle
 
-    if not Award.objects.filter(program_id=event.program_id, enabled=True).exists():
+    # A run completing thousands of assignments of one program dispatches them as one batch: ask once per batch.
+    memo = batch_memo()
+    key = ("certificates.program_award", event.program_id)
+    if memo is not None and key in memo:
+        awarded = memo[key]
+    else:
+        awarded = Award.objects.filter(program_id=event.program_id, enabled=True).exists()
+        if memo is not None:
+            memo[key] = awarded
+    if not awarded:
         return
     try:
         issue_for_program_cycle.delay(

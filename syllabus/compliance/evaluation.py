@@ -16,7 +16,7 @@ Running it twice changes nothing the second time. Queries per batch of `BATCH` p
 from __future__ import annotations
 
 import datetime as dt
-import json
+import operator
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils import timezone
 
 from syllabus.accounts.models import Membership
 from syllabus.audiences import selectors as audience_selectors
-from syllabus.compliance import due_dates, events, standing
+from syllabus.compliance import bulk_write, due_dates, events, standing
 from syllabus.compliance.models import (
     Assignment,
     ClosedCycle,
@@ -42,7 +43,7 @@ from syllabus.compliance.models import (
     StatusCode,
 )
 from syllabus.core import clock
-from syllabus.core.events import emit
+from syllabus.core.events import emit_many
 from syllabus.progress.models import Completion
 
 BATCH = 2000
@@ -122,52 +123,108 @@ def load_facts(
 ) -> dict[int, standing.Facts]:
     """The facts of each assignment (keyed by assignment id), read in a constant number of queries. A fact's
     `recorded_on` is never after `today` (the run's day: the clock of tests and of a late run may lag the rows')."""
+    return _load_facts(
+        rules,
+        [(row["id"], row["membership_id"], row["assigned_on"]) for row in assignments],
+        today or program_today(rules.program),
+    )
+
+
+def _evidence_rows(rules: ProgramRules, membership_ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+    """What evidence is made of, for these people (None: everyone): acknowledgements (id, membership id, when) or
+    qualifying completions (id, membership id, course id, completed at, created at)."""
     program = rules.program
-    today = today or program_today(program)
-    membership_ids = [row["membership_id"] for row in assignments]
-    assignment_ids = [row["id"] for row in assignments]
-    hires = dict(Membership.objects.filter(pk__in=membership_ids).values_list("pk", "hire_date"))
-    evidence: dict[int, list[standing.Evidence]] = defaultdict(list)
+    queryset: Any
     if program.requirement == Requirement.ACKNOWLEDGEMENT:
-        for ack_id, membership_id, at in ProgramAcknowledgement.objects.filter(
-            program=program, membership_id__in=membership_ids
-        ).values_list("pk", "membership_id", "acknowledged_at"):
-            day = rules.local(at)
-            evidence[membership_id].append(standing.Evidence(day, "ack", f"ack:{ack_id}", day))
+        queryset = ProgramAcknowledgement.objects.filter(program=program).values_list(
+            "pk", "membership_id", "acknowledged_at"
+        )
     elif rules.course_ids:
-        completions = Completion.objects.filter(
+        queryset = Completion.objects.filter(
             organization_id=program.organization_id,
-            membership_id__in=membership_ids,
             course_id__in=rules.course_ids,
             source=Completion.Source.COURSE,
         )
         if program.min_score is not None:
-            completions = completions.filter(score__gte=Decimal(program.min_score))
-        rows = list(completions.values_list("pk", "membership_id", "course_id", "completed_at", "created_at"))
+            queryset = queryset.filter(score__gte=Decimal(program.min_score))
+        queryset = queryset.values_list("pk", "membership_id", "course_id", "completed_at", "created_at")
+    else:
+        return []
+    if membership_ids is not None:
+        queryset = queryset.filter(bulk_write.among("membership_id", membership_ids))
+    return bulk_write.fetch(queryset)
+
+
+def _evidence_by_person(rules: ProgramRules) -> dict[int, list[tuple[Any, ...]]]:
+    """`_evidence_rows` of everyone, by membership id: read once for a run that evaluates (nearly) everyone, in
+    place of a query per batch that finds each person's rows all over the table."""
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in _evidence_rows(rules, None):
+        found[row[1]].append(row)
+    return found
+
+
+def _load_facts(
+    rules: ProgramRules,
+    rows: Sequence[tuple[int, int, dt.date]],
+    today: dt.date,
+    hires: dict[int, dt.date | None] | None = None,
+    everyone: dict[int, list[tuple[Any, ...]]] | None = None,
+) -> dict[int, standing.Facts]:
+    """`load_facts` for (key, membership id, assigned on) rows; `hires` when the caller has read them already,
+    `everyone` the evidence of the whole program (`_evidence_by_person`) when it has. Keys below zero are
+    assignments not saved yet (they can have no exemptions)."""
+    program = rules.program
+    membership_ids = [membership_id for _key, membership_id, _on in rows]
+    assignment_ids = [key for key, _membership_id, _on in rows if key > 0]
+    if hires is None:
+        hires = dict(
+            Membership.objects.filter(bulk_write.among("pk", membership_ids)).order_by().values_list("pk", "hire_date")
+        )
+    evidence: dict[int, list[standing.Evidence]] = defaultdict(list)
+    local = rules.local
+    if everyone is None:
+        evidence_rows = _evidence_rows(rules, membership_ids)
+    else:
+        evidence_rows = [row for membership_id in membership_ids for row in everyone.get(membership_id, ())]
+    if program.requirement == Requirement.ACKNOWLEDGEMENT:
+        for ack_id, membership_id, at in evidence_rows:
+            day = local(at)
+            evidence[membership_id].append(standing.Evidence(day, "ack", f"ack:{ack_id}", day))
+    elif rules.course_ids:
+        completion_rows = evidence_rows
         signed: dict[int, dt.datetime] = {}
-        if program.require_signature and rows:
+        if program.require_signature and completion_rows:
             signed = dict(
                 Signature.objects.filter(
-                    program=program, record_type="completion", record_id__in=[row[0] for row in rows]
+                    bulk_write.among("record_id", [row[0] for row in completion_rows]),
+                    program=program,
+                    record_type="completion",
                 ).values_list("record_id", "signed_at")
             )
-        for pk, membership_id, course_id, completed_at, created_at in rows:
+        for pk, membership_id, course_id, completed_at, created_at in completion_rows:
             if program.require_signature:
                 if pk not in signed:
                     continue
                 # Not complete until signed: it counts from the signing day.
-                on = recorded = rules.local(signed[pk])
+                on = recorded = local(signed[pk])
             else:
-                on, recorded = rules.local(completed_at), min(rules.local(created_at), today)
+                on, recorded = local(completed_at), min(local(created_at), today)
             evidence[membership_id].append(standing.Evidence(on, f"course:{course_id}", f"completion:{pk}", recorded))
     exempt: dict[int, list[standing.Exempt]] = defaultdict(list)
     extended: dict[int, list[standing.Extension]] = defaultdict(list)
-    for pk, assignment_id, kind, cycle, ends_on, extend_to, decided_at, revoked_at in Exemption.objects.filter(
-        assignment_id__in=assignment_ids, state__in=(Exemption.State.APPROVED, Exemption.State.REVOKED)
-    ).values_list("pk", "assignment_id", "kind", "cycle", "ends_on", "extend_to", "decided_at", "revoked_at"):
-        decided = min(rules.local(decided_at), today) if decided_at else today
+    exemption_rows = (
+        Exemption.objects.filter(
+            bulk_write.among("assignment_id", assignment_ids),
+            state__in=(Exemption.State.APPROVED, Exemption.State.REVOKED),
+        ).values_list("pk", "assignment_id", "kind", "cycle", "ends_on", "extend_to", "decided_at", "revoked_at")
+        if assignment_ids
+        else []
+    )
+    for pk, assignment_id, kind, cycle, ends_on, extend_to, decided_at, revoked_at in exemption_rows:
+        decided = min(local(decided_at), today) if decided_at else today
         # A revoked approval stays a fact of the past: it held until the day before its revocation.
-        revoked = min(rules.local(revoked_at), today) if revoked_at else None
+        revoked = min(local(revoked_at), today) if revoked_at else None
         if kind == Exemption.Kind.EXTENSION:
             if extend_to is not None:
                 extended[assignment_id].append(standing.Extension(cycle, extend_to, decided, revoked))
@@ -179,18 +236,20 @@ def load_facts(
                 continue
         exempt[assignment_id].append(standing.Exempt(decided, ends_on, f"exemption:{pk}"))
     out: dict[int, standing.Facts] = {}
-    for row in assignments:
-        out[row["id"]] = standing.Facts(
-            schedule=rules.schedule,
-            assigned_on=row["assigned_on"],
-            hire_date=hires.get(row["membership_id"]),
-            mode=rules.mode,  # type: ignore[arg-type]
-            parts=rules.parts,
-            lookback_days=program.lookback_days,
-            due_soon_days=program.due_soon_days,
-            evidence=tuple(evidence.get(row["membership_id"], ())),
-            exemptions=tuple(exempt.get(row["id"], ())),
-            extensions=tuple(extended.get(row["id"], ())),
+    schedule, mode, parts = rules.schedule, rules.mode, rules.parts
+    lookback_days, due_soon_days = program.lookback_days, program.due_soon_days
+    for key, membership_id, assigned_on in rows:
+        out[key] = standing.Facts(
+            schedule=schedule,
+            assigned_on=assigned_on,
+            hire_date=hires.get(membership_id),
+            mode=mode,  # type: ignore[arg-type]
+            parts=parts,
+            lookback_days=lookback_days,
+            due_soon_days=due_soon_days,
+            evidence=tuple(evidence.get(membership_id, ())),
+            exemptions=tuple(exempt.get(key, ())),
+            extensions=tuple(extended.get(key, ())),
         )
     return out
 
@@ -237,64 +296,170 @@ STANDING_FIELDS = (
 )
 
 
+# The fields that say whether an evaluation changed an assignment (all but the stamps of the evaluation).
+_COMPARED = STANDING_FIELDS[:-2]
+_state = operator.attrgetter(*_COMPARED)
+_DUE_ON = _COMPARED.index("due_on")
+
+
+@dataclass(slots=True)
+class _Row:
+    """One assignment of a batch as plain values. Building model instances, and saving them in bulk through the
+    ORM, cost more than replaying the standings (bench/README.md, "Compliance"); they are built only for the
+    ORM writers used on databases other than PostgreSQL."""
+
+    pk: int | None  # None: not saved yet
+    organization_id: int
+    membership_id: int
+    assigned_on: dt.date
+    cycle: int
+    opened_on: dt.date
+    due_on: dt.date
+    original_due_on: dt.date | None
+    completed_on: dt.date | None
+    completion_id: int | None
+    acknowledgement_id: int | None
+    satisfied_by: list[str]
+    expires_on: dt.date | None
+    exemption_id: int | None
+    status: str
+    status_since: dt.date
+    status_until: dt.date | None
+    next_change_on: dt.date | None
+    evaluated_revision: int
+    evaluated_at: dt.datetime | None = None
+    assigned_at: dt.datetime | None = None  # read only for rows not saved yet
+
+
+# What `_Row` reads of a saved assignment, in the order of its fields.
+_ROW_FIELDS = ("pk", "organization_id", "membership_id", "assigned_on", *STANDING_FIELDS[:-1])
+
+
+def _read_rows(ids: Sequence[int]) -> list[_Row]:
+    queryset = Assignment.objects.filter(bulk_write.among("pk", ids)).order_by("pk").values_list(*_ROW_FIELDS)
+    return [_Row(*values) for values in bulk_write.fetch(queryset, json_at=_ROW_FIELDS.index("satisfied_by"))]
+
+
 def _ref_id(refs: Iterable[str], prefix: str) -> int | None:
     found = [int(ref.split(":", 1)[1]) for ref in refs if ref.startswith(prefix + ":")]
     return found[-1] if found else None
 
 
-def _apply(assignment: Assignment, now_standing: standing.Standing, *, since: dt.date, revision: int) -> None:
+def _apply(
+    row: _Row,
+    now_standing: standing.Standing,
+    back: dict[str, str],
+    *,
+    since: dt.date,
+    revision: int,
+    now: dt.datetime,
+) -> None:
+    """Set the row's standing fields; `back` maps the standing's refs to this person's (`standing.Replays`)."""
     cycle = now_standing.cycle
-    assignment.cycle = cycle.number
-    assignment.opened_on = cycle.opened_on
-    assignment.due_on = cycle.due_on
-    assignment.original_due_on = cycle.original_due_on if cycle.is_extended else None
-    assignment.completed_on = cycle.completed_on
-    assignment.completion_id = _ref_id(cycle.satisfied_by, "completion")
-    assignment.acknowledgement_id = _ref_id(cycle.satisfied_by, "ack")
-    assignment.satisfied_by = list(cycle.satisfied_by)
-    assignment.expires_on = cycle.expires_on
-    assignment.exemption_id = _ref_id([now_standing.exemption], "exemption") if now_standing.exemption else None
-    assignment.status = now_standing.code
-    assignment.status_since = since
-    assignment.status_until = now_standing.until
-    assignment.next_change_on = now_standing.next_change_on
-    assignment.evaluated_revision = revision
-    assignment.evaluated_at = clock.now()
+    satisfied_by = standing.Replays.real(cycle.satisfied_by, back)
+    row.cycle = cycle.number
+    row.opened_on = cycle.opened_on
+    row.due_on = cycle.due_on
+    row.original_due_on = cycle.original_due_on if cycle.is_extended else None
+    row.completed_on = cycle.completed_on
+    row.completion_id = _ref_id(satisfied_by, "completion")
+    row.acknowledgement_id = _ref_id(satisfied_by, "ack")
+    row.satisfied_by = list(satisfied_by)
+    row.expires_on = cycle.expires_on
+    exemption = back.get(now_standing.exemption, now_standing.exemption)
+    row.exemption_id = _ref_id([exemption], "exemption") if exemption else None
+    row.status = now_standing.code
+    row.status_since = since
+    row.status_until = now_standing.until
+    row.next_change_on = now_standing.next_change_on
+    row.evaluated_revision = revision
+    row.evaluated_at = now
 
 
-def _ledger_row(assignment: Assignment, day: dt.date, item: standing.Standing, reason: str) -> StatusChange:
-    return StatusChange(
-        organization_id=assignment.organization_id,
-        program_id=assignment.program_id,
-        assignment_id=assignment.pk,
-        membership_id=assignment.membership_id,
-        effective_on=day,
-        recorded_at=clock.now(),
-        status=item.code,
-        cycle=item.cycle.number,
-        due_on=item.cycle.due_on,
-        until=item.until,
-        completed_on=item.cycle.completed_on,
-        reason=reason,
+# Field names (and columns) of the rows the evaluation writes, in the order of the value tuples below.
+_LEDGER_FIELDS = (
+    "organization_id",
+    "program_id",
+    "assignment_id",
+    "membership_id",
+    "effective_on",
+    "recorded_at",
+    "status",
+    "cycle",
+    "due_on",
+    "until",
+    "completed_on",
+    "reason",
+)
+_CLOSED_FIELDS = (
+    "assignment_id",
+    "program_id",
+    "membership_id",
+    "number",
+    "opened_on",
+    "due_on",
+    "original_due_on",
+    "completed_on",
+    "completion_id",
+    "satisfied_by",
+    "expires_on",
+    "closed_on",
+    "outcome",
+)
+_ASSIGNMENT_FIELDS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "organization_id",
+    "program_id",
+    "membership_id",
+    "assigned_at",
+    "assigned_on",
+    "ended_at",
+    "end_reason",
+    *STANDING_FIELDS,
+)
+
+
+def _ledger_values(
+    row: _Row, program_id: int, day: dt.date, item: standing.Standing, reason: str, now: dt.datetime
+) -> tuple[Any, ...]:
+    cycle = item.cycle
+    return (
+        row.organization_id,
+        program_id,
+        row.pk,
+        row.membership_id,
+        day,
+        now,
+        item.code,
+        cycle.number,
+        cycle.due_on,
+        item.until,
+        cycle.completed_on,
+        reason,
     )
 
 
-def _closed_rows(assignment: Assignment, item: standing.Standing, *, from_number: int) -> list[ClosedCycle]:
+def _closed_values(
+    row: _Row, program_id: int, item: standing.Standing, back: dict[str, str], *, from_number: int
+) -> list[tuple[Any, ...]]:
+    real = standing.Replays.real
     return [
-        ClosedCycle(
-            assignment_id=assignment.pk,
-            program_id=assignment.program_id,
-            membership_id=assignment.membership_id,
-            number=cycle.number,
-            opened_on=cycle.opened_on,
-            due_on=cycle.due_on,
-            original_due_on=cycle.original_due_on if cycle.is_extended else None,
-            completed_on=cycle.completed_on,
-            completion_id=_ref_id(cycle.satisfied_by, "completion"),
-            satisfied_by=list(cycle.satisfied_by),
-            expires_on=cycle.expires_on,
-            closed_on=cycle.closed_on or cycle.expires_on or cycle.due_on,
-            outcome=cycle.outcome or ClosedCycle.Outcome.EXPIRED,
+        (
+            row.pk,
+            program_id,
+            row.membership_id,
+            cycle.number,
+            cycle.opened_on,
+            cycle.due_on,
+            cycle.original_due_on if cycle.is_extended else None,
+            cycle.completed_on,
+            _ref_id(real(cycle.satisfied_by, back), "completion"),
+            list(real(cycle.satisfied_by, back)),
+            cycle.expires_on,
+            cycle.closed_on or cycle.expires_on or cycle.due_on,
+            cycle.outcome or ClosedCycle.Outcome.EXPIRED,
         )
         for cycle in item.closed
         if cycle.number >= from_number
@@ -314,150 +479,227 @@ def _reason(previous: tuple[str, int] | None, item: standing.Standing, day: dt.d
 
 
 def _evaluate_batch(
-    rules: ProgramRules, assignments: list[Assignment], today: dt.date, result: EvaluationResult, *, full: bool
+    rules: ProgramRules,
+    rows: list[_Row],
+    today: dt.date,
+    result: EvaluationResult,
+    replays: standing.Replays,
+    finished: dict[int, _Row],
+    *,
+    hires: dict[int, dt.date | None] | None = None,
+    everyone: dict[int, list[tuple[Any, ...]]] | None = None,
 ) -> None:
     """Evaluate a batch of assignments: saved ones (re-evaluated) and new ones (pk None: inserted with their
-    standing, so a first evaluation writes each row once)."""
+    standing, so a first evaluation writes each row once). Rows that became compliant go to `finished` by id."""
     program = rules.program
+    revision = program.revision
     # Facts are keyed by the assignment id, or by minus the membership id for rows not saved yet.
-    keys = [a.pk if a.pk is not None else -a.membership_id for a in assignments]
-    rows = [
-        {"id": key, "membership_id": a.membership_id, "assigned_on": a.assigned_on}
-        for key, a in zip(keys, assignments, strict=True)
-    ]
-    facts = load_facts(rules, rows, today)
-    ledger: list[tuple[Assignment, dt.date, standing.Standing, str]] = []
-    closed: list[tuple[Assignment, standing.Standing, int]] = []
-    changed: list[Assignment] = []
-    new: list[Assignment] = []
+    keys = [row.pk if row.pk is not None else -row.membership_id for row in rows]
+    facts = _load_facts(
+        rules,
+        [(key, row.membership_id, row.assigned_on) for key, row in zip(keys, rows, strict=True)],
+        today,
+        hires,
+        everyone,
+    )
+    now = clock.now()
+    ledger: list[tuple[_Row, dt.date, standing.Standing, str]] = []
+    closed: list[tuple[_Row, standing.Standing, int, dict[str, str]]] = []
+    changed: list[_Row] = []
+    new: list[_Row] = []
     stale_closed: list[tuple[int, int]] = []
-    completed: list[Assignment] = []
-    for key, assignment in zip(keys, assignments, strict=True):
+    completed: list[_Row] = []
+    for key, row in zip(keys, rows, strict=True):
         result.evaluated += 1
         item_facts = facts[key]
-        is_new = assignment.pk is None
+        is_new = row.pk is None
         # Never evaluated (new, or written with a provisional standing: the demo's past): replayed from the start.
-        never = is_new or assignment.evaluated_revision == 0
-        previous = None if never else (assignment.status, assignment.cycle)
-        revised = not never and assignment.evaluated_revision != program.revision
+        never = is_new or row.evaluated_revision == 0
+        previous = None if never else (row.status, row.cycle)
+        revised = not never and row.evaluated_revision != revision
         if never:
-            steps = standing.transitions(item_facts, after=None, today=today)
+            steps, back = replays.transitions(item_facts, after=None)
             final = steps[-1][1]
         elif revised:
             # After a change to the program the past is not re-derived under the new rules: today's standing is
             # recorded from today. (The ledger says what was true then, under the rules of then.) A full run
             # without a change (activation, "re-evaluate now") is no such change: time-driven steps it catches up
             # on keep the day they happened, below.
-            final = standing.compute(item_facts, today)
+            final, back = replays.compute(item_facts)
             steps = [(today, final)]
         else:
-            final = standing.compute(item_facts, today)
-            quiet = assignment.next_change_on is None or assignment.next_change_on > today
+            final, back = replays.compute(item_facts)
+            quiet = row.next_change_on is None or row.next_change_on > today
             if quiet and (final.code, final.cycle.number) == previous:
                 # Nothing changed and no day on which it could have has passed: no history to replay.
                 steps = []
             else:
-                steps = standing.transitions(item_facts, after=assignment.status_since, today=today)
-        since = assignment.status_since if not never else assignment.assigned_on
+                steps, back = replays.transitions(item_facts, after=row.status_since)
+        since = row.status_since if not never else row.assigned_on
         step_key = previous
         for day, step in steps:
             if (step.code, step.cycle.number) != step_key:
-                ledger.append((assignment, day, step, _reason(step_key, step, day, today)))
+                ledger.append((row, day, step, _reason(step_key, step, day, today)))
                 since = day
                 step_key = (step.code, step.cycle.number)
-        first_closed = 1 if never else assignment.cycle
-        if not never and final.cycle.number < assignment.cycle:
-            stale_closed.append((assignment.pk, final.cycle.number))
+        first_closed = 1 if never else row.cycle
+        if not never and final.cycle.number < row.cycle:
+            assert row.pk is not None
+            stale_closed.append((row.pk, final.cycle.number))
             first_closed = final.cycle.number
         if final.closed:
-            closed.append((assignment, final, first_closed))
+            closed.append((row, final, first_closed, back))
         became_complete = final.code == "compliant" and (
             previous is None
             or previous[0] != "compliant"
             or previous[1] != final.cycle.number
-            or assignment.completed_on != final.cycle.completed_on
+            or row.completed_on != final.cycle.completed_on
         )
-        before = None if never else [getattr(assignment, name) for name in STANDING_FIELDS[:-2]]
-        _apply(assignment, final, since=since, revision=program.revision)
+        before = None if never else _state(row)
+        _apply(row, final, back, since=since, revision=revision, now=now)
+        after = _state(row)
         if is_new:
-            new.append(assignment)
-        elif never or revised or before != [getattr(assignment, name) for name in STANDING_FIELDS[:-2]]:
-            changed.append(assignment)
+            new.append(row)
+        elif before is None or revised or before != after:
+            changed.append(row)
         if previous is not None and step_key != previous:
             result.changed += 1
         if became_complete and final.cycle.completed_on is not None:
-            completed.append(assignment)
+            completed.append(row)
         if final.code in ("not_yet_due", "due_soon", "overdue", "expired") and (
-            is_new or before is None or "due_on" in _changed_names(before, assignment) or step_key != previous
+            before is None or before[_DUE_ON] != after[_DUE_ON] or step_key != previous
         ):
-            result.dues[assignment.membership_id] = final.cycle.due_on
+            result.dues[row.membership_id] = final.cycle.due_on
         # Recertification: the window of the current completion is open, or the cycle after it has begun.
         if final.cycle.completed_on is not None and final.window_opens and final.window_opens <= today:
             assert final.cycle.expires_on is not None
-            result.renew[assignment.membership_id] = final.cycle.expires_on
+            result.renew[row.membership_id] = final.cycle.expires_on
         elif final.cycle.completed_on is None and final.cycle.number > 1:
-            result.renew[assignment.membership_id] = final.cycle.due_on
+            result.renew[row.membership_id] = final.cycle.due_on
+    program_id = program.pk
+    # Cycles closed for assignments inserted by this batch cannot be there already (COPY on PostgreSQL).
+    fresh = {id(row) for row in new}
     if new:
-        Assignment.objects.bulk_create(new, batch_size=WRITE_BATCH)
-        if any(a.pk is None for a in new):  # databases that return no ids from bulk inserts (none we support)
-            raise RuntimeError("bulk_create returned no ids")
-        result.new_ids.extend(a.pk for a in new)
+        _insert_assignments(program_id, new)
+        result.new_ids.extend(row.pk for row in new if row.pk is not None)
     for assignment_id, number in stale_closed:
         ClosedCycle.objects.filter(assignment_id=assignment_id, number__gte=number).delete()
-    ClosedCycle.objects.bulk_create(
-        [row for assignment, item, first in closed for row in _closed_rows(assignment, item, from_number=first)],
-        batch_size=WRITE_BATCH,
-        ignore_conflicts=True,
+    _insert_closed(
+        [
+            (id(row) in fresh, values)
+            for row, item, first, back in closed
+            for values in _closed_values(row, program_id, item, back, from_number=first)
+        ]
     )
-    StatusChange.objects.bulk_create(
-        [_ledger_row(assignment, day, item, reason) for assignment, day, item, reason in ledger],
-        batch_size=WRITE_BATCH,
-    )
+    _insert_ledger([_ledger_values(row, program_id, day, item, reason, now) for row, day, item, reason in ledger])
     result.ledger_rows += len(ledger)
-    result.completed.extend(a.pk for a in completed)
+    for row in completed:
+        assert row.pk is not None
+        result.completed.append(row.pk)
+        finished[row.pk] = row
     _write_standing(changed)
 
 
-def _changed_names(before: list[Any], assignment: Assignment) -> set[str]:
-    return {name for name, old in zip(STANDING_FIELDS[:-2], before, strict=True) if getattr(assignment, name) != old}
+def _for_copy(values: tuple[Any, ...], json_at: int) -> tuple[Any, ...]:
+    return (*values[:json_at], bulk_write.json_text(values[json_at]), *values[json_at + 1 :])
 
 
-def _write_standing(changed: list[Assignment]) -> None:
-    """Write the standing fields of these assignments. On PostgreSQL one `UPDATE ... FROM (VALUES ...)` per
-    batch: Django's `bulk_update` builds a CASE expression per field and row in Python, which cost ~15 ms per
-    row at 16 fields (measured: bench/README.md, "Compliance"). Elsewhere (SQLite, small data) `bulk_update`."""
+def _columns(model: type[Any], names: Sequence[str]) -> list[str]:
+    return [model._meta.get_field(name).column for name in names]  # type: ignore[no-any-return]
+
+
+def _insert_assignments(program_id: int, new: list[_Row]) -> None:
+    """Insert new assignments with their standing and set their `pk`."""
+    created = timezone.now()  # what `auto_now(_add)` would write
+    values = [
+        (
+            None,
+            created,
+            created,
+            row.organization_id,
+            program_id,
+            row.membership_id,
+            row.assigned_at,
+            row.assigned_on,
+            None,
+            "",
+            *(getattr(row, name) for name in STANDING_FIELDS),
+        )
+        for row in new
+    ]
+    if bulk_write.enabled():
+        ids = bulk_write.take_ids(Assignment, len(new))
+        json_at = _ASSIGNMENT_FIELDS.index("satisfied_by")
+        bulk_write.copy_rows(
+            Assignment,
+            _columns(Assignment, _ASSIGNMENT_FIELDS),
+            (_for_copy((pk, *row_values[1:]), json_at) for pk, row_values in zip(ids, values, strict=True)),
+        )
+    else:
+        made = Assignment.objects.bulk_create(
+            [Assignment(**dict(zip(_ASSIGNMENT_FIELDS[1:], row_values[1:], strict=True))) for row_values in values],
+            batch_size=WRITE_BATCH,
+        )
+        if any(a.pk is None for a in made):  # databases that return no ids from bulk inserts (none we support)
+            raise RuntimeError("bulk_create returned no ids")
+        ids = [a.pk for a in made]
+    for row, pk in zip(new, ids, strict=True):
+        row.pk = pk
+
+
+def _insert_closed(rows: list[tuple[bool, tuple[Any, ...]]]) -> None:
+    """Insert closed cycles, given as (of an assignment inserted by this batch?, values) pairs. Others (rare)
+    may be there already, and are then skipped."""
+    if bulk_write.enabled():
+        json_at = _CLOSED_FIELDS.index("satisfied_by")
+        bulk_write.copy_rows(
+            ClosedCycle,
+            _columns(ClosedCycle, _CLOSED_FIELDS),
+            (_for_copy(values, json_at) for fresh, values in rows if fresh),
+        )
+        rows = [(fresh, values) for fresh, values in rows if not fresh]
+    if rows:
+        ClosedCycle.objects.bulk_create(
+            [ClosedCycle(**dict(zip(_CLOSED_FIELDS, values, strict=True))) for _fresh, values in rows],
+            batch_size=WRITE_BATCH,
+            ignore_conflicts=True,
+        )
+
+
+def _insert_ledger(rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    if bulk_write.enabled():
+        bulk_write.copy_rows(StatusChange, _columns(StatusChange, _LEDGER_FIELDS), rows)
+        return
+    StatusChange.objects.bulk_create(
+        [StatusChange(**dict(zip(_LEDGER_FIELDS, values, strict=True))) for values in rows], batch_size=WRITE_BATCH
+    )
+
+
+def _write_standing(changed: list[_Row]) -> None:
+    """Write the standing fields of these assignments. On PostgreSQL the rows are copied into a temporary table
+    and joined by one UPDATE (`bulk_write.update_rows`): Django's `bulk_update` builds a CASE expression per
+    field and row in Python, which cost ~15 ms per row at 16 fields (measured: bench/README.md, "Compliance"),
+    and an `UPDATE ... FROM (VALUES ...)` a parameter per value. Elsewhere (SQLite, small data) `bulk_update`."""
     if not changed:
         return
-    if connection.vendor != "postgresql":
-        Assignment.objects.bulk_update(changed, STANDING_FIELDS, batch_size=WRITE_BATCH)
+    if not bulk_write.enabled():
+        Assignment.objects.bulk_update(
+            [Assignment(pk=row.pk, **{name: getattr(row, name) for name in STANDING_FIELDS}) for row in changed],
+            STANDING_FIELDS,
+            batch_size=WRITE_BATCH,
+        )
         return
-    table = Assignment._meta.db_table
-    columns = [Assignment._meta.get_field(name).column for name in STANDING_FIELDS]  # type: ignore[union-attr]
-    casts = [_PG_TYPES[name] for name in STANDING_FIELDS]
-    assignments_set = ", ".join(
-        f'"{column}" = v."{column}"::{cast}' for column, cast in zip(columns, casts, strict=True)
+    columns = list(
+        zip(_columns(Assignment, STANDING_FIELDS), [_PG_TYPES[name] for name in STANDING_FIELDS], strict=True)
     )
-    names = ", ".join(f'"{column}"' for column in ["id", *columns])
-    for start in range(0, len(changed), WRITE_BATCH):
-        chunk = changed[start : start + WRITE_BATCH]
-        value_rows = ", ".join("(" + ", ".join(["%s"] * (len(columns) + 1)) + ")" for _ in chunk)
-        params: list[Any] = []
-        for assignment in chunk:
-            params.append(assignment.pk)
-            for name in STANDING_FIELDS:
-                value = getattr(assignment, name)
-                params.append(json.dumps(value) if name == "satisfied_by" else value)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'UPDATE "{table}" AS a SET {assignments_set} '  # noqa: S608 (column names from the model)
-                f"FROM (VALUES {value_rows}) AS v({names}) "
-                f'WHERE a."id" = v."id"::bigint',
-                params,
-            )
+    json_at = STANDING_FIELDS.index("satisfied_by") + 1
+    values = operator.attrgetter("pk", *STANDING_FIELDS)
+    bulk_write.update_rows(Assignment, columns, (_for_copy(values(row), json_at) for row in changed))
 
 
-# PostgreSQL types of the standing fields, for the casts of `_write_standing` (VALUES columns are untyped text
-# when a parameter is NULL).
+# PostgreSQL types of the standing fields, for the temporary table of `_write_standing`.
 _PG_TYPES = {
     "cycle": "integer",
     "opened_on": "date",
@@ -481,54 +723,68 @@ _PG_TYPES = {
 def _scope_ids(program: Program, membership_ids: Sequence[int] | None) -> set[int]:
     if program.status != ProgramStatus.ACTIVE:
         return set()
+    # No ordering: people are ordered by name by default, which joins their users for nothing here.
     people = Membership.objects.filter(
         organization_id=program.organization_id,
         is_active=True,
         pk__in=audience_selectors.member_ids(program.audience_id),
-    )
+    ).order_by()
     if membership_ids is not None:
         found: set[int] = set()
         for chunk in _chunks(sorted(set(membership_ids))):
-            found.update(people.filter(pk__in=chunk).values_list("pk", flat=True))
+            found.update(people.filter(bulk_write.among("pk", chunk)).values_list("pk", flat=True))
         return found
     return set(people.values_list("pk", flat=True))
 
 
 def _open_assignments(program: Program, membership_ids: Sequence[int] | None) -> dict[int, int]:
-    qs = Assignment.objects.filter(program=program, ended_at__isnull=True)
+    qs = Assignment.objects.filter(program=program, ended_at__isnull=True).order_by()
     if membership_ids is None:
         return dict(qs.values_list("membership_id", "pk"))
     found: dict[int, int] = {}
     for chunk in _chunks(sorted(set(membership_ids))):
-        found.update(qs.filter(membership_id__in=chunk).values_list("membership_id", "pk"))
+        found.update(qs.filter(bulk_write.among("membership_id", chunk)).values_list("membership_id", "pk"))
     return found
 
 
-def _new_assignments(rules: ProgramRules, membership_ids: list[int], today: dt.date) -> list[Assignment]:
-    """Unsaved assignments for these people: the batch evaluation gives them their standing and inserts them."""
+def _new_assignments(
+    rules: ProgramRules, membership_ids: list[int], today: dt.date
+) -> tuple[list[_Row], dict[int, dt.date | None]]:
+    """Unsaved assignments for these people (the batch evaluation gives them their standing and inserts them),
+    and the people's hire dates (facts of the evaluation too)."""
     program = rules.program
     now = clock.now()
-    hires: dict[int, dt.date | None] = {}
-    for chunk in _chunks(membership_ids):
-        hires.update(Membership.objects.filter(pk__in=chunk).values_list("pk", "hire_date"))
-    rows = []
-    for membership_id in membership_ids:
-        due = due_dates.first_due(rules.schedule, assigned_on=today, hire_date=hires.get(membership_id))
-        rows.append(
-            Assignment(
-                organization_id=program.organization_id,
-                program=program,
-                membership_id=membership_id,
-                assigned_at=now,
-                assigned_on=today,
-                opened_on=today - dt.timedelta(days=program.lookback_days),
-                due_on=due,
-                status=StatusCode.NOT_YET_DUE,
-                status_since=today,
-                evaluated_revision=0,
-            )
+    hires: dict[int, dt.date | None] = dict(
+        Membership.objects.filter(bulk_write.among("pk", membership_ids)).order_by().values_list("pk", "hire_date")
+    )
+    opened = today - dt.timedelta(days=program.lookback_days)
+    # The standing fields are placeholders until `_evaluate_batch` replays the facts (never evaluated: revision 0).
+    rows = [
+        _Row(
+            pk=None,
+            organization_id=program.organization_id,
+            membership_id=membership_id,
+            assigned_on=today,
+            cycle=1,
+            opened_on=opened,
+            due_on=today,
+            original_due_on=None,
+            completed_on=None,
+            completion_id=None,
+            acknowledgement_id=None,
+            satisfied_by=[],
+            expires_on=None,
+            exemption_id=None,
+            status=StatusCode.NOT_YET_DUE,
+            status_since=today,
+            status_until=None,
+            next_change_on=None,
+            evaluated_revision=0,
+            assigned_at=now,
         )
-    return rows
+        for membership_id in membership_ids
+    ]
+    return rows, hires
 
 
 def _unassign(program: Program, assignment_ids: list[int], today: dt.date, reason: str) -> None:
@@ -601,6 +857,8 @@ def evaluate_program(
         program = locked
         today = today or program_today(program)
         rules = ProgramRules.of(program)
+        replays = standing.Replays(today)
+        finished: dict[int, _Row] = {}
         in_scope = _scope_ids(program, membership_ids)
         open_now = _open_assignments(program, membership_ids)
         joiners = sorted(in_scope - set(open_now))
@@ -618,19 +876,24 @@ def evaluate_program(
         elif full:
             ids = list(open_rows.order_by("pk").values_list("pk", flat=True))
         else:
-            stale = open_rows.exclude(evaluated_revision=program.revision)
-            due = open_rows.filter(next_change_on__lte=today)
+            stale = open_rows.exclude(evaluated_revision=program.revision).order_by()
+            due = open_rows.filter(next_change_on__lte=today).order_by()
             ids = sorted(set(stale.values_list("pk", flat=True)) | set(due.values_list("pk", flat=True)))
+        todo = len(ids) + len(joiners)
+        everyone = (
+            _evidence_by_person(rules)
+            if membership_ids is None and todo > BATCH and 2 * todo >= len(in_scope)
+            else None
+        )
         for chunk in _chunks(ids):
-            _evaluate_batch(
-                rules, list(Assignment.objects.filter(pk__in=chunk).order_by("pk")), today, result, full=full
-            )
+            _evaluate_batch(rules, _read_rows(chunk), today, result, replays, finished, everyone=everyone)
         for chunk in _chunks(joiners):
-            _evaluate_batch(rules, _new_assignments(rules, chunk, today), today, result, full=full)
+            rows, hires = _new_assignments(rules, chunk, today)
+            _evaluate_batch(rules, rows, today, result, replays, finished, hires=hires, everyone=everyone)
         Program.objects.filter(pk=program.pk).update(last_evaluated_at=clock.now())
         _learning(rules, result, result.new_ids)
         if result.completed:
-            _emit_completed(program, result.completed)
+            _emit_completed(program, result.completed, finished)
     return result
 
 
@@ -655,20 +918,21 @@ def _learning(rules: ProgramRules, result: EvaluationResult, new_ids: list[int])
         enrolling.align(rules, result.dues)
 
 
-def _emit_completed(program: Program, assignment_ids: list[int]) -> None:
-    for chunk in _chunks(assignment_ids):
-        for row in Assignment.objects.filter(pk__in=chunk).values(
-            "pk", "membership_id", "cycle", "completed_on", "expires_on", "completion_id"
-        ):
-            emit(
-                events.ProgramCompleted(
-                    organization_id=program.organization_id,
-                    program_id=program.pk,
-                    assignment_id=row["pk"],
-                    membership_id=row["membership_id"],
-                    cycle=row["cycle"],
-                    completed_on=row["completed_on"] or program_today(program),
-                    expires_on=row["expires_on"],
-                    completion_id=row["completion_id"],
-                )
-            )
+def _emit_completed(program: Program, assignment_ids: list[int], rows: dict[int, _Row]) -> None:
+    """`ProgramCompleted` for these assignments, from their rows as written (`rows`, by id), in the order they
+    were once read back in: by id within each batch of ids. One batch (`emit_many`): handlers can look up what
+    holds for the whole program once, not once per event."""
+    emit_many(
+        events.ProgramCompleted(
+            organization_id=program.organization_id,
+            program_id=program.pk,
+            assignment_id=pk,
+            membership_id=rows[pk].membership_id,
+            cycle=rows[pk].cycle,
+            completed_on=rows[pk].completed_on or program_today(program),
+            expires_on=rows[pk].expires_on,
+            completion_id=rows[pk].completion_id,
+        )
+        for chunk in _chunks(assignment_ids)
+        for pk in sorted(chunk)
+    )

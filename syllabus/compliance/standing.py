@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from syllabus.compliance import due_dates
 from syllabus.compliance.due_dates import ONE_DAY, Schedule, format_date
@@ -205,7 +205,8 @@ def compute(facts: Facts, today: dt.date) -> Standing:
             break
         completed_on, refs = found
         expiry = _expiry(schedule, first=first, due_on=original, completed_on=completed_on)
-        cycle = replace(cycle, completed_on=completed_on, satisfied_by=refs, expires_on=expiry)
+        # Built outright rather than with `dataclasses.replace`, which costs several times more (a hot path).
+        cycle = Cycle(number, opened, due, original, completed_on, refs, expiry)
         if expiry is None:
             break
         next_opened = max(due_dates.window_opens(schedule, expires_on=expiry), completed_on + ONE_DAY)
@@ -216,8 +217,14 @@ def compute(facts: Facts, today: dt.date) -> Standing:
         if len(closed) >= MAX_CYCLES:
             raise ValueError("too many cycles")
         closed.append(
-            replace(
-                cycle,
+            Cycle(
+                number,
+                opened,
+                due,
+                original,
+                completed_on,
+                refs,
+                expiry,
                 closed_on=min(expiry, renewal[0]) if renewal else expiry,
                 outcome="renewed" if renewed_before_expiry else "expired",
             )
@@ -250,35 +257,37 @@ def _status(facts: Facts, cycle: Cycle, closed: tuple[Cycle, ...], today: dt.dat
             candidates += [cycle.expires_on, window]
     else:
         candidates += [cycle.due_on - dt.timedelta(days=facts.due_soon_days), last_day + ONE_DAY]
+    if exemption is not None and exemption.ends_on is not None:
+        candidates.append(exemption.ends_on + ONE_DAY)
+    # Exemptions decided later, and future-dated ones, change the status by themselves too.
+    candidates += [x.starts_on for x in facts.exemptions]
+    future = [day for day in candidates if day > today]
+    next_change_on = min(future) if future else None
     if exemption is not None:
-        standing = Standing("exempt", cycle, closed, until=exemption.ends_on, exemption=exemption.ref)
-        if exemption.ends_on is not None:
-            candidates.append(exemption.ends_on + ONE_DAY)
-    elif cycle.completed_on is not None:
-        standing = Standing(
+        return Standing(
+            "exempt", cycle, closed, until=exemption.ends_on, exemption=exemption.ref, next_change_on=next_change_on
+        )
+    if cycle.completed_on is not None:
+        return Standing(
             "compliant",
             cycle,
             closed,
             until=cycle.expires_on - ONE_DAY if cycle.expires_on else None,
             window_opens=window if schedule.window_days else None,
+            next_change_on=next_change_on,
         )
-    else:
-        base = due_dates.status(
-            schedule,
-            today=today,
-            due_on=cycle.due_on,
-            completed_on=None,
-            expires_on=None,
-            due_soon_days=facts.due_soon_days,
-        )
-        code: Code = base.code  # type: ignore[assignment]
-        if code == "overdue" and cycle.number > 1:
-            code = "expired"
-        standing = Standing(code, cycle, closed, since=base.since, until=base.until)
-    # Exemptions decided later, and future-dated ones, change the status by themselves too.
-    candidates += [x.starts_on for x in facts.exemptions]
-    future = [day for day in candidates if day > today]
-    return replace(standing, next_change_on=min(future) if future else None)
+    base = due_dates.status(
+        schedule,
+        today=today,
+        due_on=cycle.due_on,
+        completed_on=None,
+        expires_on=None,
+        due_soon_days=facts.due_soon_days,
+    )
+    code: Code = base.code  # type: ignore[assignment]
+    if code == "overdue" and cycle.number > 1:
+        code = "expired"
+    return Standing(code, cycle, closed, since=base.since, until=base.until, next_change_on=next_change_on)
 
 
 def _boundaries(facts: Facts, standing: Standing) -> Iterable[dt.date]:
@@ -342,3 +351,92 @@ def transitions(facts: Facts, *, after: dt.date | None, today: dt.date) -> list[
             out.append((day, standing))
             previous = _key(standing)
     return out
+
+
+# A history as `Replays` compares it: assigned on, first due date, evidence (on, part, placeholder, recorded on),
+# exemptions (starts on, ends on, placeholder), extensions.
+_Shape = tuple[
+    dt.date,
+    dt.date,
+    tuple[tuple[dt.date, str, str, dt.date | None], ...],
+    tuple[tuple[dt.date, dt.date | None, str], ...],
+    tuple[Extension, ...],
+]
+
+
+class Replays:
+    """`compute` and `transitions` for the many people of one run (one `today`), each distinct history replayed
+    once: in a program most people share their history but for the ids of their completions (the same day of
+    completion, or none at all), and a replay costs more than everything else the evaluation does per person.
+
+    A history's refs matter to a replay only by their order (evidence of the same day is taken in the order of
+    its refs, overlapping exemptions by theirs) and are carried into the result as they are. So the refs are
+    replaced by placeholders that sort alike (`e000000`, `e000001`, ... for evidence, `x...` for exemptions),
+    the replay of the first person with that history serves everyone with it, and each caller gets the mapping
+    back to its own refs (`real`). The hire date matters only through the first due date, which is what is
+    compared. Results are shared: never change them. At most `KEEP` histories are kept (memory stays bounded
+    when few people share one, e.g. due dates counted from each one's hire date).
+    """
+
+    KEEP = 20_000
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self._program: tuple[object, ...] = ()
+        self._done: dict[tuple[object, ...], Any] = {}
+
+    def _shape(self, facts: Facts) -> tuple[_Shape, dict[str, str]]:
+        program = (facts.schedule, facts.mode, facts.parts, facts.lookback_days, facts.due_soon_days)
+        if program != self._program:  # another program's facts: nothing in common
+            self._program, self._done = program, {}
+        back: dict[str, str] = {}
+        evidence: tuple[tuple[dt.date, str, str, dt.date | None], ...] = ()
+        exemptions: tuple[tuple[dt.date, dt.date | None, str], ...] = ()
+        if facts.evidence:
+            names = {ref: f"e{i:06d}" for i, ref in enumerate(sorted({e.ref for e in facts.evidence}))}
+            evidence = tuple((e.on, e.part, names[e.ref], e.recorded_on) for e in facts.evidence)
+            back.update((name, ref) for ref, name in names.items())
+        if facts.exemptions:
+            names = {ref: f"x{i:06d}" for i, ref in enumerate(sorted({x.ref for x in facts.exemptions}))}
+            exemptions = tuple((x.starts_on, x.ends_on, names[x.ref]) for x in facts.exemptions)
+            back.update((name, ref) for ref, name in names.items())
+        due = due_dates.first_due(facts.schedule, assigned_on=facts.assigned_on, hire_date=facts.hire_date)
+        return (facts.assigned_on, due, evidence, exemptions, facts.extensions), back
+
+    @staticmethod
+    def _placeholders(facts: Facts, shape: _Shape) -> Facts:
+        _assigned_on, _due, evidence, exemptions, _extensions = shape
+        return replace(
+            facts,
+            evidence=tuple(Evidence(*item) for item in evidence),
+            exemptions=tuple(Exempt(*item) for item in exemptions),
+        )
+
+    def compute(self, facts: Facts) -> tuple[Standing, dict[str, str]]:
+        """`compute(facts, today)`, and the mapping of its placeholders back to this person's refs."""
+        shape, back = self._shape(facts)
+        key = ("compute", shape)
+        found = self._done.get(key)
+        if found is None:
+            found = compute(self._placeholders(facts, shape), self.today)
+            if len(self._done) < self.KEEP:
+                self._done[key] = found
+        return found, back
+
+    def transitions(
+        self, facts: Facts, *, after: dt.date | None
+    ) -> tuple[list[tuple[dt.date, Standing]], dict[str, str]]:
+        """`transitions(facts, after=after, today=today)`, and the mapping back (see `compute`)."""
+        shape, back = self._shape(facts)
+        key = ("transitions", after, shape)
+        found = self._done.get(key)
+        if found is None:
+            found = transitions(self._placeholders(facts, shape), after=after, today=self.today)
+            if len(self._done) < self.KEEP:
+                self._done[key] = found
+        return found, back
+
+    @staticmethod
+    def real(refs: Iterable[str], back: dict[str, str]) -> tuple[str, ...]:
+        """The refs of a result of `compute` or `transitions` as this person's own."""
+        return tuple(back.get(ref, ref) for ref in refs)

@@ -6,7 +6,8 @@ Apps declare their events in `<app>/events.py` and subscribe in their AppConfig.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -15,6 +16,8 @@ E = TypeVar("E")
 Handler = Callable[[Any], None]
 
 _handlers: dict[type, list[Handler]] = defaultdict(list)
+# Set while the events of one `emit_many` are dispatched: what handlers found out that holds for the whole batch.
+_batch_memo: ContextVar[dict[Any, Any] | None] = ContextVar("syllabus_events_batch_memo", default=None)
 
 
 def subscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
@@ -35,3 +38,29 @@ def emit(event: object) -> None:
             handler(event)
 
     transaction.on_commit(dispatch)
+
+
+def emit_many(events: Iterable[object]) -> None:
+    """Dispatch `events`, in order, once the current transaction commits, as one batch (a run that completes
+    thousands of assignments emits them so). While the batch is dispatched, `batch_memo()` gives handlers a dict
+    for answers that hold for the whole batch, such as one lookup per program instead of one per event."""
+    pending = list(events)
+    if not pending:
+        return
+
+    def dispatch() -> None:
+        token = _batch_memo.set({})
+        try:
+            for event in pending:
+                for handler in list(_handlers[type(event)]):
+                    handler(event)
+        finally:
+            _batch_memo.reset(token)
+
+    transaction.on_commit(dispatch)
+
+
+def batch_memo() -> dict[Any, Any] | None:
+    """The memo of the batch being dispatched (see `emit_many`), or None when an event came alone. Keys should
+    name their app ("certificates.award", ...): every handler of the batch shares the dict."""
+    return _batch_memo.get()

@@ -116,3 +116,34 @@ def test_the_worker_draws_the_pdf_and_the_holder_downloads_it(
     assert reverse("certificates:pdf", args=[certificate.public_id]) in page.content.decode()
     response = client.get(reverse("certificates:pdf", args=[certificate.public_id]))
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_a_run_completing_many_asks_once_whether_the_program_awards_a_certificate(
+    world: World, sales, course, build, moved_clock, django_capture_on_commit_callbacks
+) -> None:
+    """An evaluation dispatches its ProgramCompleted events as one batch: one award lookup, not one per person."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from syllabus.compliance import events as compliance_events
+    from syllabus.core.events import emit_many
+
+    program = build.program(sales, [course], enroll=False)
+    completed = [
+        compliance_events.ProgramCompleted(
+            organization_id=world.org.pk,
+            program_id=program.pk,
+            assignment_id=n,
+            membership_id=world.learner.pk,
+            cycle=1,
+            completed_on=dt.date(2026, 3, 2),
+            expires_on=None,
+            completion_id=None,
+        )
+        for n in range(1, 26)
+    ]
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        emit_many(completed)
+    asked = [q["sql"] for q in queries.captured_queries if "certificates_award" in q["sql"]]
+    assert len(asked) == 1
+    assert not Certificate.objects.exists()
