@@ -10,6 +10,7 @@ Django's ORM on other databases (SQLite): `enabled()` says which path to take.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -115,9 +116,10 @@ def update_rows(model: type[models.Model], columns: Sequence[tuple[str, str]], r
     value of each row in `rows`: the rows are copied into a temporary table, then one `UPDATE ... FROM` joins it
     (an `UPDATE ... FROM (VALUES ...)` costs a parameter per value, spliced into the query in Python)."""
     table = model._meta.db_table
-    temp = _quote(f"bulk_{table}")
     key = model._meta.pk.column  # type: ignore[union-attr]
     definitions = ", ".join(f"{_quote(name)} {kind}" for name, kind in [(key, "bigint"), *columns])
+    # Named by its columns too: a second call in the same transaction with other columns gets a table of its own.
+    temp = _quote(f"bulk_{table}_{zlib.crc32(definitions.encode()):08x}")
     # ON COMMIT DROP: the table lives as long as the caller's transaction (a savepoint here makes one when the
     # caller has none, so it cannot vanish between statements in autocommit mode).
     with transaction.atomic(), connection.cursor() as cursor:

@@ -56,6 +56,19 @@ def test_ids_taken_from_the_sequence_are_new_and_ascending(world: World, _: None
     assert bulk_write.take_ids(Membership, 0) == []
 
 
+@pytest.mark.parametrize("_", [pytest.param(None, marks=postgres_only)])
+def test_updates_of_other_columns_in_one_transaction_use_a_table_each(
+    world: World, build: Builder, sales: Any, course: Any, _: None
+) -> None:
+    program = build.program(sales, [course])
+    first = Assignment.objects.filter(program=program).order_by("pk").first()
+    assert first is not None
+    bulk_write.update_rows(Assignment, [("status", "text")], [(first.pk, "overdue")])
+    bulk_write.update_rows(Assignment, [("next_change_on", "date")], [(first.pk, dt.date(2031, 1, 2))])
+    first.refresh_from_db()
+    assert (first.status, first.next_change_on) == ("overdue", dt.date(2031, 1, 2))
+
+
 def _snapshot(program: Program) -> dict[str, Any]:
     """Everything the evaluation wrote for `program`, by person (ids and real-time stamps left out)."""
 
