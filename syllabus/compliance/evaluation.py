@@ -758,7 +758,7 @@ def _new_assignments(
         Membership.objects.filter(bulk_write.among("pk", membership_ids)).order_by().values_list("pk", "hire_date")
     )
     opened = today - dt.timedelta(days=program.lookback_days)
-    # The standing fields are placeholders until `_evaluate_batch` replays the facts (never evaluated: revision 0).
+    # The standing fields are provisional until `_evaluate_batch` replays the facts (never evaluated: revision 0).
     rows = [
         _Row(
             pk=None,

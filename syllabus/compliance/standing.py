@@ -353,8 +353,8 @@ def transitions(facts: Facts, *, after: dt.date | None, today: dt.date) -> list[
     return out
 
 
-# A history as `Replays` compares it: assigned on, first due date, evidence (on, part, placeholder, recorded on),
-# exemptions (starts on, ends on, placeholder), extensions.
+# A history as `Replays` compares it: assigned on, first due date, evidence (on, part, stand-in ref, recorded on),
+# exemptions (starts on, ends on, stand-in ref), extensions.
 _Shape = tuple[
     dt.date,
     dt.date,
@@ -371,7 +371,7 @@ class Replays:
 
     A history's refs matter to a replay only by their order (evidence of the same day is taken in the order of
     its refs, overlapping exemptions by theirs) and are carried into the result as they are. So the refs are
-    replaced by placeholders that sort alike (`e000000`, `e000001`, ... for evidence, `x...` for exemptions),
+    replaced by stand-in refs that sort alike (`e000000`, `e000001`, ... for evidence, `x...` for exemptions),
     the replay of the first person with that history serves everyone with it, and each caller gets the mapping
     back to its own refs (`real`). The hire date matters only through the first due date, which is what is
     compared. Results are shared: never change them. At most `KEEP` histories are kept (memory stays bounded
@@ -404,7 +404,7 @@ class Replays:
         return (facts.assigned_on, due, evidence, exemptions, facts.extensions), back
 
     @staticmethod
-    def _placeholders(facts: Facts, shape: _Shape) -> Facts:
+    def _stand_ins(facts: Facts, shape: _Shape) -> Facts:
         _assigned_on, _due, evidence, exemptions, _extensions = shape
         return replace(
             facts,
@@ -413,12 +413,12 @@ class Replays:
         )
 
     def compute(self, facts: Facts) -> tuple[Standing, dict[str, str]]:
-        """`compute(facts, today)`, and the mapping of its placeholders back to this person's refs."""
+        """`compute(facts, today)`, and the mapping of its stand-in refs back to this person's refs."""
         shape, back = self._shape(facts)
         key = ("compute", shape)
         found = self._done.get(key)
         if found is None:
-            found = compute(self._placeholders(facts, shape), self.today)
+            found = compute(self._stand_ins(facts, shape), self.today)
             if len(self._done) < self.KEEP:
                 self._done[key] = found
         return found, back
@@ -431,7 +431,7 @@ class Replays:
         key = ("transitions", after, shape)
         found = self._done.get(key)
         if found is None:
-            found = transitions(self._placeholders(facts, shape), after=after, today=self.today)
+            found = transitions(self._stand_ins(facts, shape), after=after, today=self.today)
             if len(self._done) < self.KEEP:
                 self._done[key] = found
         return found, back
