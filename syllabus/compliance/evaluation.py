@@ -493,6 +493,7 @@ def _evaluate_batch(
     standing, so a first evaluation writes each row once). Rows that became compliant go to `finished` by id."""
     program = rules.program
     revision = program.revision
+    current = _current_floor(program)
     # Facts are keyed by the assignment id, or by minus the membership id for rows not saved yet.
     keys = [row.pk if row.pk is not None else -row.membership_id for row in rows]
     facts = _load_facts(
@@ -516,7 +517,7 @@ def _evaluate_batch(
         # Never evaluated (new, or written with a provisional standing: the demo's past): replayed from the start.
         never = is_new or row.evaluated_revision == 0
         previous = None if never else (row.status, row.cycle)
-        revised = not never and row.evaluated_revision != revision
+        revised = not never and row.evaluated_revision < current
         if never:
             steps, back = replays.transitions(item_facts, after=None)
             final = steps[-1][1]
@@ -560,7 +561,9 @@ def _evaluate_batch(
         after = _state(row)
         if is_new:
             new.append(row)
-        elif before is None or revised or before != after:
+        elif before is None or before != after:
+            # A row whose standing is the same is not rewritten, even under a new revision: the run's
+            # `Program.evaluated_revision` says it is current (a full run after an edit rewrote every row).
             changed.append(row)
         if previous is not None and step_key != previous:
             result.changed += 1
@@ -832,6 +835,15 @@ def _unassign(program: Program, assignment_ids: list[int], today: dt.date, reaso
     StatusChange.objects.bulk_create(ledger, batch_size=WRITE_BATCH)
 
 
+def _current_floor(program: Program) -> int:
+    """The lowest `Assignment.evaluated_revision` of an open row that is evaluated under the program's rules of now.
+
+    Rows are written with the revision they were evaluated under, and only when their standing changed; after a
+    run over everyone under the current revision (`Program.evaluated_revision`) every open row is current but the
+    never evaluated ones (0). Before it, only the rows written under the current revision are."""
+    return 1 if program.evaluated_revision == program.revision else program.revision
+
+
 LEFT_AUDIENCE = "Left the program's audience"
 PROGRAM_ENDED = "The program was archived"
 
@@ -876,7 +888,7 @@ def evaluate_program(
         elif full:
             ids = list(open_rows.order_by("pk").values_list("pk", flat=True))
         else:
-            stale = open_rows.exclude(evaluated_revision=program.revision).order_by()
+            stale = open_rows.filter(evaluated_revision__lt=_current_floor(program)).order_by()
             due = open_rows.filter(next_change_on__lte=today).order_by()
             ids = sorted(set(stale.values_list("pk", flat=True)) | set(due.values_list("pk", flat=True)))
         todo = len(ids) + len(joiners)
@@ -890,7 +902,11 @@ def evaluate_program(
         for chunk in _chunks(joiners):
             rows, hires = _new_assignments(rules, chunk, today)
             _evaluate_batch(rules, rows, today, result, replays, finished, hires=hires, everyone=everyone)
-        Program.objects.filter(pk=program.pk).update(last_evaluated_at=clock.now())
+        stamps: dict[str, Any] = {"last_evaluated_at": clock.now()}
+        if membership_ids is None:
+            # Every open assignment has now been evaluated under this revision (the stale ones above, at least).
+            stamps["evaluated_revision"] = program.revision
+        Program.objects.filter(pk=program.pk).update(**stamps)
         _learning(rules, result, result.new_ids)
         if result.completed:
             _emit_completed(program, result.completed, finished)

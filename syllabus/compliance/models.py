@@ -110,6 +110,9 @@ class Program(TenantModel):
     activated_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every change that can move someone's status; the evaluation records which it applied.
     revision = models.PositiveIntegerField(default=1)
+    # The revision under which every open assignment was last evaluated (by a run over everyone), so that a run
+    # after an edit need not rewrite the assignments whose standing did not change (see `evaluation.py`).
+    evaluated_revision = models.PositiveIntegerField(default=0, editable=False)
     last_evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = TenantManager["Program"]()
@@ -183,8 +186,10 @@ class Assignment(TenantModel):
     status_until = models.DateField(null=True, blank=True)
     # The next day the status can change by time alone (None: never); the nightly run looks only at these.
     next_change_on = models.DateField(null=True, blank=True)
+    # The revision of the program this row was last written under (0: never evaluated). A row left unchanged by a
+    # run over everyone keeps its number: `Program.evaluated_revision` then says it is current (`evaluation.py`).
     evaluated_revision = models.PositiveIntegerField(default=0)
-    evaluated_at = models.DateTimeField(null=True, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)  # when an evaluation last wrote the row
 
     objects = TenantManager["Assignment"]()
 

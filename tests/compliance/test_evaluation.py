@@ -419,3 +419,59 @@ def test_queries_per_run_do_not_grow_with_the_number_of_people(
     moved_clock.to(dt.date(2027, 4, 20))
     with django_assert_max_num_queries(30):
         evaluation.evaluate_program(program)
+
+
+# --- runs after an edit: rows whose standing stays are not rewritten ------------------------------------------
+
+
+def _bump(program) -> None:
+    from django.db.models import F
+
+    from syllabus.compliance.models import Program
+
+    Program.objects.filter(pk=program.pk).update(revision=F("revision") + 1)
+    program.refresh_from_db()
+
+
+def test_a_full_run_after_an_edit_that_moves_nobody_rewrites_no_assignment(
+    world: World, sales, course, build: Builder, moved_clock: Clock
+) -> None:
+    program = build.program(sales, [course])
+    written = dict(Assignment.objects.filter(program=program).values_list("pk", "evaluated_at"))
+    _bump(program)
+    moved_clock.move(days=1)
+    result = evaluation.evaluate_program(program, full=True)
+    assert result.evaluated == 4 and result.changed == 0
+    assert dict(Assignment.objects.filter(program=program).values_list("pk", "evaluated_at")) == written
+    program.refresh_from_db()
+    assert program.evaluated_revision == program.revision == 2
+    # Current under revision 2 though written under 1: the nightly run has nothing stale to look at.
+    assert evaluation.evaluate_program(program).evaluated == 0
+
+
+def test_rows_are_stale_after_an_edit_until_a_run_over_everyone(
+    world: World, sales, course, build: Builder, moved_clock: Clock
+) -> None:
+    program = build.program(sales, [course])
+    _bump(program)
+    # A run for one person evaluates that person only, under the new revision; the others stay stale.
+    evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
+    program.refresh_from_db()
+    assert program.evaluated_revision == 1
+    assert evaluation.evaluate_program(program).evaluated == 4
+    program.refresh_from_db()
+    assert program.evaluated_revision == 2
+    assert evaluation.evaluate_program(program).evaluated == 0
+
+
+def test_a_changed_standing_is_written_with_the_revision_it_was_evaluated_under(
+    world: World, sales, course, build: Builder, moved_clock: Clock
+) -> None:
+    program = build.program(sales, [course])
+    _bump(program)
+    complete(world.learner, course, moved_clock.now)
+    evaluation.evaluate_program(program, full=True)
+    revisions = dict(Assignment.objects.filter(program=program).values_list("membership_id", "evaluated_revision"))
+    assert revisions.pop(world.learner.pk) == 2
+    assert set(revisions.values()) == {1}
+    assert _status(program, world.learner) == "compliant"
