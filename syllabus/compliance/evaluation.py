@@ -20,11 +20,13 @@ import operator
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from syllabus.accounts.models import Membership
@@ -117,6 +119,19 @@ class ProgramRules:
     def local(self, moment: dt.datetime) -> dt.date:
         return moment.astimezone(self.zone).date()
 
+    @cached_property
+    def template(self) -> standing.Facts:
+        """The program's part of everyone's facts (the person's part is filled in per assignment)."""
+        program = self.program
+        return standing.Facts(
+            schedule=self.schedule,
+            assigned_on=dt.date.min,
+            mode=self.mode,  # type: ignore[arg-type]
+            parts=self.parts,
+            lookback_days=program.lookback_days,
+            due_soon_days=program.due_soon_days,
+        )
+
 
 def load_facts(
     rules: ProgramRules, assignments: Sequence[dict[str, Any]], today: dt.date | None = None
@@ -130,14 +145,23 @@ def load_facts(
     )
 
 
+# One piece of evidence as the evaluation reads it: (on, part, ref, recorded on), as in `standing.Evidence`.
+_Item = tuple[dt.date, str, str, dt.date | None]
+
+
+def _by_day(item: _Item) -> tuple[dt.date, str]:
+    return item[0], item[2]
+
+
 def _evidence_rows(rules: ProgramRules, membership_ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
-    """What evidence is made of, for these people (None: everyone): acknowledgements (id, membership id, when) or
-    qualifying completions (id, membership id, course id, completed at, created at)."""
+    """What evidence is made of, for these people (None: everyone): acknowledgements (id, membership id, day) or
+    qualifying completions (id, membership id, course id, day completed, day recorded). The days are in the
+    organisation's time zone, worked out by the database (in Python it was a tenth of a full run at 100,000)."""
     program = rules.program
     queryset: Any
     if program.requirement == Requirement.ACKNOWLEDGEMENT:
         queryset = ProgramAcknowledgement.objects.filter(program=program).values_list(
-            "pk", "membership_id", "acknowledged_at"
+            "pk", "membership_id", TruncDate("acknowledged_at", tzinfo=rules.zone)
         )
     elif rules.course_ids:
         queryset = Completion.objects.filter(
@@ -147,70 +171,71 @@ def _evidence_rows(rules: ProgramRules, membership_ids: Sequence[int] | None) ->
         )
         if program.min_score is not None:
             queryset = queryset.filter(score__gte=Decimal(program.min_score))
-        queryset = queryset.values_list("pk", "membership_id", "course_id", "completed_at", "created_at")
+        queryset = queryset.values_list(
+            "pk",
+            "membership_id",
+            "course_id",
+            TruncDate("completed_at", tzinfo=rules.zone),
+            TruncDate("created_at", tzinfo=rules.zone),
+        )
     else:
         return []
     if membership_ids is not None:
         queryset = queryset.filter(bulk_write.among("membership_id", membership_ids))
-    return bulk_write.fetch(queryset)
+    return bulk_write.fetch(queryset.order_by())
 
 
-def _evidence_by_person(rules: ProgramRules) -> dict[int, list[tuple[Any, ...]]]:
-    """`_evidence_rows` of everyone, by membership id: read once for a run that evaluates (nearly) everyone, in
-    place of a query per batch that finds each person's rows all over the table."""
-    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in _evidence_rows(rules, None):
-        found[row[1]].append(row)
-    return found
-
-
-def _load_facts(
-    rules: ProgramRules,
-    rows: Sequence[tuple[int, int, dt.date]],
-    today: dt.date,
-    hires: dict[int, dt.date | None] | None = None,
-    everyone: dict[int, list[tuple[Any, ...]]] | None = None,
-) -> dict[int, standing.Facts]:
-    """`load_facts` for (key, membership id, assigned on) rows; `hires` when the caller has read them already,
-    `everyone` the evidence of the whole program (`_evidence_by_person`) when it has. Keys below zero are
-    assignments not saved yet (they can have no exemptions)."""
+def _evidence_items(rules: ProgramRules, rows: Sequence[tuple[Any, ...]], today: dt.date) -> dict[int, list[_Item]]:
+    """`_evidence_rows` as evidence items, by membership id, in the order of the rows. A fact's day recorded is
+    never after `today` (the run's day: the clock of tests and of a late run may lag the rows')."""
     program = rules.program
-    membership_ids = [membership_id for _key, membership_id, _on in rows]
-    assignment_ids = [key for key, _membership_id, _on in rows if key > 0]
-    if hires is None:
-        hires = dict(
-            Membership.objects.filter(bulk_write.among("pk", membership_ids)).order_by().values_list("pk", "hire_date")
-        )
-    evidence: dict[int, list[standing.Evidence]] = defaultdict(list)
-    local = rules.local
-    if everyone is None:
-        evidence_rows = _evidence_rows(rules, membership_ids)
-    else:
-        evidence_rows = [row for membership_id in membership_ids for row in everyone.get(membership_id, ())]
+    items: dict[int, list[_Item]] = defaultdict(list)
     if program.requirement == Requirement.ACKNOWLEDGEMENT:
-        for ack_id, membership_id, at in evidence_rows:
-            day = local(at)
-            evidence[membership_id].append(standing.Evidence(day, "ack", f"ack:{ack_id}", day))
-    elif rules.course_ids:
-        completion_rows = evidence_rows
-        signed: dict[int, dt.datetime] = {}
-        if program.require_signature and completion_rows:
-            signed = dict(
-                Signature.objects.filter(
-                    bulk_write.among("record_id", [row[0] for row in completion_rows]),
-                    program=program,
-                    record_type="completion",
-                ).values_list("record_id", "signed_at")
-            )
-        for pk, membership_id, course_id, completed_at, created_at in completion_rows:
-            if program.require_signature:
-                if pk not in signed:
-                    continue
-                # Not complete until signed: it counts from the signing day.
-                on = recorded = local(signed[pk])
-            else:
-                on, recorded = local(completed_at), min(local(created_at), today)
-            evidence[membership_id].append(standing.Evidence(on, f"course:{course_id}", f"completion:{pk}", recorded))
+        for ack_id, membership_id, day in rows:
+            items[membership_id].append((day, "ack", f"ack:{ack_id}", day))
+        return items
+    signed: dict[int, dt.datetime] = {}
+    if program.require_signature and rows:
+        signed = dict(
+            Signature.objects.filter(
+                bulk_write.among("record_id", [row[0] for row in rows]),
+                program=program,
+                record_type="completion",
+            ).values_list("record_id", "signed_at")
+        )
+    for pk, membership_id, course_id, completed_on, recorded_on in rows:
+        if program.require_signature:
+            if pk not in signed:
+                continue
+            # Not complete until signed: it counts from the signing day.
+            on = recorded = rules.local(signed[pk])
+        else:
+            on, recorded = completed_on, min(recorded_on, today)
+        items[membership_id].append((on, f"course:{course_id}", f"completion:{pk}", recorded))
+    return items
+
+
+def _evidence_by_person(rules: ProgramRules, today: dt.date) -> dict[int, _Shaped]:
+    """The evidence shapes (`standing.Replays.evidence_shape`) of everyone, by membership id: read once for a run
+    that evaluates (nearly) everyone, in place of a query per batch that finds each person's rows all over the
+    table."""
+    shape = standing.Replays.evidence_shape
+    return {
+        membership_id: shape(items)
+        for membership_id, items in _evidence_items(rules, _evidence_rows(rules, None), today).items()
+    }
+
+
+# A person's evidence as a shape with stand-in refs, and the mapping back to their refs.
+_Shaped = tuple[tuple[_Item, ...], dict[str, str]]
+_NO_EVIDENCE: _Shaped = ((), {})
+
+
+def _exemption_facts(
+    rules: ProgramRules, assignment_ids: Sequence[int], today: dt.date
+) -> tuple[dict[int, list[standing.Exempt]], dict[int, list[standing.Extension]]]:
+    """Approved (and revoked) exemptions and extensions of these assignments, by assignment id."""
+    local = rules.local
     exempt: dict[int, list[standing.Exempt]] = defaultdict(list)
     extended: dict[int, list[standing.Extension]] = defaultdict(list)
     exemption_rows = (
@@ -235,22 +260,75 @@ def _load_facts(
             if ends_on < decided:
                 continue
         exempt[assignment_id].append(standing.Exempt(decided, ends_on, f"exemption:{pk}"))
-    out: dict[int, standing.Facts] = {}
-    schedule, mode, parts = rules.schedule, rules.mode, rules.parts
-    lookback_days, due_soon_days = program.lookback_days, program.due_soon_days
-    for key, membership_id, assigned_on in rows:
-        out[key] = standing.Facts(
-            schedule=schedule,
+    return exempt, extended
+
+
+def _hires(membership_ids: Sequence[int]) -> dict[int, dt.date | None]:
+    return dict(
+        Membership.objects.filter(bulk_write.among("pk", membership_ids)).order_by().values_list("pk", "hire_date")
+    )
+
+
+def _load_facts(
+    rules: ProgramRules,
+    rows: Sequence[tuple[int, int, dt.date]],
+    today: dt.date,
+) -> dict[int, standing.Facts]:
+    """`load_facts` for (key, membership id, assigned on) rows."""
+    membership_ids = [membership_id for _key, membership_id, _on in rows]
+    hires = _hires(membership_ids)
+    evidence = _evidence_items(rules, _evidence_rows(rules, membership_ids), today)
+    exempt, extended = _exemption_facts(rules, [key for key, _membership_id, _on in rows], today)
+    template = rules.template
+    return {
+        key: replace(
+            template,
             assigned_on=assigned_on,
             hire_date=hires.get(membership_id),
-            mode=mode,  # type: ignore[arg-type]
-            parts=parts,
-            lookback_days=lookback_days,
-            due_soon_days=due_soon_days,
-            evidence=tuple(evidence.get(membership_id, ())),
+            evidence=tuple(standing.Evidence(*item) for item in sorted(evidence.get(membership_id, ()), key=_by_day)),
             exemptions=tuple(exempt.get(key, ())),
             extensions=tuple(extended.get(key, ())),
         )
+        for key, membership_id, assigned_on in rows
+    }
+
+
+def _load_shapes(
+    rules: ProgramRules,
+    rows: Sequence[_Row],
+    keys: Sequence[int],
+    today: dt.date,
+    hires: dict[int, dt.date | None] | None,
+    everyone: dict[int, _Shaped] | None,
+) -> list[tuple[standing._Shape, dict[str, str], dt.date | None]]:
+    """What `standing.Replays` needs of each row, in order: the shape of its history, the mapping of the shape's
+    stand-in refs back to the person's, and the hire date. `keys` are the rows' assignment ids (below zero: not
+    saved yet, so no exemptions); `hires` the people's hire dates when read already, `everyone` the evidence
+    shapes of the whole program (`_evidence_by_person`) when read already."""
+    membership_ids = [row.membership_id for row in rows]
+    if hires is None:
+        hires = _hires(membership_ids)
+    if everyone is None:
+        shape = standing.Replays.evidence_shape
+        items = _evidence_items(rules, _evidence_rows(rules, membership_ids), today)
+        everyone = {membership_id: shape(found) for membership_id, found in items.items()}
+    exempt, extended = _exemption_facts(rules, [key for key in keys if key > 0], today)
+    schedule = rules.schedule
+    first_due = due_dates.first_due
+    dues: dict[tuple[dt.date, dt.date | None], dt.date] = {}
+    out = []
+    for key, row in zip(keys, rows, strict=True):
+        hire_date = hires.get(row.membership_id)
+        when = (row.assigned_on, hire_date)
+        due = dues.get(when)
+        if due is None:
+            due = dues[when] = first_due(schedule, assigned_on=row.assigned_on, hire_date=hire_date)
+        evidence, back = everyone.get(row.membership_id, _NO_EVIDENCE)
+        exemptions: tuple[tuple[dt.date, dt.date | None, str], ...] = ()
+        if key in exempt:
+            exemptions, exempt_back = standing.Replays.exemptions_shape(exempt[key])
+            back = {**back, **exempt_back}
+        out.append(((row.assigned_on, due, evidence, exemptions, tuple(extended.get(key, ()))), back, hire_date))
     return out
 
 
@@ -487,7 +565,7 @@ def _evaluate_batch(
     finished: dict[int, _Row],
     *,
     hires: dict[int, dt.date | None] | None = None,
-    everyone: dict[int, list[tuple[Any, ...]]] | None = None,
+    everyone: dict[int, _Shaped] | None = None,
 ) -> None:
     """Evaluate a batch of assignments: saved ones (re-evaluated) and new ones (pk None: inserted with their
     standing, so a first evaluation writes each row once). Rows that became compliant go to `finished` by id."""
@@ -496,13 +574,8 @@ def _evaluate_batch(
     current = _current_floor(program)
     # Facts are keyed by the assignment id, or by minus the membership id for rows not saved yet.
     keys = [row.pk if row.pk is not None else -row.membership_id for row in rows]
-    facts = _load_facts(
-        rules,
-        [(key, row.membership_id, row.assigned_on) for key, row in zip(keys, rows, strict=True)],
-        today,
-        hires,
-        everyone,
-    )
+    shapes = _load_shapes(rules, rows, keys, today, hires, everyone)
+    template = rules.template
     now = clock.now()
     ledger: list[tuple[_Row, dt.date, standing.Standing, str]] = []
     closed: list[tuple[_Row, standing.Standing, int, dict[str, str]]] = []
@@ -510,32 +583,32 @@ def _evaluate_batch(
     new: list[_Row] = []
     stale_closed: list[tuple[int, int]] = []
     completed: list[_Row] = []
-    for key, row in zip(keys, rows, strict=True):
+    for (shape, shape_back, hire_date), row in zip(shapes, rows, strict=True):
         result.evaluated += 1
-        item_facts = facts[key]
         is_new = row.pk is None
         # Never evaluated (new, or written with a provisional standing: the demo's past): replayed from the start.
         never = is_new or row.evaluated_revision == 0
         previous = None if never else (row.status, row.cycle)
         revised = not never and row.evaluated_revision < current
+        back = shape_back
         if never:
-            steps, back = replays.transitions(item_facts, after=None)
+            steps = replays.transitions_shaped(template, shape, hire_date, after=None)
             final = steps[-1][1]
         elif revised:
             # After a change to the program the past is not re-derived under the new rules: today's standing is
             # recorded from today. (The ledger says what was true then, under the rules of then.) A full run
             # without a change (activation, "re-evaluate now") is no such change: time-driven steps it catches up
             # on keep the day they happened, below.
-            final, back = replays.compute(item_facts)
+            final = replays.compute_shaped(template, shape, hire_date)
             steps = [(today, final)]
         else:
-            final, back = replays.compute(item_facts)
+            final = replays.compute_shaped(template, shape, hire_date)
             quiet = row.next_change_on is None or row.next_change_on > today
             if quiet and (final.code, final.cycle.number) == previous:
                 # Nothing changed and no day on which it could have has passed: no history to replay.
                 steps = []
             else:
-                steps, back = replays.transitions(item_facts, after=row.status_since)
+                steps = replays.transitions_shaped(template, shape, hire_date, after=row.status_since)
         since = row.status_since if not never else row.assigned_on
         step_key = previous
         for day, step in steps:
@@ -893,7 +966,7 @@ def evaluate_program(
             ids = sorted(set(stale.values_list("pk", flat=True)) | set(due.values_list("pk", flat=True)))
         todo = len(ids) + len(joiners)
         everyone = (
-            _evidence_by_person(rules)
+            _evidence_by_person(rules, today)
             if membership_ids is None and todo > BATCH and 2 * todo >= len(in_scope)
             else None
         )

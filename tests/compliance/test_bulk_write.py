@@ -167,7 +167,7 @@ def test_reading_the_evidence_of_everyone_at_once_changes_nothing(
     copy = bulk_write.enabled()
     reads: list[int] = []
     whole = evaluation._evidence_by_person
-    monkeypatch.setattr(evaluation, "_evidence_by_person", lambda rules: reads.append(1) or whole(rules))
+    monkeypatch.setattr(evaluation, "_evidence_by_person", lambda *args: reads.append(1) or whole(*args))
     # Above one person per batch, a run that evaluates everyone reads the evidence of the whole program.
     by_batch, at_once = _history(world, sales, course, build, moved_clock, monkeypatch, [(copy, 2000), (copy, 1)])
     assert at_once == by_batch
