@@ -475,3 +475,21 @@ def test_a_changed_standing_is_written_with_the_revision_it_was_evaluated_under(
     assert revisions.pop(world.learner.pk) == 2
     assert set(revisions.values()) == {1}
     assert _status(program, world.learner) == "compliant"
+
+
+def test_a_full_run_leaves_a_compliant_row_alone_when_nothing_changed(
+    world: World, sales, course, build: Builder, moved_clock: Clock
+) -> None:
+    # The refs that satisfied the cycle are compared as the JSON the database gives back: equal means unwritten.
+    from tests.compliance.conftest import make_course
+
+    other = make_course(world, "Gifts and hospitality")
+    program = build.program(sales, [course, other], requirement="all", valid_months=12)
+    complete(world.learner, course, moved_clock.now)
+    complete(world.learner, other, moved_clock.now)
+    evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
+    assignment = Assignment.objects.get(program=program, membership=world.learner)
+    assert len(assignment.satisfied_by) == 2 and assignment.status == "compliant"
+    moved_clock.move(days=1)
+    assert evaluation.evaluate_program(program, full=True).evaluated == 4
+    assert Assignment.objects.get(pk=assignment.pk).evaluated_at == assignment.evaluated_at
