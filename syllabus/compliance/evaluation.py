@@ -121,6 +121,13 @@ class ProgramRules:
         return moment.astimezone(self.zone).date()
 
     @cached_property
+    def has_exemptions(self) -> bool:
+        """Whether anyone's exemption or extension was ever approved (most programs: none, and no query per batch)."""
+        return Exemption.objects.filter(
+            program=self.program, state__in=(Exemption.State.APPROVED, Exemption.State.REVOKED)
+        ).exists()
+
+    @cached_property
     def template(self) -> standing.Facts:
         """The program's part of everyone's facts (the person's part is filled in per assignment)."""
         program = self.program
@@ -307,17 +314,20 @@ def _load_shapes(
     saved yet, so no exemptions); `hires` the people's hire dates when read already, `everyone` the evidence
     shapes of the whole program (`_evidence_by_person`) when read already."""
     membership_ids = [row.membership_id for row in rows]
+    by_hire = isinstance(rules.schedule.due, due_dates.DaysAfterHire)
     if hires is None:
-        hires = _hires(membership_ids)
+        # The hire date is a fact only through the first due date.
+        hires = _hires(membership_ids) if by_hire else {}
     if everyone is None:
         shape = standing.Replays.evidence_shape
         items = _evidence_items(rules, _evidence_rows(rules, membership_ids), today)
         everyone = {membership_id: shape(found) for membership_id, found in items.items()}
-    exempt, extended = _exemption_facts(rules, [key for key in keys if key > 0], today)
+    exempt, extended = (
+        _exemption_facts(rules, [key for key in keys if key > 0], today) if rules.has_exemptions else ({}, {})
+    )
     schedule = rules.schedule
     first_due = due_dates.first_due
     dues: dict[tuple[dt.date, dt.date | None], dt.date] = {}
-    by_hire = isinstance(schedule.due, due_dates.DaysAfterHire)
     out = []
     for key, row in zip(keys, rows, strict=True):
         hire_date = hires.get(row.membership_id)
@@ -448,13 +458,20 @@ def _apply(
     """Set the row's standing fields; `back` maps the standing's refs to this person's (`standing.Replays`)."""
     cycle = now_standing.cycle
     satisfied_by = standing.Replays.real(cycle.satisfied_by, back)
+    completion_id = acknowledgement_id = None
+    for ref in satisfied_by:  # the last of each kind, as `_ref_id`
+        kind, _sep, number = ref.partition(":")
+        if kind == "completion":
+            completion_id = int(number)
+        elif kind == "ack":
+            acknowledgement_id = int(number)
     row.cycle = cycle.number
     row.opened_on = cycle.opened_on
     row.due_on = cycle.due_on
     row.original_due_on = cycle.original_due_on if cycle.is_extended else None
     row.completed_on = cycle.completed_on
-    row.completion_id = _ref_id(satisfied_by, "completion")
-    row.acknowledgement_id = _ref_id(satisfied_by, "ack")
+    row.completion_id = completion_id
+    row.acknowledgement_id = acknowledgement_id
     row.satisfied_by = _refs_json(satisfied_by)
     row.expires_on = cycle.expires_on
     exemption = back.get(now_standing.exemption, now_standing.exemption)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from syllabus.compliance import due_dates
@@ -401,10 +401,14 @@ class Replays:
     ) -> tuple[tuple[tuple[dt.date, str, str, dt.date | None], ...], dict[str, str]]:
         """One person's evidence (on, part, ref, recorded on), in their order, with stand-in refs, and the mapping
         of the stand-ins back to the refs: the evidence part of a shape (`shape`)."""
+        items = tuple(items)
+        if len(items) < 2:  # most people: nothing to sort or to name apart
+            if not items:
+                return (), {}
+            on, part, ref, recorded = items[0]
+            return ((on, part, "e000000", recorded),), {"e000000": ref}
         # In order of day and ref, as `compute` takes them: people whose rows came in another order share a shape.
-        items = sorted(items, key=lambda item: (item[0], item[2]))
-        if not items:
-            return (), {}
+        items = tuple(sorted(items, key=lambda item: (item[0], item[2])))
         names = {ref: f"e{i:06d}" for i, ref in enumerate(sorted({item[2] for item in items}))}
         return (
             tuple((on, part, names[ref], recorded) for on, part, ref, recorded in items),
@@ -436,13 +440,18 @@ class Replays:
     @staticmethod
     def _stand_ins(template: Facts, shape: _Shape, hire_date: dt.date | None) -> Facts:
         assigned_on, _due, evidence, exemptions, extensions = shape
-        return replace(
-            template,
-            assigned_on=assigned_on,
-            hire_date=hire_date,
-            evidence=tuple(Evidence(*item) for item in evidence),
-            exemptions=tuple(Exempt(*item) for item in exemptions),
-            extensions=extensions,
+        # Built outright: `dataclasses.replace` costs several times more, once per distinct history.
+        return Facts(
+            template.schedule,
+            assigned_on,
+            hire_date,
+            template.mode,
+            template.parts,
+            template.lookback_days,
+            template.due_soon_days,
+            tuple(Evidence(*item) for item in evidence),
+            tuple(Exempt(*item) for item in exemptions),
+            extensions,
         )
 
     def compute(self, facts: Facts) -> tuple[Standing, dict[str, str]]:
