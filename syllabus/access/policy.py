@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
 from syllabus.access.capabilities import BY_CODE, TEAM_CAPABILITIES
@@ -46,12 +46,23 @@ def _line_ids_inline_limit() -> int:
     return LINE_IDS_INLINE if cap is None else min(LINE_IDS_INLINE, cap // 2)
 
 
-def _ids_of(ids: list[int]) -> Any:
-    """A filter value for "pk in these ids". On PostgreSQL one array parameter: Django prepares every value of an
-    IN list on its own, 15 ms for 2,000 ids in each query that uses it."""
+class _EqualsAny(Func):
+    """`column = ANY(%s::bigint[])`: the column among the ids of one array parameter (PostgreSQL)."""
+
+    arity = 2
+    arg_joiner = " = ANY("
+    template = "%(expressions)s::bigint[])"
+    output_field = BooleanField()
+
+
+def _pk_among(column: str, ids: list[int]) -> Q:
+    """A filter for "`column` is one of these ids". On PostgreSQL one array parameter: Django prepares every value
+    of an IN list on its own (15 ms for 2,000 ids in each query that uses it); `= ANY(array)` rather than
+    `IN (SELECT unnest(array))` lets the planner walk the primary key index in id order instead of hashing the
+    unnested ids first (~2 ms less for 2,000 ids)."""
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
-    return ids
+        return Q(_EqualsAny(F(column), Value(ids)))
+    return Q(**{f"{column}__in": ids})
 
 
 def _reporting_line_sql() -> str:
@@ -192,7 +203,7 @@ class Principal:
             assert self.membership is not None
             known = self.__dict__.get("reporting_line_ids")  # read already in this request (cached_property)
             if known is not None and len(known) <= _line_ids_inline_limit():
-                q |= Q(**{f"{prefix}pk__in": _ids_of(sorted(known))})
+                q |= _pk_among(f"{prefix}pk", sorted(known))
             else:
                 params = _reporting_line_params(self.membership.pk)
                 line = RawSQL(_reporting_line_sql(), params)  # noqa: S611 (no user input, see above)
@@ -213,6 +224,11 @@ def principal_for(user: User | Any, organization: Organization | None) -> Princi
         membership = (
             Membership.objects.filter(organization=organization, user=user, is_active=True)
             .select_related("org_unit", "job_role", "location")
+            # Whether anyone reports to them, read with the membership: every page's menu asks (`has_reports`),
+            # and a query of its own cost a round trip on each.
+            .annotate(has_reports=Exists(Membership.objects.filter(manager=OuterRef("pk"))))
+            # One membership per person and organisation: by id, not the model's order by name (a join on users).
+            .order_by("pk")
             .first()
         )
         if membership is not None:
@@ -231,6 +247,8 @@ def principal_for(user: User | Any, organization: Organization | None) -> Princi
         org_capabilities=frozenset(org_caps),
         unit_capabilities={path: frozenset(caps) for path, caps in unit_caps.items()},
     )
+    if membership is not None:
+        principal.__dict__["has_reports"] = bool(membership.has_reports)  # type: ignore[attr-defined]  # cached_property
     cache[org_key] = principal
     if getattr(user, "is_authenticated", False):
         setattr(user, _CACHE_ATTR, cache)

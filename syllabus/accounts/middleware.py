@@ -31,10 +31,12 @@ class CurrentOrganizationMiddleware:
         user = request.user
         if user.is_authenticated:
             org_id = request.session.get(SESSION_KEY)
-            organization = selectors.organization_for_user(user=user, organization_id=org_id)  # type: ignore[arg-type]
+            organization, count = selectors.acting_organization(user=user, organization_id=org_id)  # type: ignore[arg-type]
             if organization is None and org_id is not None:
                 del request.session[SESSION_KEY]
             request.organization = organization  # type: ignore[attr-defined]
+            if count is not None:
+                setattr(request, selectors.ORGANIZATION_COUNT_ATTR, count)
         return self.get_response(request)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from syllabus.accounts.models import (
@@ -19,6 +19,10 @@ from syllabus.accounts.models import (
     User,
 )
 
+# The request attribute where CurrentOrganizationMiddleware leaves `acting_organization`'s count (up to 2): the
+# menu's "Switch organisation" link then needs no query of its own.
+ORGANIZATION_COUNT_ATTR = "acting_organization_count"
+
 
 def organizations_for_user(*, user: User) -> QuerySet[Organization]:
     """Organisations the person may act in: active memberships, or every organisation for platform admins."""
@@ -31,13 +35,25 @@ def organizations_for_user(*, user: User) -> QuerySet[Organization]:
 
 def organization_for_user(*, user: User, organization_id: int | None) -> Organization | None:
     """The organisation to act in: the chosen one if still allowed, else the only one there is."""
+    return acting_organization(user=user, organization_id=organization_id)[0]
+
+
+def acting_organization(*, user: User, organization_id: int | None) -> tuple[Organization | None, int | None]:
+    """`organization_for_user`, and how many organisations the person may act in, up to 2 ("two or more"), when
+    the same query told it (None for platform admins without a chosen organisation). One query: every page asks
+    both (the menu offers to switch organisation to people who have two)."""
     organizations = organizations_for_user(user=user)
     if organization_id is not None:
-        return organizations.filter(pk=organization_id).first()
+        # The chosen organisation first, and one other if there is: the count comes with it.
+        first_two = list(
+            organizations.order_by(Case(When(pk=organization_id, then=Value(0)), default=Value(1)), "pk")[:2]
+        )
+        chosen = first_two[0] if first_two and first_two[0].pk == organization_id else None
+        return chosen, len(first_two)
     if user.is_platform_admin:
-        return None
+        return None, None
     first_two = list(organizations[:2])
-    return first_two[0] if len(first_two) == 1 else None
+    return (first_two[0] if len(first_two) == 1 else None), len(first_two)
 
 
 def organization_list(*, search: str = "") -> QuerySet[Organization]:

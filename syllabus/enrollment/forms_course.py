@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from syllabus.accounts.models import Organization
 from syllabus.enrollment import services
+from syllabus.enrollment.forms_team import DrawnSelect
 from syllabus.enrollment.models import SelfEnrollment, Status
 from syllabus.enrollment.selectors_course import MessageCounts
 
@@ -96,12 +97,16 @@ class IdsField(forms.Field):
 
 
 class ParticipantFilterForm(forms.Form):
+    # The selects are drawn in Python (Django's markup): through the widget templates, two includes an option.
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Enrolled, completed or waiting")), *Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Enrolled, completed or waiting")), *Status.choices],
+        widget=DrawnSelect,
     )
-    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None, widget=DrawnSelect)
     q = forms.CharField(label=_("Name or email"), required=False, max_length=100)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES, widget=DrawnSelect)
 
     def __init__(self, *args: Any, groups: list[Any], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "filter_%s")
@@ -162,8 +167,8 @@ class BulkForm(forms.Form):
         ("remove_from_group", _("Remove from group")),
         ("message", _("Send a message")),
     ]
-    action = forms.ChoiceField(label=_("With the selected people"), choices=ACTIONS)
-    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    action = forms.ChoiceField(label=_("With the selected people"), choices=ACTIONS, widget=DrawnSelect)
+    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None, widget=DrawnSelect)
     selected = IdsField(label=_("Selected people"), required=False)
 
     def __init__(self, *args: Any, groups: list[Any], **kwargs: Any) -> None:

@@ -77,6 +77,10 @@ def read_reporting_line(principal: Principal) -> None:
         _ = principal.reporting_line_ids
 
 
+# Up to this many units of the viewer's people, `org_unit_choices` reads only those and the units above them.
+TEAM_UNITS_READ_APART = 200
+
+
 def org_unit_choices(
     *,
     organization: Organization,
@@ -84,7 +88,8 @@ def org_unit_choices(
     also: int | None = None,
     team_units: Collection[int | None] | None = None,
 ) -> list[tuple[int, str]]:
-    """(id, indented name) of units in tree order, siblings by name: the department filter's choices. One query.
+    """(id, indented name) of units in tree order, siblings by name: the department filter's choices. One query
+    (two with `team_units`: theirs first, then those and the units above them).
 
     With `principal` (who does not see the whole organisation): only the units where their people are, with the
     units above them for the tree, and `also` (the unit chosen now). A select of every unit of a large organisation
@@ -99,10 +104,18 @@ def org_unit_choices(
         assert principal is not None
         people = Membership.objects.filter(team_scope(organization=organization, principal=principal), is_active=True)
         has_team = ExpressionWrapper(Q(pk__in=people.values("org_unit_id")), output_field=BooleanField())
+    units = OrgUnit.objects.for_organization(organization)
+    wanted = {pk for pk in team_units if pk is not None} if narrow and team_units is not None else None
+    if wanted is not None and len(wanted) <= TEAM_UNITS_READ_APART:
+        # The units of the viewer's people are known: read those and the units above them (their paths name them)
+        # rather than every unit of the organisation (2,000 rows turned into tuples and walked, ~5 ms, for 40).
+        for path in units.filter(pk__in=sorted(wanted)).values_list("path", flat=True):
+            wanted.update(int(part) for part in path.strip("/").split("/") if part.isdigit())
+        if also is not None:
+            wanted.add(also)
+        units = units.filter(pk__in=sorted(wanted))
     rows: list[tuple[int, str, int, int | None, str, bool]] = list(
-        OrgUnit.objects.for_organization(organization)
-        .annotate(has_team=has_team)
-        .values_list("pk", "name", "depth", "parent_id", "path", "has_team")  # type: ignore[misc]
+        units.annotate(has_team=has_team).values_list("pk", "name", "depth", "parent_id", "path", "has_team")  # type: ignore[misc]
     )
     if narrow:
         shown: set[int] = {also} if also is not None else set()

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from syllabus.access.policy import Principal, principal_for
-from syllabus.accounts.selectors import organizations_for_user
+from syllabus.accounts.selectors import ORGANIZATION_COUNT_ATTR, organizations_for_user
 from syllabus.web.navigation import ADMIN, MAIN, visible_items
 
 
@@ -32,9 +32,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 def _can_switch(request: HttpRequest, principal: Principal) -> bool:
     if principal.is_platform_admin:
         return True
-    # One cheap query per page, cached on the request for partials that render the nav again.
-    cached = getattr(request, "_syllabus_org_count", None)
+    # Told by the organisation middleware with the organisation (up to 2, which is all this asks); else one cheap
+    # query per page, cached on the request for partials that render the nav again.
+    cached = getattr(request, ORGANIZATION_COUNT_ATTR, None)
     if cached is None:
         cached = organizations_for_user(user=request.user).count()  # type: ignore[arg-type]
-        request._syllabus_org_count = cached  # type: ignore[attr-defined]
+        setattr(request, ORGANIZATION_COUNT_ATTR, cached)
     return bool(cached > 1)

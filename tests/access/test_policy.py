@@ -145,8 +145,18 @@ def test_the_manager_is_in_their_own_line_only_through_a_cycle(world):
 def test_reading_the_line_first_answers_has_reports_without_a_query(world, django_assert_num_queries):
     manager = principal_for(world.manager.user, world.org)
     learner = principal_for(world.learner.user, world.org)
-    with django_assert_num_queries(2):
+    # The learner's line is known empty without a walk: nobody reports to them (read with their membership).
+    with django_assert_num_queries(1):
         _ = manager.reporting_line_ids
         _ = learner.reporting_line_ids
     with django_assert_num_queries(0):
         assert manager.has_reports and not learner.has_reports
+
+
+def test_has_reports_comes_with_the_membership_without_a_query(world, django_assert_num_queries):
+    with django_assert_num_queries(4):  # each: the membership (whether anyone reports to them) and the roles
+        manager = principal_for(world.manager.user, world.org)
+        learner = principal_for(world.learner.user, world.org)
+    with django_assert_num_queries(0):
+        assert manager.has_reports and not learner.has_reports
+        assert learner.reporting_line_ids == frozenset()

@@ -292,7 +292,8 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_enrollments(
     _fill(world, 30)
     with django_assert_max_num_queries(few):
         client.get(path)
-    # Sign-in, organisation and grants (8), navigation (2), the session (3), then one query per section, and one
-    # per panel other apps add through web.panels (certificates: the person's latest valid certificates; grades: the
-    # courses with grades to read).
-    assert few <= 20
+    # Sign-in, organisation and grants (7: whether anyone reports to them comes with the membership, how many
+    # organisations they act in with the organisation), navigation (1), the session (3), then one query per section,
+    # and one per panel other apps add through web.panels (certificates: the person's latest valid certificates;
+    # grades: the courses with grades to read).
+    assert few <= 18
