@@ -27,6 +27,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -596,9 +597,11 @@ def _evaluate_batch(
     *,
     hires: dict[int, dt.date | None] | None = None,
     everyone: dict[int, _Shaped] | None = None,
+    everyone_run: bool = False,
 ) -> None:
     """Evaluate a batch of assignments: saved ones (re-evaluated) and new ones (pk None: inserted with their
-    standing, so a first evaluation writes each row once). Rows that became compliant go to `finished` by id."""
+    standing, so a first evaluation writes each row once). Rows that became compliant go to `finished` by id.
+    `everyone_run`: the batch belongs to a run over everyone (not some people), which records the revision."""
     program = rules.program
     revision = program.revision
     current = _current_floor(program)
@@ -619,7 +622,12 @@ def _evaluate_batch(
         # Never evaluated (new, or written with a provisional standing: the demo's past): replayed from the start.
         never = is_new or row.evaluated_revision == 0
         previous = None if never else (row.status, row.cycle)
-        revised = not never and row.evaluated_revision < current
+        # Written under older rules, or under a revision the program no longer has (a safety net: edits lock the
+        # program and only ever bump its revision).
+        revised = not never and (row.evaluated_revision < current or row.evaluated_revision > revision)
+        # A run for some people writes the revision it used even when the standing stays, so their next run
+        # replays their history from there; so does any run for a row of a revision the program does not have.
+        restamp = revised and (not everyone_run or row.evaluated_revision > revision)
         back = shape_back
         if never:
             steps = replays.transitions_shaped(template, shape, hire_date, after=None)
@@ -664,9 +672,9 @@ def _evaluate_batch(
         after = _state(row)
         if is_new:
             new.append(row)
-        elif before is None or before != after:
-            # A row whose standing is the same is not rewritten, even under a new revision: the run's
-            # `Program.evaluated_revision` says it is current (a full run after an edit rewrote every row).
+        elif before is None or before != after or restamp:
+            # A row whose standing is the same is not rewritten under a new revision by a run over everyone: the
+            # run's `Program.evaluated_revision` says it is current (a full run after an edit rewrote every row).
             changed.append(row)
         if previous is not None and step_key != previous:
             result.changed += 1
@@ -994,22 +1002,29 @@ def evaluate_program(
         elif full:
             ids = list(open_rows.order_by("pk").values_list("pk", flat=True))
         else:
-            stale = open_rows.filter(evaluated_revision__lt=_current_floor(program)).order_by()
+            stale = open_rows.filter(
+                Q(evaluated_revision__lt=_current_floor(program)) | Q(evaluated_revision__gt=program.revision)
+            ).order_by()
             due = open_rows.filter(next_change_on__lte=today).order_by()
             ids = sorted(set(stale.values_list("pk", flat=True)) | set(due.values_list("pk", flat=True)))
         todo = len(ids) + len(joiners)
+        everyone_run = membership_ids is None  # every stale row is evaluated: the run stamps the revision below
         everyone = (
             _evidence_by_person(rules, today)
             if membership_ids is None and todo > BATCH and 2 * todo >= len(in_scope)
             else None
         )
         for chunk in _chunks(ids):
-            _evaluate_batch(rules, _read_rows(chunk), today, result, replays, finished, everyone=everyone)
+            _evaluate_batch(
+                rules, _read_rows(chunk), today, result, replays, finished, everyone=everyone, everyone_run=everyone_run
+            )
         for chunk in _chunks(joiners):
             rows, hires = _new_assignments(rules, chunk, today)
-            _evaluate_batch(rules, rows, today, result, replays, finished, hires=hires, everyone=everyone)
+            _evaluate_batch(
+                rules, rows, today, result, replays, finished, hires=hires, everyone=everyone, everyone_run=everyone_run
+            )
         stamps: dict[str, Any] = {"last_evaluated_at": clock.now()}
-        if membership_ids is None:
+        if everyone_run:
             # Every open assignment has now been evaluated under this revision (the stale ones above, at least).
             stamps["evaluated_revision"] = program.revision
         Program.objects.filter(pk=program.pk).update(**stamps)

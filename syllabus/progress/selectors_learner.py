@@ -71,7 +71,9 @@ def _course_link(name: str, course_id: int) -> str:
     pattern = _PATTERNS.get(key)
     if pattern is None:
         pattern = _PATTERNS[key] = _url(name, _ID_STAND_IN)
-    return pattern.replace(str(_ID_STAND_IN), str(int(course_id)))
+    # Around the stand-in only, the last one (a script prefix could hold the same digits).
+    before_id, found, after_id = pattern.rpartition(str(_ID_STAND_IN))
+    return f"{before_id}{int(course_id)}{after_id}" if found else pattern
 
 
 def course_url(course_id: int | None) -> str:

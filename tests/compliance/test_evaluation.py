@@ -454,11 +454,13 @@ def test_rows_are_stale_after_an_edit_until_a_run_over_everyone(
 ) -> None:
     program = build.program(sales, [course])
     _bump(program)
-    # A run for one person evaluates that person only, under the new revision; the others stay stale.
+    # A run for one person evaluates that person only, under the new revision, and records it on their row
+    # though their standing stays (their next run replays their history from there); the others stay stale.
     evaluation.evaluate_program(program, membership_ids=[world.learner.pk])
     program.refresh_from_db()
     assert program.evaluated_revision == 1
-    assert evaluation.evaluate_program(program).evaluated == 4
+    assert Assignment.objects.get(program=program, membership=world.learner).evaluated_revision == 2
+    assert evaluation.evaluate_program(program).evaluated == 3
     program.refresh_from_db()
     assert program.evaluated_revision == 2
     assert evaluation.evaluate_program(program).evaluated == 0
@@ -493,3 +495,38 @@ def test_a_full_run_leaves_a_compliant_row_alone_when_nothing_changed(
     moved_clock.move(days=1)
     assert evaluation.evaluate_program(program, full=True).evaluated == 4
     assert Assignment.objects.get(pk=assignment.pk).evaluated_at == assignment.evaluated_at
+
+
+def test_an_edit_from_a_stale_page_is_compared_with_the_program_as_it_is_now(
+    world: World, sales, course, build: Builder, moved_clock: Clock
+) -> None:
+    from syllabus.compliance import services
+    from syllabus.compliance.models import Program
+
+    program = build.program(sales, [course])  # due 30 days after assignment: 1 April
+    stale = Program.objects.get(pk=program.pk)  # another officer's edit page, drawn now
+    services.program_update(program=program, by=build.officer.user, data=build.data(sales, [course], due_days=5))
+    evaluation.evaluate_program(program, full=True)
+    assert {a.due_on for a in Assignment.objects.filter(program=program)} == {dt.date(2026, 3, 7)}
+    # Saved from the stale page: a rename, with the 30 days that page still showed.
+    services.program_update(
+        program=stale, by=build.officer.user, data=build.data(sales, [course], name="Anti-bribery 2026 (all staff)")
+    )
+    stale.refresh_from_db()
+    # The 30 days are a change of rules against the program as it was (5): the revision moves on, never back.
+    assert (stale.name, stale.due_days, stale.revision) == ("Anti-bribery 2026 (all staff)", 30, 3)
+    assert evaluation.evaluate_program(stale).evaluated == 4
+    assert {a.due_on for a in Assignment.objects.filter(program=program)} == {dt.date(2026, 4, 1)}
+
+
+def test_rows_written_under_a_revision_the_program_no_longer_has_are_stale(
+    world: World, sales, course, build: Builder, moved_clock: Clock
+) -> None:
+    from syllabus.compliance.models import Program
+
+    program = build.program(sales, [course])
+    Assignment.objects.filter(program=program, membership=world.learner).update(evaluated_revision=5)
+    Program.objects.filter(pk=program.pk).update(evaluated_revision=program.revision)
+    program.refresh_from_db()
+    assert evaluation.evaluate_program(program).evaluated == 1
+    assert Assignment.objects.get(program=program, membership=world.learner).evaluated_revision == 1

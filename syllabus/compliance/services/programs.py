@@ -433,25 +433,31 @@ def program_update(*, program: Program, by: User, data: dict[str, Any]) -> Progr
     principal = principal_for(by, program.organization)
     if not policy.can_manage(principal) or program.organization_id != principal.organization.pk:  # type: ignore[union-attr]
         raise _deny()
-    if program.status == ProgramStatus.ARCHIVED:
-        raise ValidationError(ARCHIVED)
     fields = clean_fields(program.organization, data)
-    if "owner_id" not in data or fields.get("owner_id") is None:
-        # Forms and the API do not send the owner: an edit keeps it.
-        fields["owner_id"] = program.owner_id
-    before = _snapshot(program)
     course_ids = fields.pop("course_ids")
-    changed = [
-        name
-        for name in (*STANDING_FIELDS, *OTHER_FIELDS)
-        if name != "course_ids" and getattr(program, name) != fields.get(name, getattr(program, name))
-    ]
-    if course_ids != before["course_ids"]:
-        changed.append("course_ids")
-    if not changed:
-        return program
     try:
         with transaction.atomic():
+            # Compared with and written over the row as it is now, under its lock (the evaluation takes the same
+            # one): an edit saved since this one's page was drawn is seen as a change (a rule put back bumps the
+            # revision again), and nothing is written back from a stale copy — the revision and the evaluation's
+            # stamps least of all (a revision that went back would make rows evaluated under other rules current).
+            list(Program.objects.select_for_update().filter(pk=program.pk).values_list("pk", flat=True))
+            program.refresh_from_db()
+            if program.status == ProgramStatus.ARCHIVED:
+                raise ValidationError(ARCHIVED)
+            if "owner_id" not in data or fields.get("owner_id") is None:
+                # Forms and the API do not send the owner: an edit keeps it.
+                fields["owner_id"] = program.owner_id
+            before = _snapshot(program)
+            changed = [
+                name
+                for name in (*STANDING_FIELDS, *OTHER_FIELDS)
+                if name != "course_ids" and getattr(program, name) != fields.get(name, getattr(program, name))
+            ]
+            if course_ids != before["course_ids"]:
+                changed.append("course_ids")
+            if not changed:
+                return program
             for name, value in fields.items():
                 setattr(program, name, value)
             if any(name in STANDING_FIELDS for name in changed):

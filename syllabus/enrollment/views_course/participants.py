@@ -92,7 +92,7 @@ def _rows_html(course: Course, rows: list[Enrollment], *, can_manage: bool) -> S
     methods = {value: escape(str(label)) for value, label in Method.choices}
     # One reverse() for the page: each participant's link is the same pattern with their id (~40 µs a reverse()).
     marker = 918273645
-    pattern = reverse("enrollment:participant", args=[course.pk, marker])
+    before_id, _marker, after_id = reverse("enrollment:participant", args=[course.pk, marker]).rpartition(str(marker))
 
     def number(value: int) -> str:
         return escape(str(formats.localize(value)))
@@ -113,7 +113,7 @@ def _rows_html(course: Course, rows: list[Enrollment], *, can_manage: bool) -> S
             if can_manage
             else ""
         )
-        url = escape(pattern.replace(str(marker), str(row.pk)))
+        url = escape(f"{before_id}{int(row.pk)}{after_id}")
         status = str(row.status)
         last = when(row.last_activity_at, datetime_format) if row.last_activity_at else not_started
         score = f"{floatformat(row.score, '-2')}%" if row.score is not None else "—"
