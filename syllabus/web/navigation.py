@@ -5,26 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from syllabus.access.policy import Principal
-
-_URLS: dict[tuple[str, str, str, str | None], str] = {}
-
-
-def _address(name: str) -> str:
-    """reverse(name), remembered: every page draws the menu twice (the bar and the phone menu), some 50 reverse()
-    calls of ~40 µs each. An address changes only with the URLconf, the script prefix or the language, which are
-    the key (and the URL names of the menu take no arguments)."""
-    key = (name, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix(), get_language())
-    url = _URLS.get(key)
-    if url is None:
-        url = _URLS[key] = reverse(name)
-    return url
+from syllabus.core.links import address
 
 
 @dataclass(frozen=True)
@@ -41,12 +26,12 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return _address(self.url_name)
+        return address(self.url_name)
 
     @property
     def current_urls(self) -> tuple[str, ...]:
         """The addresses where this item is the current page (_nav.html marks it aria-current there)."""
-        return (self.url, *(_address(name) for name in self.also_current))
+        return (self.url, *(address(name) for name in self.also_current))
 
 
 def _sits_on_a_course_team(principal: Principal) -> bool:
