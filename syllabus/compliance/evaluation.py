@@ -442,9 +442,13 @@ def _refs_json(refs: Sequence[str]) -> str:
     return '["' + '", "'.join(refs) + '"]' if refs else "[]"
 
 
-def _ref_id(refs: Iterable[str], prefix: str) -> int | None:
-    found = [int(ref.split(":", 1)[1]) for ref in refs if ref.startswith(prefix + ":")]
-    return found[-1] if found else None
+def _last_ids(refs: Iterable[str]) -> dict[str, int]:
+    """The id of the last ref of each kind: ["completion:12", "ack:3"] gives {"completion": 12, "ack": 3}."""
+    found: dict[str, int] = {}
+    for ref in refs:
+        kind, _sep, number = ref.partition(":")
+        found[kind] = int(number)
+    return found
 
 
 def _apply(
@@ -459,24 +463,18 @@ def _apply(
     """Set the row's standing fields; `back` maps the standing's refs to this person's (`standing.Replays`)."""
     cycle = now_standing.cycle
     satisfied_by = standing.Replays.real(cycle.satisfied_by, back)
-    completion_id = acknowledgement_id = None
-    for ref in satisfied_by:  # the last of each kind, as `_ref_id`
-        kind, _sep, number = ref.partition(":")
-        if kind == "completion":
-            completion_id = int(number)
-        elif kind == "ack":
-            acknowledgement_id = int(number)
+    ids = _last_ids(satisfied_by)
     row.cycle = cycle.number
     row.opened_on = cycle.opened_on
     row.due_on = cycle.due_on
     row.original_due_on = cycle.original_due_on if cycle.is_extended else None
     row.completed_on = cycle.completed_on
-    row.completion_id = completion_id
-    row.acknowledgement_id = acknowledgement_id
+    row.completion_id = ids.get("completion")
+    row.acknowledgement_id = ids.get("ack")
     row.satisfied_by = _refs_json(satisfied_by)
     row.expires_on = cycle.expires_on
     exemption = back.get(now_standing.exemption, now_standing.exemption)
-    row.exemption_id = _ref_id([exemption], "exemption") if exemption else None
+    row.exemption_id = _last_ids([exemption]).get("exemption") if exemption else None
     row.status = now_standing.code
     row.status_since = since
     row.status_until = now_standing.until
@@ -564,7 +562,7 @@ def _closed_values(
             cycle.due_on,
             cycle.original_due_on if cycle.is_extended else None,
             cycle.completed_on,
-            _ref_id(real(cycle.satisfied_by, back), "completion"),
+            _last_ids(real(cycle.satisfied_by, back)).get("completion"),
             list(real(cycle.satisfied_by, back)),
             cycle.expires_on,
             cycle.closed_on or cycle.expires_on or cycle.due_on,
